@@ -1,0 +1,100 @@
+/**
+ * Stable machine-readable codes for every error this library raises.
+ *
+ * - `invalid_request` (400): malformed credentials or request (RFC 6750 §3.1).
+ * - `invalid_token` (401): a token was presented and rejected (RFC 6750 §3.1).
+ * - `insufficient_scope` (403): a valid token lacks the operation's scopes (RFC 6750 §3.1).
+ * - `missing_credentials` (401): no bearer token was sent (RFC 6750 §3.1: no `error`).
+ * - `session_forbidden` (403): a session id used with another subject's token.
+ * - `jwks_unavailable` / `authorization_server_unavailable` (503): keys or metadata cannot be fetched.
+ * - `invalid_configuration`: thrown as a `TypeError` subclass at construction only.
+ */
+export type McpAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'missing_credentials'
+  | 'session_forbidden'
+  | 'invalid_origin'
+  | 'jwks_unavailable'
+  | 'authorization_server_unavailable'
+  | 'jsonrpc_parse_error'
+  | 'jsonrpc_header_mismatch';
+
+const STATUS: Record<McpAuthErrorCode, number> = {
+  invalid_request: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  missing_credentials: 401,
+  session_forbidden: 403,
+  invalid_origin: 403,
+  jwks_unavailable: 503,
+  authorization_server_unavailable: 503,
+  jsonrpc_parse_error: 400,
+  jsonrpc_header_mismatch: 400,
+};
+
+/** Options for {@link McpAuthError}. */
+export interface McpAuthErrorOptions {
+  /** The underlying error, kept for diagnostics; never sent to clients. */
+  cause?: unknown;
+  /** Overrides the status derived from the code. */
+  status?: number;
+  /** Seconds a client should wait before retrying (503 only). */
+  retryAfter?: number;
+}
+
+/**
+ * The one error class of the library. `code` is stable and safe to switch on; `message` is a
+ * human-readable description that is safe to send to clients (it never contains a token, key
+ * material, a stack trace or a file path).
+ *
+ * @example
+ * ```ts
+ * try { await verifier.verifyAccessToken(token); }
+ * catch (e) { if (isMcpAuthError(e) && e.code === 'invalid_token') { ... } }
+ * ```
+ */
+export class McpAuthError extends Error {
+  /** Marker used by {@link isMcpAuthError}; survives the ESM/CJS double-load trap. */
+  readonly isMcpAuthError = true as const;
+  readonly code: McpAuthErrorCode;
+  readonly status: number;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: McpAuthErrorCode, message: string, options: McpAuthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'McpAuthError';
+    this.code = code;
+    this.status = options.status ?? STATUS[code];
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+/**
+ * True for any {@link McpAuthError}, even one created by another copy of this package
+ * (checks the marker and the code rather than `instanceof`).
+ */
+export function isMcpAuthError(value: unknown): value is McpAuthError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { isMcpAuthError?: unknown }).isMcpAuthError === true &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    (value as { code: string }).code in STATUS
+  );
+}
+
+/**
+ * Thrown at construction when an option is wrong. A `TypeError`, whose message names the
+ * option and the rule it broke, e.g. `mcp-auth: option "issuer" must be an https URL (http is
+ * allowed for loopback hosts only)`.
+ */
+export class McpAuthConfigError extends TypeError {
+  readonly option: string;
+  constructor(option: string, rule: string) {
+    super(`mcp-auth: option "${option}" ${rule}`);
+    this.name = 'McpAuthConfigError';
+    this.option = option;
+  }
+}
