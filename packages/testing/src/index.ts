@@ -1,1 +1,24 @@
-export {};
+export {
+  createTestIssuer,
+  type MintAccessTokenOptions,
+  type OutageMode,
+  type RotateKeysOptions,
+  type TestIssuer,
+  type TestIssuerOptions,
+  type TestIssuerServer,
+} from './create-test-issuer.js';
+export { listenTestIssuer } from './listen-test-issuer.js';
+export {
+  type RunningTestIssuer,
+  type StartTestIssuerOptions,
+  startTestIssuer,
+} from './start-test-issuer.js';
+export { alterTokenPayload } from './alter-token-payload.js';
+export {
+  type GenerateTestKeyOptions,
+  generateTestKey,
+  isTestKeyAlgorithm,
+  publicKeyPem,
+  type TestKey,
+  type TestKeyAlgorithm,
+} from './test-key.js';
