@@ -1,0 +1,308 @@
+import {
+  type CryptoKey as JoseCryptoKey,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+  jwtVerify,
+} from 'jose';
+import { McpAuthConfigError, McpAuthError, isMcpAuthError } from './errors.js';
+import { DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
+import { createRemoteKeySet } from './remote-key-set.js';
+import type { AccessTokenVerifier, AuthInfo } from './types.js';
+import { assertSecureUrl, canonicalResource } from './url.js';
+
+/** Options for {@link createJwtVerifier}. Validated once, at construction. */
+export interface JwtVerifierOptions {
+  /** The authorization server's issuer identifier; compared exactly with `iss`. https (or loopback http). */
+  issuer: string;
+  /** This server's canonical resource URI; the token's `aud` must name it (RFC 8707). */
+  resource: string;
+  /** Other accepted `aud` values, compared the same way. Default none. */
+  additionalAudiences?: string[];
+  /** JWKS location. Default: `jwks_uri` from the issuer's RFC 8414 metadata, else OIDC discovery. */
+  jwksUri?: string;
+  /** Accepted signing algorithms (asymmetric only). Default RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA. */
+  algorithms?: string[];
+  /** Claims that must be present. Default `['iss', 'aud', 'exp', 'sub']`. */
+  requiredClaims?: string[];
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 60. */
+  clockTolerance?: number;
+  /**
+   * Also accept `typ: JWT` (or no `typ`) for providers that do not send `at+jwt`. Tokens
+   * carrying `nonce` or `at_hash` (ID tokens) are still rejected. Default false.
+   */
+  allowGenericJwtType?: boolean;
+  /** Claims scopes are read from (strings or arrays). Default `['scope']`. */
+  scopeClaims?: string[];
+  /** Minimum time between JWKS fetches after an unknown `kid` or a failure, ms. Default 30 000. */
+  jwksCooldown?: number;
+  /** Timeout of every metadata/JWKS request, ms. Default 5 000. */
+  timeout?: number;
+  /** Tokens longer than this many characters are rejected before parsing. Default 16 384. */
+  maxTokenLength?: number;
+  /** The `fetch` used for metadata and JWKS. Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** A verifier of RFC 9068 JWT access tokens; also the MCP SDK's `OAuthTokenVerifier`. */
+export interface JwtVerifier extends AccessTokenVerifier {
+  /**
+   * Verifies `token` and returns its {@link AuthInfo}. Rejects only with `McpAuthError`:
+   * `invalid_token` (401) for any bad token, `jwks_unavailable` (503, with `retryAfter`)
+   * when no key can be had because the key set cannot be fetched.
+   */
+  verifyAccessToken(token: string): Promise<AuthInfo>;
+  /** The configured issuer. */
+  readonly issuer: string;
+  /** Increments whenever the cached key set changes (for caches to invalidate). */
+  readonly keySetVersion: number;
+}
+
+/** The default algorithm allow-list. */
+export const DEFAULT_ALGORITHMS: readonly string[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'EdDSA',
+];
+const SUPPORTED_ALGORITHMS = new Set([...DEFAULT_ALGORITHMS, 'ES512', 'Ed25519']);
+const DEFAULT_REQUIRED_CLAIMS: readonly string[] = ['iss', 'aud', 'exp', 'sub'];
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+const invalid = (description: string, cause?: unknown): McpAuthError =>
+  new McpAuthError('invalid_token', description, cause === undefined ? {} : { cause });
+
+function stringList(option: string, value: unknown, fallback: readonly string[]): string[] {
+  if (value === undefined) return [...fallback];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new McpAuthConfigError(option, 'must be an array of non-empty strings');
+  }
+  return [...value];
+}
+
+function numberOption(
+  option: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  minExclusive = false,
+): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    (minExclusive && value === min)
+  ) {
+    throw new McpAuthConfigError(
+      option,
+      `must be a finite number ${minExclusive ? 'greater than' : 'of at least'} ${min}`,
+    );
+  }
+  return value;
+}
+
+function resolveAlgorithms(value: unknown): string[] {
+  const algorithms = stringList('algorithms', value, DEFAULT_ALGORITHMS);
+  if (algorithms.length === 0) throw new McpAuthConfigError('algorithms', 'must not be empty');
+  for (const alg of algorithms) {
+    if (alg.toLowerCase() === 'none' || /^HS\d+$/i.test(alg)) {
+      throw new McpAuthConfigError(
+        'algorithms',
+        `must list asymmetric algorithms only ("${alg}" is never accepted)`,
+      );
+    }
+    if (!SUPPORTED_ALGORITHMS.has(alg)) {
+      throw new McpAuthConfigError(
+        'algorithms',
+        `contains unsupported algorithm "${alg}" (supported: ${[...SUPPORTED_ALGORITHMS].join(', ')})`,
+      );
+    }
+  }
+  return algorithms;
+}
+
+/** Safe, specific description for a jose (or other) verification failure. */
+function describeFailure(error: unknown): McpAuthError {
+  if (isMcpAuthError(error)) return error;
+  const { code, claim, reason } = (error ?? {}) as {
+    code?: unknown;
+    claim?: unknown;
+    reason?: unknown;
+  };
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return invalid('token expired', error);
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (reason === 'missing') return invalid(`missing required claim "${String(claim)}"`, error);
+      if (claim === 'nbf') return invalid('token not yet valid', error);
+      if (claim === 'iss') return invalid('issuer mismatch', error);
+      if (claim === 'iat') return invalid('token issued in the future', error);
+      return invalid(`invalid "${String(claim)}" claim`, error);
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return invalid('signing algorithm not allowed', error);
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return invalid('invalid signature', error);
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return invalid('no signing key matches the token (unknown kid)', error);
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+      return invalid('malformed token', error);
+    default:
+      return invalid('token could not be verified', error);
+  }
+}
+
+/**
+ * Creates a verifier of RFC 9068 JWT access tokens signed by `issuer`'s keys. Options are
+ * validated here (a `TypeError` naming the option); each verification only parses and checks
+ * the token.
+ *
+ * Checks: compact JWS shape and size; `typ` `at+jwt`/`application/at+jwt` (case-insensitive;
+ * also `JWT` with `allowGenericJwtType`); `alg` in the allow-list; signature against the JWKS;
+ * `iss` exactly; required claims; `exp`/`nbf`/`iat` with `clockTolerance`; `aud` names
+ * `resource` or an `additionalAudiences` entry (scheme/host case and a trailing slash
+ * ignored); no `cnf` (sender-constrained tokens are not bearer tokens); no ID tokens.
+ *
+ * @see RFC 9068 §4 (validating JWT access tokens), RFC 8414 §3 (metadata), RFC 8707 (audience).
+ * @example
+ * ```ts
+ * const verifier = createJwtVerifier({
+ *   issuer: 'https://auth.example.com',
+ *   resource: 'https://mcp.example.com/mcp',
+ * });
+ * const authInfo = await verifier.verifyAccessToken(token); // or McpAuthError
+ * authInfo.scopes; // ['todo:read']
+ * ```
+ */
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  if (typeof options !== 'object' || options === null) {
+    throw new McpAuthConfigError('options', 'must be an object');
+  }
+  const issuer = options.issuer;
+  assertSecureUrl('issuer', issuer);
+  const resourceUrl = assertSecureUrl('resource', options.resource);
+  if (resourceUrl.hash !== '') throw new McpAuthConfigError('resource', 'must not have a fragment');
+  const resource = options.resource;
+  const jwksUri =
+    options.jwksUri === undefined ? undefined : assertSecureUrl('jwksUri', options.jwksUri).href;
+  const additionalAudiences = stringList('additionalAudiences', options.additionalAudiences, []);
+  const algorithms = resolveAlgorithms(options.algorithms);
+  const requiredClaims = stringList(
+    'requiredClaims',
+    options.requiredClaims,
+    DEFAULT_REQUIRED_CLAIMS,
+  );
+  const scopeClaims = stringList('scopeClaims', options.scopeClaims, DEFAULT_SCOPE_CLAIMS);
+  if (scopeClaims.length === 0) throw new McpAuthConfigError('scopeClaims', 'must not be empty');
+  const clockTolerance = numberOption('clockTolerance', options.clockTolerance, 60, 0);
+  const cooldown = numberOption('jwksCooldown', options.jwksCooldown, 30_000, 0);
+  const timeout = numberOption('timeout', options.timeout, 5_000, 0, true);
+  const maxTokenLength = numberOption('maxTokenLength', options.maxTokenLength, 16_384, 1);
+  if (
+    options.allowGenericJwtType !== undefined &&
+    typeof options.allowGenericJwtType !== 'boolean'
+  ) {
+    throw new McpAuthConfigError('allowGenericJwtType', 'must be a boolean');
+  }
+  const allowGenericJwtType = options.allowGenericJwtType === true;
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new McpAuthConfigError('fetch', 'must be a function');
+  }
+  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  const keySet = createRemoteKeySet({ issuer, jwksUri, fetch: doFetch, timeout, cooldown });
+  const audiences = new Set([resource, ...additionalAudiences]);
+  const canonicalAudiences = new Set([...audiences].map(canonicalResource));
+  const verifyOptions: JWTVerifyOptions = { issuer, algorithms, clockTolerance, requiredClaims };
+
+  function isAccessTokenType(typ: unknown): boolean {
+    if (typeof typ !== 'string') return false;
+    const t = typ.toLowerCase();
+    return t === 'at+jwt' || t === 'application/at+jwt';
+  }
+
+  function checkType(typ: unknown): void {
+    if (isAccessTokenType(typ)) return;
+    if (allowGenericJwtType) {
+      if (typ === undefined) return;
+      if (typeof typ === 'string' && ['jwt', 'application/jwt'].includes(typ.toLowerCase())) return;
+    }
+    throw invalid(
+      typ === undefined ? 'missing token type (typ)' : 'token type (typ) is not at+jwt',
+    );
+  }
+
+  const getKey: typeof keySet.getKey = (header, token) => {
+    checkType(header.typ);
+    return keySet.getKey(header, token);
+  };
+
+  async function verifySignature(token: string): Promise<JWTVerifyResult> {
+    try {
+      return await jwtVerify(token, getKey, verifyOptions);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
+      // Several keys fit a header without a usable `kid`: try each one.
+      for await (const key of error as AsyncIterable<JoseCryptoKey>) {
+        try {
+          return await jwtVerify(token, key, verifyOptions);
+        } catch (inner) {
+          if ((inner as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') {
+            throw inner;
+          }
+        }
+      }
+      throw invalid('invalid signature');
+    }
+  }
+
+  function audienceAccepted(aud: unknown): boolean {
+    const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+    for (const value of values) {
+      if (typeof value !== 'string') continue;
+      if (audiences.has(value) || canonicalAudiences.has(canonicalResource(value))) return true;
+    }
+    return false;
+  }
+
+  function checkClaims(payload: JWTPayload, typ: unknown): void {
+    if (payload.aud === undefined) throw invalid('missing audience (aud)');
+    if (!audienceAccepted(payload.aud)) throw invalid('audience mismatch');
+    if (payload.sub !== undefined && typeof payload.sub !== 'string') {
+      throw invalid('invalid "sub" claim');
+    }
+    if (payload.cnf !== undefined) {
+      throw invalid('sender-constrained token (cnf) cannot be used as a bearer token');
+    }
+    if (!isAccessTokenType(typ) && (payload.nonce !== undefined || payload.at_hash !== undefined)) {
+      throw invalid('ID tokens are not accepted as access tokens');
+    }
+  }
+
+  async function verifyAccessToken(token: string): Promise<AuthInfo> {
+    try {
+      if (typeof token !== 'string' || token === '') throw invalid('token is empty');
+      if (token.length > maxTokenLength) throw invalid('token is too large');
+      if (!COMPACT_JWS.test(token)) throw invalid('malformed token');
+      const { payload, protectedHeader } = await verifySignature(token);
+      checkClaims(payload, protectedHeader.typ);
+      return toAuthInfo(token, payload, new URL(resource), scopeClaims);
+    } catch (error) {
+      throw describeFailure(error);
+    }
+  }
+
+  return {
+    verifyAccessToken,
+    issuer,
+    get keySetVersion() {
+      return keySet.version;
+    },
+  };
+}
