@@ -1,1 +1,79 @@
-export {};
+export type { DecisionEvent, DecisionListener, DecisionReason } from './audit.js';
+export { emitDecision } from './audit.js';
+export type {
+  BearerTokenRequest,
+  BearerTokenResult,
+  ExtractBearerTokenOptions,
+} from './bearer-token.js';
+export { DEFAULT_MAX_TOKEN_LENGTH, extractBearerToken } from './bearer-token.js';
+export type { Cors, CorsOptions } from './cors.js';
+export {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_EXPOSE_HEADERS,
+  createCors,
+} from './cors.js';
+export type { JwtVerifier, JwtVerifierOptions } from './create-jwt-verifier.js';
+export { createJwtVerifier } from './create-jwt-verifier.js';
+export type {
+  McpAuth,
+  McpAuthMetadata,
+  McpAuthMetadataOptions,
+  McpAuthOptions,
+  McpAuthRouteRequest,
+} from './create-mcp-auth.js';
+export { createMcpAuth, JSONRPC_HEADER_MISMATCH, JSONRPC_PARSE_ERROR } from './create-mcp-auth.js';
+export type { McpAuthErrorCode, McpAuthErrorOptions } from './errors.js';
+export { isMcpAuthError, McpAuthConfigError, McpAuthError } from './errors.js';
+export { headerValue, headerValues } from './headers.js';
+export { normalizeScopes } from './normalize-claims.js';
+export type {
+  ProtectedResourceMetadata,
+  ProtectedResourceMetadataOptions,
+} from './protected-resource-metadata.js';
+export {
+  buildProtectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataUrl,
+  ROOT_METADATA_PATH,
+} from './protected-resource-metadata.js';
+export type {
+  McpOperation,
+  ScopeEvaluation,
+  ScopePolicy,
+  ScopeRequirement,
+  ScopeSet,
+} from './scope-policy.js';
+export {
+  evaluateScopes,
+  expandScopes,
+  isPublicRequest,
+  missingScopes,
+  normalizeRequirement,
+  operationsOf,
+  policyNeedsBody,
+  policyScopes,
+  requiredScopes,
+} from './scope-policy.js';
+export type { SessionStore, SessionStoreOptions } from './session-binding.js';
+export {
+  createSessionStore,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_SESSION_TTL_MS,
+  sessionSubject,
+} from './session-binding.js';
+export type {
+  AccessTokenVerifier,
+  AllowResult,
+  AuthInfo,
+  AuthorizeRequest,
+  AuthorizeResult,
+  DenyBody,
+  DenyResult,
+  HeadersInit,
+  HeaderValue,
+  PlainResponse,
+} from './types.js';
+export { canonicalResource, isLoopbackHost, resourceMatches } from './url.js';
+export type { ChallengeParams, ParsedChallenge } from './www-authenticate.js';
+export { buildChallenge, parseChallenge, sanitizeChallengeValue } from './www-authenticate.js';

@@ -62,6 +62,11 @@ export interface AllowResult {
   authInfo: AuthInfo;
   /** Headers to add to the eventual response (CORS). */
   headers: Record<string, string>;
+  /**
+   * True when a `publicMethods` request was let through without a token; `authInfo` is then
+   * an empty placeholder (`token: ''`, no scopes, `extra.anonymous: true`).
+   */
+  anonymous?: boolean;
 }
 
 export interface DenyResult {

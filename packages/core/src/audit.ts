@@ -1,0 +1,68 @@
+import type { McpAuthErrorCode } from './errors.js';
+
+/** Why a request was allowed (`authorized`, `public_method`) or denied (the error code). */
+export type DecisionReason = 'authorized' | 'public_method' | McpAuthErrorCode;
+
+/**
+ * One structured event per `authorize` call. Never contains the token.
+ *
+ * @example
+ * ```ts
+ * createMcpAuth({ ..., onDecision: (e) => logger.info(e) });
+ * // { outcome: 'deny', reason: 'insufficient_scope', status: 403, sub: 'u1', clientId: 'app',
+ * //   methods: ['tools/call'], tool: 'add_todo', requiredScopes: ['todo:write'],
+ * //   missingScopes: ['todo:write'], durationMs: 0.4, ... }
+ * ```
+ */
+export interface DecisionEvent {
+  outcome: 'allow' | 'deny';
+  reason: DecisionReason;
+  /** HTTP status of a denial; 200 for an allow (the app decides the final status). */
+  status: number;
+  /** The protected resource. */
+  resource: string;
+  /** HTTP method of the request. */
+  httpMethod: string;
+  /** Token subject, when a token was verified. */
+  sub?: string;
+  /** Client id, when a token was verified. */
+  clientId?: string;
+  /** JSON-RPC methods in the body (or `Mcp-Method` header), in order. */
+  methods: string[];
+  /** The first tool called (`tools/call`), if any. */
+  tool?: string;
+  /** Every tool called (a batch may call several). */
+  tools: string[];
+  /** Scopes the request needs. */
+  requiredScopes: string[];
+  /** Required scopes the token lacks. */
+  missingScopes: string[];
+  /** Safe description of a denial. */
+  description?: string;
+  /** Milliseconds spent in `authorize`. */
+  durationMs: number;
+  /** When the decision was made (ms since the epoch). */
+  timestamp: number;
+}
+
+/** Receives {@link DecisionEvent}s. Exceptions it throws are caught and ignored. */
+export type DecisionListener = (event: DecisionEvent) => void;
+
+/**
+ * Calls the listener, swallowing anything it throws (synchronously or as a rejected
+ * promise) so auditing can never break a request.
+ *
+ * @example
+ * ```ts
+ * emitDecision(listener, event); // never throws
+ * ```
+ */
+export function emitDecision(listener: DecisionListener | undefined, event: DecisionEvent): void {
+  if (listener === undefined) return;
+  try {
+    const r = listener(event) as unknown;
+    if (r instanceof Promise) r.catch(() => undefined);
+  } catch {
+    // Auditing must never affect the decision.
+  }
+}

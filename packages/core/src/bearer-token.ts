@@ -1,0 +1,118 @@
+import { headerValues } from './headers.js';
+import type { HeadersInit } from './types.js';
+
+/** Result of {@link extractBearerToken}. */
+export type BearerTokenResult =
+  | { kind: 'none' }
+  | { kind: 'token'; token: string }
+  | { kind: 'invalid'; description: string };
+
+/** Options for {@link extractBearerToken}. */
+export interface ExtractBearerTokenOptions {
+  /** Longest accepted token, in characters. Default 8192. */
+  maxLength?: number;
+}
+
+/** The parts of a request bearer extraction reads. */
+export interface BearerTokenRequest {
+  headers: HeadersInit;
+  /** Request URL or path; only read for a duplicate `access_token` query parameter. */
+  url?: string | URL;
+  /** Parsed body; only read for a duplicate `access_token` form field. */
+  body?: unknown;
+}
+
+/** Default {@link ExtractBearerTokenOptions.maxLength}: 8 KiB. */
+export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+
+// RFC 7235 §2.1 token68: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+// auth-scheme = token (RFC 7230 tchar)
+const SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/;
+const JOINED_BEARER = /,\s*bearer(?:\s|$)/i;
+
+/**
+ * Reads the bearer token from the `Authorization` header only (RFC 6750 §2.1): scheme
+ * case-insensitive, one or more spaces, token68 characters, at most `maxLength` characters.
+ *
+ * - `none`: no `Authorization` header, another scheme, or a token only in the query string
+ *   or form body (never accepted there) — answer 401 without `error`.
+ * - `invalid`: empty or malformed Bearer credentials, oversized, two `Authorization`
+ *   headers, comma-joined values (a Web `Headers` joins duplicates), or a header token also
+ *   sent as `access_token` in the query or form body — answer 400 `invalid_request`.
+ *
+ * @see RFC 6750 §2 and §3.1
+ * @example
+ * ```ts
+ * extractBearerToken({ headers: { authorization: 'Bearer abc.def.ghi' } });
+ * // { kind: 'token', token: 'abc.def.ghi' }
+ * extractBearerToken({ headers: { authorization: ['Bearer a', 'Bearer b'] } });
+ * // { kind: 'invalid', description: 'Multiple Authorization headers' }
+ * ```
+ */
+export function extractBearerToken(
+  request: BearerTokenRequest,
+  options: ExtractBearerTokenOptions = {},
+): BearerTokenResult {
+  const maxLength = options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  const values = headerValues(request.headers, 'authorization');
+  if (values.length === 0) return NONE;
+  if (values.length > 1) return invalid('Multiple Authorization headers');
+  const raw = values[0] as string;
+  // HTTP parsers strip surrounding optional whitespace; do the same for hand-built input.
+  const value = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+  const scheme = SCHEME.exec(value)?.[0];
+  if (scheme === undefined) {
+    return value === '' ? NONE : invalid('Malformed Authorization header');
+  }
+  if (scheme.toLowerCase() !== 'bearer') {
+    return JOINED_BEARER.test(value) ? invalid('Multiple Authorization credentials') : NONE;
+  }
+  const rest = value.slice(scheme.length);
+  if (rest === '') return invalid('Empty bearer token');
+  if (rest[0] !== ' ') return invalid('Malformed Authorization header');
+  const token = rest.replace(/^ +/, '');
+  if (token === '') return invalid('Empty bearer token');
+  if (token.length > maxLength) return invalid('Bearer token too long');
+  if (token.includes(',')) return invalid('Multiple Authorization credentials');
+  if (!TOKEN68.test(token)) return invalid('Malformed bearer token');
+  if (hasQueryToken(request.url) || hasBodyToken(request.body)) {
+    return invalid('Bearer token sent more than one way');
+  }
+  return { kind: 'token', token };
+}
+
+const NONE: BearerTokenResult = Object.freeze({ kind: 'none' });
+
+function invalid(description: string): BearerTokenResult {
+  return { kind: 'invalid', description };
+}
+
+function hasQueryToken(url: string | URL | undefined): boolean {
+  if (url === undefined) return false;
+  if (typeof url !== 'string') return url.searchParams.has('access_token');
+  const q = url.indexOf('?');
+  if (q < 0 || !url.includes('access_token', q)) return false;
+  const hash = url.indexOf('#', q);
+  return new URLSearchParams(url.slice(q + 1, hash < 0 ? undefined : hash)).has('access_token');
+}
+
+function hasBodyToken(body: unknown): boolean {
+  if (body === undefined || body === null) return false;
+  if (typeof body === 'string') {
+    return body.includes('access_token') && !/^\s*[[{]/.test(body)
+      ? new URLSearchParams(body).has('access_token')
+      : false;
+  }
+  if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) {
+    return body.has('access_token');
+  }
+  if (typeof body === 'object' && !Array.isArray(body)) {
+    const record = body as Record<string, unknown>;
+    // A parsed form body; a JSON-RPC message is never a form.
+    return (
+      !('jsonrpc' in record) && Object.hasOwn(record, 'access_token') && record.access_token != null
+    );
+  }
+  return false;
+}

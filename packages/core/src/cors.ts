@@ -1,0 +1,93 @@
+import type { PlainResponse } from './types.js';
+
+/** CORS options for the MCP endpoint. */
+export interface CorsOptions {
+  /** `'*'` (default) or the exact origins (`https://app.example`) allowed to call. */
+  allowedOrigins?: '*' | readonly string[];
+  /** Preflight cache lifetime in seconds (`Access-Control-Max-Age`). Default 7200. */
+  maxAge?: number;
+}
+
+/** CORS headers and preflight answers, precomputed once from {@link CorsOptions}. */
+export interface Cors {
+  /** False only when origins are listed and the request's `Origin` is not among them. */
+  isAllowed(origin: string | undefined): boolean;
+  /** Headers for an actual response (allow or deny): Allow-Origin, Expose-Headers, Vary. */
+  responseHeaders(origin: string | undefined): Record<string, string>;
+  /** 204 with the Allow-* headers, or 403 for an origin that is not allowed. */
+  preflight(origin: string | undefined): PlainResponse;
+}
+
+/** Methods a preflight allows on the MCP endpoint. */
+export const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
+/** Request headers a preflight allows on the MCP endpoint. */
+export const CORS_ALLOW_HEADERS =
+  'Authorization, Content-Type, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
+/** Response headers exposed to browser scripts. */
+export const CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
+
+/**
+ * Precomputes CORS headers for the MCP endpoint. With `'*'` every response carries
+ * `Access-Control-Allow-Origin: *`; with a list, a listed `Origin` is echoed with
+ * `Vary: Origin` and any other origin gets no Allow-Origin (and a 403 from `authorize`).
+ * `Access-Control-Expose-Headers: WWW-Authenticate, Mcp-Session-Id` is always set so
+ * browser-based hosts can read challenges.
+ *
+ * @example
+ * ```ts
+ * const cors = createCors({ allowedOrigins: ['https://app.example'] });
+ * cors.responseHeaders('https://app.example');
+ * // { 'Access-Control-Allow-Origin': 'https://app.example', 'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id', Vary: 'Origin' }
+ * ```
+ */
+export function createCors(options: CorsOptions = {}): Cors {
+  const allowed = options.allowedOrigins ?? '*';
+  const maxAge = String(options.maxAge ?? 7200);
+  if (allowed === '*') {
+    const headers = Object.freeze({
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Expose-Headers': CORS_EXPOSE_HEADERS,
+    });
+    const preflightHeaders = Object.freeze({
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Methods': CORS_ALLOW_METHODS,
+      'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
+      'Access-Control-Max-Age': maxAge,
+    });
+    return {
+      isAllowed: () => true,
+      responseHeaders: () => ({ ...headers }),
+      preflight: () => ({ status: 204, headers: { ...preflightHeaders } }),
+    };
+  }
+  const origins = new Set(allowed.map((o) => new URL(o).origin));
+  const isAllowed = (origin: string | undefined) => origin === undefined || origins.has(origin);
+  return {
+    isAllowed,
+    responseHeaders(origin) {
+      const headers: Record<string, string> = {};
+      if (origin !== undefined && origins.has(origin)) {
+        headers['Access-Control-Allow-Origin'] = origin;
+      }
+      headers['Access-Control-Expose-Headers'] = CORS_EXPOSE_HEADERS;
+      headers.Vary = 'Origin';
+      return headers;
+    },
+    preflight(origin) {
+      if (!isAllowed(origin)) {
+        return {
+          status: 403,
+          headers: { 'Content-Type': 'application/json', Vary: 'Origin' },
+          body: { error: 'invalid_origin', error_description: 'Origin not allowed' },
+        };
+      }
+      const headers: Record<string, string> = {};
+      if (origin !== undefined) headers['Access-Control-Allow-Origin'] = origin;
+      headers['Access-Control-Allow-Methods'] = CORS_ALLOW_METHODS;
+      headers['Access-Control-Allow-Headers'] = CORS_ALLOW_HEADERS;
+      headers['Access-Control-Max-Age'] = maxAge;
+      headers.Vary = 'Origin';
+      return { status: 204, headers };
+    },
+  };
+}

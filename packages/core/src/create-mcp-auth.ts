@@ -1,0 +1,715 @@
+import { z } from 'zod';
+import {
+  type DecisionEvent,
+  type DecisionListener,
+  type DecisionReason,
+  emitDecision,
+} from './audit.js';
+import { extractBearerToken } from './bearer-token.js';
+import { createCors } from './cors.js';
+import { createJwtVerifier, type JwtVerifierOptions } from './create-jwt-verifier.js';
+import { isMcpAuthError, McpAuthConfigError, type McpAuthErrorCode } from './errors.js';
+import { headerValue } from './headers.js';
+import {
+  buildProtectedResourceMetadata,
+  type ProtectedResourceMetadata,
+  protectedResourceMetadataPath,
+  ROOT_METADATA_PATH,
+} from './protected-resource-metadata.js';
+import {
+  evaluateScopes,
+  isPublicRequest,
+  type McpOperation,
+  operationsOf,
+  policyNeedsBody,
+  policyScopes,
+  type ScopePolicy,
+} from './scope-policy.js';
+import { createSessionStore, type SessionStore, sessionSubject } from './session-binding.js';
+import type {
+  AccessTokenVerifier,
+  AuthInfo,
+  AuthorizeRequest,
+  AuthorizeResult,
+  DenyBody,
+  DenyResult,
+  HeadersInit,
+  PlainResponse,
+} from './types.js';
+import { assertSecureUrl } from './url.js';
+import { buildChallenge } from './www-authenticate.js';
+
+/** Extra RFC 9728 fields for the metadata document, plus where the root document points. */
+export interface McpAuthMetadataOptions {
+  /** `resource` of the root `/.well-known/oauth-protected-resource` document. Default `resource`. */
+  rootResource?: string;
+  resource_documentation?: string;
+  resource_policy_uri?: string;
+  resource_tos_uri?: string;
+  [field: string]: unknown;
+}
+
+/** Options of {@link createMcpAuth}. Validated once, at construction. */
+export interface McpAuthOptions {
+  /** Canonical resource URI of this MCP server: PRM `resource` and the token `aud`. https (http for loopback), no query or fragment. */
+  resource: string;
+  /** Authorization server issuer; builds a JWT verifier when `verifier` is absent. */
+  issuer?: string;
+  /** Any verifier (e.g. introspection); else `createJwtVerifier({ issuer, resource, ...jwt })`. */
+  verifier?: AccessTokenVerifier;
+  /** Options for the built-in JWT verifier. */
+  jwt?: Omit<JwtVerifierOptions, 'issuer' | 'resource'>;
+  /** PRM `authorization_servers`. Default `[issuer]`. */
+  authorizationServers?: string[];
+  /** Scope policy. Default: no scopes needed beyond a valid token. */
+  policy?: ScopePolicy;
+  /** PRM `scopes_supported`. Default: every scope the policy mentions. */
+  scopesSupported?: string[];
+  /** PRM `resource_name`. */
+  resourceName?: string;
+  /** More PRM fields and the root document's `resource`. */
+  metadata?: McpAuthMetadataOptions;
+  /** Scopes a 403 challenge names: the operation's plus the token's granted ones (default), or the operation's only. */
+  challengeScopes?: 'required-and-granted' | 'required';
+  /** Longest accepted token in characters. Default 8192. */
+  maxTokenLength?: number;
+  /** CORS for the MCP endpoint. Default `{ allowedOrigins: '*' }`. */
+  cors?: { allowedOrigins?: '*' | string[]; maxAge?: number };
+  /** Bind `Mcp-Session-Id` to the subject that opened it. Default `true` (10 000 sessions, 24 h sliding TTL). */
+  sessionBinding?: boolean | { maxSessions?: number; ttlMs?: number };
+  /** One event per `authorize` call; exceptions are ignored. */
+  onDecision?: DecisionListener;
+}
+
+/** The metadata documents and where they are served. */
+export interface McpAuthMetadata {
+  /** The path-inserted document (`resource` = the configured resource). */
+  document: ProtectedResourceMetadata;
+  /** The root document (`resource` = `metadata.rootResource`, default the resource). */
+  rootDocument: ProtectedResourceMetadata;
+  /** Path-inserted path, e.g. `/.well-known/oauth-protected-resource/mcp`. */
+  path: string;
+  /** `/.well-known/oauth-protected-resource`. */
+  rootPath: string;
+  /** Absolute URL of the path-inserted document (the challenge's `resource_metadata`). */
+  url: string;
+  /** Headers to serve the documents with (JSON, CORS open, cacheable). */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** A request to the metadata or preflight handlers. */
+export interface McpAuthRouteRequest {
+  method: string;
+  url: string | URL;
+  headers: HeadersInit;
+}
+
+/** The resource-server guard built by {@link createMcpAuth}. */
+export interface McpAuth {
+  /** The configured resource URI, as given. */
+  readonly resource: string;
+  /** The PRM documents, their paths and headers. */
+  readonly metadata: McpAuthMetadata;
+  /** True if the policy needs the JSON-RPC body to decide (adapters parse it only then). */
+  readonly needsBody: boolean;
+  /** Decides a request: allow with `authInfo` and CORS headers, or a complete denial. Never throws. */
+  authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
+  /**
+   * PRM routes: GET/HEAD → 200 JSON, OPTIONS → 204 preflight, other methods → 405, other
+   * `/.well-known/oauth-protected-resource/...` paths → 404; `undefined` when the path is not
+   * a PRM path (let the app handle it). With several instances in one app, ask each and
+   * prefer a non-404 answer.
+   */
+  handleMetadataRequest(request: McpAuthRouteRequest): PlainResponse | undefined;
+  /** CORS preflight for the MCP endpoint: 204 with Allow-* headers (403 for a refused origin). No auth. */
+  preflight(request: McpAuthRouteRequest): PlainResponse;
+  /** Records the subject that created a session (from the response's `Mcp-Session-Id`). */
+  bindSession(sessionId: string, authInfo: AuthInfo): void;
+}
+
+// ---------------------------------------------------------------------------------------
+// Option validation
+
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const scopeToken = z.string().regex(SCOPE, { message: 'must contain valid scope tokens' });
+const requirement = z.union([
+  scopeToken,
+  z.array(scopeToken),
+  z.strictObject({ allOf: z.array(scopeToken).optional(), anyOf: z.array(scopeToken).optional() }),
+]);
+const policySchema = z.strictObject({
+  baseline: requirement.optional(),
+  methods: z.record(z.string(), requirement).optional(),
+  tools: z.record(z.string(), requirement).optional(),
+  prompts: z.record(z.string(), requirement).optional(),
+  resources: z.record(z.string(), requirement).optional(),
+  implies: z.record(scopeToken, z.array(scopeToken)).optional(),
+  publicMethods: z.array(z.string().min(1)).optional(),
+  denyUnnamedTools: z.boolean().optional(),
+});
+const isFunction = (v: unknown) => typeof v === 'function';
+const positiveInt = z.number().int().positive();
+
+const optionsSchema = z.strictObject({
+  resource: z.string({ message: 'must be a URL string' }),
+  issuer: z.string({ message: 'must be a URL string' }).optional(),
+  verifier: z
+    .custom<AccessTokenVerifier>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as { verifyAccessToken?: unknown }).verifyAccessToken === 'function',
+      { message: 'must be an object with a verifyAccessToken(token) method' },
+    )
+    .optional(),
+  jwt: z.looseObject({}).optional(),
+  authorizationServers: z
+    .array(z.string())
+    .min(1, { message: 'must list at least one authorization server' })
+    .optional(),
+  policy: policySchema.optional(),
+  scopesSupported: z.array(scopeToken).optional(),
+  resourceName: z.string().optional(),
+  metadata: z.looseObject({ rootResource: z.string().optional() }).optional(),
+  challengeScopes: z.enum(['required-and-granted', 'required']).optional(),
+  maxTokenLength: positiveInt.max(1_048_576).optional(),
+  cors: z
+    .strictObject({
+      allowedOrigins: z
+        .union([
+          z.literal('*'),
+          z.array(z.string().refine((o) => URL.canParse(o), { message: 'must be origins' })),
+        ])
+        .optional(),
+      maxAge: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  sessionBinding: z
+    .union([
+      z.boolean(),
+      z.strictObject({ maxSessions: positiveInt.optional(), ttlMs: positiveInt.optional() }),
+    ])
+    .optional(),
+  onDecision: z.custom<DecisionListener>(isFunction, { message: 'must be a function' }).optional(),
+});
+
+function configError(error: z.ZodError): McpAuthConfigError {
+  const issue = error.issues[0] as z.core.$ZodIssue;
+  if (issue.code === 'unrecognized_keys') {
+    const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
+    return new McpAuthConfigError(`${prefix}${issue.keys[0]}`, 'is not a known option');
+  }
+  const option = issue.path.length > 0 ? issue.path.map(String).join('.') : 'options';
+  const rule = issue.message.startsWith('must') ? issue.message : `is invalid: ${issue.message}`;
+  return new McpAuthConfigError(option, rule);
+}
+
+function validateResource(option: string, value: string): URL {
+  const url = assertSecureUrl(option, value);
+  if (value.includes('#')) throw new McpAuthConfigError(option, 'must not have a fragment');
+  if (value.includes('?')) throw new McpAuthConfigError(option, 'must not have a query');
+  return url;
+}
+
+// ---------------------------------------------------------------------------------------
+
+const EXCLUDED_FROM_CHALLENGE = new Set(['offline_access', 'openid']);
+const JSON_HEADERS = Object.freeze({
+  'Content-Type': 'application/json',
+  'Cache-Control': 'no-store',
+});
+const PRM_PREFLIGHT_HEADERS = Object.freeze({
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, MCP-Protocol-Version',
+  'Access-Control-Max-Age': '7200',
+});
+const PRM_ERROR_HEADERS = Object.freeze({
+  'Content-Type': 'application/json',
+  'Access-Control-Allow-Origin': '*',
+});
+const ANONYMOUS: Readonly<AuthInfo> = Object.freeze({
+  token: '',
+  clientId: '',
+  scopes: [],
+  extra: Object.freeze({ anonymous: true }),
+});
+const CHALLENGE_CACHE_LIMIT = 512;
+
+/** JSON-RPC error code for a body that cannot be parsed. */
+export const JSONRPC_PARSE_ERROR = -32700;
+/** JSON-RPC error code (MCP 2026-07-28) for `Mcp-Method`/`Mcp-Name` headers that disagree with the body. */
+export const JSONRPC_HEADER_MISMATCH = -32020;
+
+interface Operations {
+  ops: McpOperation[];
+  error?: { code: McpAuthErrorCode; rpc: number; message: string };
+}
+
+/**
+ * Builds the resource-server guard for one MCP endpoint: options validated and everything
+ * constant (metadata, challenges, headers) computed once. `authorize` extracts the bearer
+ * token, reads the operation, verifies the token, checks session binding and scopes, and
+ * returns `{ type: 'allow', authInfo, headers }` or `{ type: 'deny', status, headers, body }`.
+ *
+ * @throws McpAuthConfigError (a `TypeError`) naming the option for any configuration mistake.
+ * @see RFC 6750, RFC 9728, RFC 9068, MCP authorization
+ * @example
+ * ```ts
+ * const auth = createMcpAuth({
+ *   resource: 'https://mcp.example.com/mcp',
+ *   issuer: 'https://auth.example.com',
+ *   policy: { tools: { list_todos: 'todo:read', add_todo: 'todo:write' } },
+ * });
+ * const result = await auth.authorize({ method: 'POST', url: '/mcp', headers, body });
+ * if (result.type === 'deny') return send(result.status, result.headers, result.body);
+ * handle(result.authInfo);
+ * ```
+ */
+export function createMcpAuth(options: McpAuthOptions): McpAuth {
+  if (typeof options !== 'object' || options === null) {
+    throw new McpAuthConfigError('options', 'must be an object');
+  }
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw configError(parsed.error);
+  const o = options;
+  const resourceUrl = validateResource('resource', o.resource);
+  if (o.verifier === undefined && o.issuer === undefined) {
+    throw new McpAuthConfigError('issuer', 'is required unless a verifier is given');
+  }
+  if (o.verifier !== undefined && o.jwt !== undefined) {
+    throw new McpAuthConfigError('jwt', 'cannot be combined with verifier');
+  }
+  if (o.issuer !== undefined) assertSecureUrl('issuer', o.issuer);
+  const authorizationServers =
+    o.authorizationServers ?? (o.issuer === undefined ? undefined : [o.issuer]);
+  if (authorizationServers === undefined) {
+    throw new McpAuthConfigError(
+      'authorizationServers',
+      'must list at least one authorization server when no issuer is given',
+    );
+  }
+  authorizationServers.forEach((a, i) => {
+    assertSecureUrl(`authorizationServers[${i}]`, a);
+  });
+  const policy: ScopePolicy = o.policy ?? {};
+  const mentioned = policyScopes(policy);
+  if (mentioned.includes('offline_access')) {
+    throw new McpAuthConfigError('policy', 'must not require offline_access');
+  }
+  const { rootResource, ...extraMetadata } = o.metadata ?? {};
+  if (rootResource !== undefined) validateResource('metadata.rootResource', rootResource);
+
+  const document = Object.freeze(
+    buildProtectedResourceMetadata({
+      resource: o.resource,
+      authorizationServers,
+      scopesSupported: o.scopesSupported ?? mentioned,
+      ...(o.resourceName === undefined ? {} : { resourceName: o.resourceName }),
+      extra: extraMetadata,
+    }),
+  );
+  const rootDocument =
+    rootResource === undefined || rootResource === o.resource
+      ? document
+      : Object.freeze({ ...document, resource: rootResource });
+  const path = protectedResourceMetadataPath(resourceUrl);
+  const metadataUrl = `${resourceUrl.origin}${path}`;
+  const metadataHeaders = Object.freeze({
+    'Content-Type': 'application/json',
+    'Access-Control-Allow-Origin': '*',
+    'Cache-Control': 'public, max-age=3600',
+  });
+  const metadata: McpAuthMetadata = Object.freeze({
+    document,
+    rootDocument,
+    path,
+    rootPath: ROOT_METADATA_PATH,
+    url: metadataUrl,
+    headers: metadataHeaders,
+  });
+
+  const verifier: AccessTokenVerifier =
+    o.verifier ??
+    createJwtVerifier({
+      ...(o.jwt as Omit<JwtVerifierOptions, 'issuer' | 'resource'> | undefined),
+      issuer: o.issuer as string,
+      resource: o.resource,
+    });
+  const needsBody = policyNeedsBody(policy);
+  const supported = new Set(
+    (document.scopes_supported ?? []).filter((s) => !EXCLUDED_FROM_CHALLENGE.has(s)),
+  );
+  const grantedInChallenge =
+    (o.challengeScopes ?? 'required-and-granted') === 'required-and-granted';
+  const maxLength = o.maxTokenLength;
+  const cors = createCors(o.cors ?? {});
+  const sessions: SessionStore | undefined =
+    o.sessionBinding === false
+      ? undefined
+      : createSessionStore(typeof o.sessionBinding === 'object' ? o.sessionBinding : {});
+  const onDecision = o.onDecision;
+
+  // Challenge strings, computed once per distinct (error, description, scope).
+  const challenges = new Map<string, string>();
+  const challenge = (
+    error: string | undefined,
+    description: string | undefined,
+    scope: string[],
+  ) => {
+    const key = `${error ?? ''}\u0000${description ?? ''}\u0000${scope.join(' ')}`;
+    let value = challenges.get(key);
+    if (value === undefined) {
+      value = buildChallenge({
+        ...(error === undefined ? {} : { error }),
+        ...(description === undefined ? {} : { errorDescription: description }),
+        resourceMetadata: metadataUrl,
+        scope,
+      });
+      if (challenges.size >= CHALLENGE_CACHE_LIMIT) challenges.clear();
+      challenges.set(key, value);
+    }
+    return value;
+  };
+  challenge(undefined, undefined, evaluateScopes(policy, [], undefined).required);
+
+  function readOperations(request: AuthorizeRequest, httpMethod: string): Operations {
+    if (httpMethod !== 'POST') return { ops: [] };
+    const mcpMethod = headerValue(request.headers, 'mcp-method');
+    const mcpName = headerValue(request.headers, 'mcp-name');
+    const body = request.body;
+    if (body === undefined) {
+      if (mcpMethod !== undefined) {
+        return {
+          ops: [
+            mcpName === undefined ? { method: mcpMethod } : { method: mcpMethod, name: mcpName },
+          ],
+        };
+      }
+      return needsBody ? parseError('Request body is required') : { ops: [] };
+    }
+    let message: unknown;
+    try {
+      message = toMessage(body);
+    } catch {
+      return needsBody ? parseError('Request body is not valid JSON') : { ops: [] };
+    }
+    const ops = operationsOf(message);
+    if (mcpMethod !== undefined || mcpName !== undefined) {
+      const mismatch =
+        ops.length === 0 ||
+        ops.some(
+          (op) =>
+            (mcpMethod !== undefined && op.method !== mcpMethod) ||
+            (mcpName !== undefined && op.name !== undefined && op.name !== mcpName),
+        );
+      if (mismatch) {
+        return {
+          ops,
+          error: {
+            code: 'jsonrpc_header_mismatch',
+            rpc: JSONRPC_HEADER_MISMATCH,
+            message: 'Header mismatch: Mcp-Method/Mcp-Name do not match the request body',
+          },
+        };
+      }
+    }
+    return { ops };
+  }
+
+  async function decide(request: AuthorizeRequest, started: number): Promise<AuthorizeResult> {
+    const httpMethod = String(request.method).toUpperCase();
+    const origin = headerValue(request.headers, 'origin');
+    const corsHeaders = cors.responseHeaders(origin);
+    const event: DecisionEvent = {
+      outcome: 'deny',
+      reason: 'missing_credentials',
+      status: 401,
+      resource: o.resource,
+      httpMethod,
+      methods: [],
+      tools: [],
+      requiredScopes: [],
+      missingScopes: [],
+      durationMs: 0,
+      timestamp: Date.now(),
+    };
+    const finish = <T extends AuthorizeResult>(result: T): T => {
+      event.outcome = result.type;
+      event.status = result.type === 'deny' ? result.status : 200;
+      event.durationMs = performance.now() - started;
+      emitDecision(onDecision, event);
+      return result;
+    };
+    const deny = (
+      status: number,
+      reason: DecisionReason,
+      body: DenyBody,
+      extraHeaders?: Record<string, string>,
+    ): DenyResult => {
+      event.reason = reason;
+      if ('error_description' in body) event.description = body.error_description;
+      return finish({
+        type: 'deny',
+        status,
+        headers: { ...extraHeaders, ...JSON_HEADERS, ...corsHeaders },
+        body,
+      });
+    };
+    const oauthDeny = (
+      status: number,
+      code: McpAuthErrorCode,
+      description: string,
+      wwwAuthenticate: string | undefined,
+      extra?: Record<string, string>,
+    ) =>
+      deny(
+        status,
+        code,
+        { error: code, error_description: description },
+        wwwAuthenticate === undefined ? extra : { ...extra, 'WWW-Authenticate': wwwAuthenticate },
+      );
+
+    if (!cors.isAllowed(origin)) {
+      return oauthDeny(
+        403,
+        'invalid_origin',
+        'Origin not allowed',
+        challenge(undefined, undefined, []),
+      );
+    }
+
+    const bearer = extractBearerToken(
+      { headers: request.headers, url: request.url, body: request.body },
+      maxLength === undefined ? {} : { maxLength },
+    );
+    if (bearer.kind === 'invalid') {
+      return oauthDeny(
+        400,
+        'invalid_request',
+        bearer.description,
+        challenge('invalid_request', bearer.description, []),
+      );
+    }
+
+    const { ops, error } = readOperations(request, httpMethod);
+    for (const op of ops) {
+      event.methods.push(op.method);
+      if (op.method === 'tools/call' && op.name !== undefined) event.tools.push(op.name);
+    }
+    if (event.tools[0] !== undefined) event.tool = event.tools[0];
+    if (error !== undefined) {
+      return deny(400, error.code, {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: error.rpc, message: error.message },
+      });
+    }
+
+    if (bearer.kind === 'none') {
+      if (isPublicRequest(policy, ops)) {
+        event.reason = 'public_method';
+        return finish({
+          type: 'allow',
+          authInfo: { ...ANONYMOUS, scopes: [] },
+          headers: corsHeaders,
+          anonymous: true,
+        });
+      }
+      const { required } = evaluateScopes(policy, ops, undefined);
+      event.requiredScopes = required;
+      return oauthDeny(
+        401,
+        'missing_credentials',
+        'Authorization required',
+        challenge(undefined, undefined, required),
+      );
+    }
+
+    let authInfo: AuthInfo;
+    try {
+      authInfo = await verifier.verifyAccessToken(bearer.token);
+      if (typeof authInfo.expiresAt === 'number' && authInfo.expiresAt * 1000 <= Date.now()) {
+        throw new TypeError('expired');
+      }
+    } catch (e) {
+      const { required } = evaluateScopes(policy, ops, undefined);
+      event.requiredScopes = required;
+      if (isMcpAuthError(e) && e.status === 503) {
+        const retryAfter = String(Math.max(1, Math.ceil(e.retryAfter ?? 30)));
+        return oauthDeny(
+          503,
+          e.code,
+          safeDescription(e.message, 'Authorization service unavailable'),
+          undefined,
+          {
+            'Retry-After': retryAfter,
+          },
+        );
+      }
+      const description =
+        e instanceof TypeError && e.message === 'expired'
+          ? 'The access token has expired'
+          : isMcpAuthError(e)
+            ? safeDescription(e.message, 'The access token is invalid')
+            : 'The access token is invalid';
+      return oauthDeny(
+        401,
+        'invalid_token',
+        description,
+        challenge('invalid_token', description, required),
+      );
+    }
+    const sub = authInfo.extra?.sub;
+    if (typeof sub === 'string') event.sub = sub;
+    if (authInfo.clientId !== '') event.clientId = authInfo.clientId;
+
+    const granted = Array.isArray(authInfo.scopes) ? authInfo.scopes : [];
+    const evaluation = evaluateScopes(policy, ops, granted);
+    event.requiredScopes = evaluation.required;
+    event.missingScopes = evaluation.missing;
+
+    let sessionId: string | undefined;
+    let subject: string | undefined;
+    if (sessions !== undefined) {
+      sessionId = headerValue(request.headers, 'mcp-session-id');
+      if (sessionId !== undefined) {
+        subject = sessionSubject(authInfo);
+        const owner = sessions.owner(sessionId);
+        if (owner !== undefined && owner !== subject) {
+          return oauthDeny(
+            403,
+            'session_forbidden',
+            'The session belongs to another subject',
+            challenge(undefined, undefined, []),
+          );
+        }
+      }
+    }
+
+    if (evaluation.unnamedTool !== undefined || evaluation.missing.length > 0) {
+      const scope = [...evaluation.required];
+      if (grantedInChallenge) {
+        for (const s of granted) if (supported.has(s) && !scope.includes(s)) scope.push(s);
+      }
+      const description =
+        evaluation.unnamedTool !== undefined
+          ? `Tool ${evaluation.unnamedTool} is not available`
+          : `Missing required scope: ${evaluation.missing.join(' ')}`;
+      return oauthDeny(
+        403,
+        'insufficient_scope',
+        description,
+        challenge('insufficient_scope', description, scope),
+      );
+    }
+
+    if (
+      sessions !== undefined &&
+      sessionId !== undefined &&
+      httpMethod === 'DELETE' &&
+      subject !== undefined
+    ) {
+      if (sessions.owner(sessionId) === subject) sessions.forget(sessionId);
+    }
+    event.reason = 'authorized';
+    return finish({ type: 'allow', authInfo, headers: corsHeaders });
+  }
+
+  return {
+    resource: o.resource,
+    metadata,
+    needsBody,
+    async authorize(request) {
+      const started = performance.now();
+      try {
+        return await decide(request, started);
+      } catch {
+        // Unreachable by design; a defensive, safe answer rather than a thrown error.
+        const description = 'The request could not be authorized';
+        return {
+          type: 'deny',
+          status: 401,
+          headers: {
+            ...JSON_HEADERS,
+            'WWW-Authenticate': challenge('invalid_token', description, []),
+          },
+          body: { error: 'invalid_token', error_description: description },
+        };
+      }
+    },
+    handleMetadataRequest(request): PlainResponse | undefined {
+      const pathname = pathOf(request.url);
+      if (pathname === undefined) return undefined;
+      const doc =
+        pathname === path ? document : pathname === ROOT_METADATA_PATH ? rootDocument : undefined;
+      if (doc === undefined) {
+        if (!pathname.startsWith(`${ROOT_METADATA_PATH}/`)) return undefined;
+        return {
+          status: 404,
+          headers: { ...PRM_ERROR_HEADERS },
+          body: { error: 'not_found', error_description: 'No protected resource metadata here' },
+        };
+      }
+      const method = String(request.method).toUpperCase();
+      if (method === 'GET') return { status: 200, headers: { ...metadataHeaders }, body: doc };
+      if (method === 'HEAD') return { status: 200, headers: { ...metadataHeaders } };
+      if (method === 'OPTIONS') return { status: 204, headers: { ...PRM_PREFLIGHT_HEADERS } };
+      return {
+        status: 405,
+        headers: { Allow: 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Origin': '*' },
+      };
+    },
+    preflight(request) {
+      return cors.preflight(headerValue(request.headers, 'origin'));
+    },
+    bindSession(sessionId, authInfo) {
+      if (sessions === undefined || typeof sessionId !== 'string' || sessionId === '') return;
+      const subject = sessionSubject(authInfo);
+      if (subject !== undefined) sessions.bind(sessionId, subject);
+    },
+  };
+}
+
+function parseError(message: string): Operations {
+  return {
+    ops: [],
+    error: {
+      code: 'jsonrpc_parse_error',
+      rpc: JSONRPC_PARSE_ERROR,
+      message: `Parse error: ${message}`,
+    },
+  };
+}
+
+const decoder = new TextDecoder();
+
+function toMessage(body: unknown): unknown {
+  if (typeof body === 'string') return JSON.parse(body);
+  if (body instanceof Uint8Array) return JSON.parse(decoder.decode(body));
+  if (body instanceof ArrayBuffer) return JSON.parse(decoder.decode(new Uint8Array(body)));
+  if (body === null || typeof body !== 'object') throw new SyntaxError('not JSON');
+  if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) {
+    throw new SyntaxError('not JSON');
+  }
+  return body;
+}
+
+function safeDescription(message: string, fallback: string): string {
+  return typeof message === 'string' && message !== '' && message.length <= 200
+    ? message
+    : fallback;
+}
+
+function pathOf(url: string | URL): string | undefined {
+  if (typeof url !== 'string') return url.pathname;
+  if (url.startsWith('/')) {
+    const end = url.search(/[?#]/);
+    return end < 0 ? url : url.slice(0, end);
+  }
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+}
