@@ -235,6 +235,8 @@ const ANONYMOUS: Readonly<AuthInfo> = Object.freeze({
   extra: Object.freeze({ anonymous: true }),
 });
 const CHALLENGE_CACHE_LIMIT = 512;
+const INVALID_TOKEN = 'The access token is invalid';
+const EXPIRED = 'The access token has expired';
 
 /** JSON-RPC error code for a body that cannot be parsed. */
 export const JSONRPC_PARSE_ERROR = -32700;
@@ -526,38 +528,46 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       );
     }
 
-    let authInfo: AuthInfo;
+    let authInfo: AuthInfo | undefined;
+    let failure: unknown;
     try {
       authInfo = await verifier.verifyAccessToken(bearer.token);
-      if (typeof authInfo.expiresAt === 'number' && authInfo.expiresAt * 1000 <= Date.now()) {
-        throw new TypeError('expired');
-      }
     } catch (e) {
+      failure = e;
+    }
+    if (authInfo === undefined || typeof authInfo !== 'object') {
       const { required } = evaluateScopes(policy, ops, undefined);
       event.requiredScopes = required;
-      if (isMcpAuthError(e) && e.status === 503) {
-        const retryAfter = String(Math.max(1, Math.ceil(e.retryAfter ?? 30)));
+      if (isMcpAuthError(failure) && failure.status === 503) {
+        const retryAfter = String(Math.max(1, Math.ceil(failure.retryAfter ?? 30)));
         return oauthDeny(
           503,
-          e.code,
-          safeDescription(e.message, 'Authorization service unavailable'),
+          failure.code,
+          safeDescription(failure.message, 'Authorization service unavailable'),
           undefined,
-          {
-            'Retry-After': retryAfter,
-          },
+          { 'Retry-After': retryAfter },
         );
       }
-      const description =
-        e instanceof TypeError && e.message === 'expired'
-          ? 'The access token has expired'
-          : isMcpAuthError(e)
-            ? safeDescription(e.message, 'The access token is invalid')
-            : 'The access token is invalid';
+      // Only an McpAuthError's message is known to be safe to send; anything else is generic.
+      const description = isMcpAuthError(failure)
+        ? safeDescription(failure.message, INVALID_TOKEN)
+        : INVALID_TOKEN;
       return oauthDeny(
         401,
         'invalid_token',
         description,
         challenge('invalid_token', description, required),
+      );
+    }
+    // A verifier that does not check `exp` itself (custom ones) must not let an expired token in.
+    if (typeof authInfo.expiresAt === 'number' && authInfo.expiresAt * 1000 <= Date.now()) {
+      const { required } = evaluateScopes(policy, ops, undefined);
+      event.requiredScopes = required;
+      return oauthDeny(
+        401,
+        'invalid_token',
+        EXPIRED,
+        challenge('invalid_token', EXPIRED, required),
       );
     }
     const sub = authInfo.extra?.sub;

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_TOKEN_LENGTH, extractBearerToken } from '../src/bearer-token.js';
+
+const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln-_~+/=';
+const x = (headers: Record<string, string | string[]>, url?: string, body?: unknown) =>
+  extractBearerToken({ headers, ...(url === undefined ? {} : { url }), body });
+
+describe('extractBearerToken (RFC 6750 §2.1)', () => {
+  it('accepts the Bearer scheme in any case and one or more spaces', () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      expect(x({ authorization: `${scheme} ${token}` })).toEqual({ kind: 'token', token });
+    }
+    expect(x({ authorization: `Bearer    ${token}` })).toEqual({ kind: 'token', token });
+    expect(x({ Authorization: ` Bearer ${token} ` })).toEqual({ kind: 'token', token });
+  });
+
+  it('reports no credentials without a header, with an empty header or another scheme', () => {
+    expect(x({})).toEqual({ kind: 'none' });
+    expect(x({ authorization: '' })).toEqual({ kind: 'none' });
+    expect(x({ authorization: 'Basic dXNlcjpwYXNz' })).toEqual({ kind: 'none' });
+    expect(x({ authorization: 'DPoP abc' })).toEqual({ kind: 'none' });
+    expect(x({ authorization: 'Digest username="a", realm="b"' })).toEqual({ kind: 'none' });
+  });
+
+  it('never takes a token from the query string or form body', () => {
+    expect(x({}, `/mcp?access_token=${token}`)).toEqual({ kind: 'none' });
+    expect(x({}, '/mcp', { access_token: token })).toEqual({ kind: 'none' });
+    expect(x({}, '/mcp', new URLSearchParams({ access_token: token }))).toEqual({ kind: 'none' });
+    expect(x({}, '/mcp', `access_token=${token}`)).toEqual({ kind: 'none' });
+  });
+
+  it.each([
+    ['empty', 'Bearer', 'Empty bearer token'],
+    ['only spaces', 'Bearer    ', 'Empty bearer token'],
+    ['tab separator', `Bearer\t${token}`, 'Malformed Authorization header'],
+    ['bad characters', 'Bearer abc$def', 'Malformed bearer token'],
+    ['inner space', 'Bearer abc def', 'Malformed bearer token'],
+    ['= not at the end', 'Bearer ab=c', 'Malformed bearer token'],
+    ['non-ASCII', 'Bearer abcé', 'Malformed bearer token'],
+    ['comma-joined Bearer', `Bearer ${token}, Bearer other`, 'Multiple Authorization credentials'],
+    ['comma-joined behind another scheme', `Basic abc, Bearer ${token}`, 'Multiple Authorization credentials'],
+    ['not a scheme', '=abc', 'Malformed Authorization header'],
+  ])('rejects %s as invalid_request', (_name, authorization, description) => {
+    expect(x({ authorization })).toEqual({ kind: 'invalid', description });
+  });
+
+  it('rejects two Authorization headers', () => {
+    expect(x({ authorization: [`Bearer ${token}`, `Bearer ${token}`] })).toEqual({
+      kind: 'invalid',
+      description: 'Multiple Authorization headers',
+    });
+  });
+
+  it('rejects a comma-joined Web Headers value', () => {
+    const headers = new Headers();
+    headers.append('authorization', `Bearer ${token}`);
+    headers.append('authorization', 'Bearer second');
+    expect(extractBearerToken({ headers })).toEqual({
+      kind: 'invalid',
+      description: 'Multiple Authorization credentials',
+    });
+  });
+
+  it('enforces the size limit (default 8 KiB, configurable)', () => {
+    expect(DEFAULT_MAX_TOKEN_LENGTH).toBe(8192);
+    expect(x({ authorization: `Bearer ${'a'.repeat(8192)}` }).kind).toBe('token');
+    expect(x({ authorization: `Bearer ${'a'.repeat(8193)}` })).toEqual({
+      kind: 'invalid',
+      description: 'Bearer token too long',
+    });
+    expect(
+      extractBearerToken({ headers: { authorization: 'Bearer abcdef' } }, { maxLength: 5 }).kind,
+    ).toBe('invalid');
+  });
+
+  it('rejects a header token also sent in the query or form body', () => {
+    const authorization = `Bearer ${token}`;
+    const dup = { kind: 'invalid', description: 'Bearer token sent more than one way' };
+    expect(x({ authorization }, '/mcp?a=1&access_token=x')).toEqual(dup);
+    expect(x({ authorization }, 'https://mcp.example/mcp?access_token=x#f')).toEqual(dup);
+    expect(
+      extractBearerToken({ headers: { authorization }, url: new URL('https://m.example/?access_token=1') }),
+    ).toEqual(dup);
+    expect(x({ authorization }, '/mcp', { access_token: 'x' })).toEqual(dup);
+    expect(x({ authorization }, '/mcp', new URLSearchParams('access_token=x'))).toEqual(dup);
+    expect(x({ authorization }, '/mcp', 'a=1&access_token=x')).toEqual(dup);
+  });
+
+  it('does not mistake similar query parameters or JSON bodies for a second token', () => {
+    const authorization = `Bearer ${token}`;
+    expect(x({ authorization }, '/mcp?my_access_token_hint=1').kind).toBe('token');
+    expect(x({ authorization }, '/mcp#access_token=1').kind).toBe('token');
+    expect(x({ authorization }, new URL('https://m.example/mcp').href).kind).toBe('token');
+    expect(x({ authorization }, '/mcp', '{"jsonrpc":"2.0","access_token":"x"}').kind).toBe('token');
+    expect(x({ authorization }, '/mcp', { jsonrpc: '2.0', access_token: 'x' }).kind).toBe('token');
+    expect(x({ authorization }, '/mcp', [{ access_token: 'x' }]).kind).toBe('token');
+    expect(x({ authorization }, '/mcp', 42).kind).toBe('token');
+    expect(x({ authorization }, '/mcp', null).kind).toBe('token');
+  });
+});

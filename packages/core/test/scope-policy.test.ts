@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import {
+  evaluateScopes,
+  expandScopes,
+  isPublicRequest,
+  missingScopes,
+  normalizeRequirement,
+  operationsOf,
+  policyNeedsBody,
+  policyScopes,
+  requiredScopes,
+  type ScopePolicy,
+} from '../src/scope-policy.js';
+
+const call = (name: string, id: number | string = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: {} },
+});
+
+const policy: ScopePolicy = {
+  baseline: 'mcp',
+  methods: { 'tools/list': 'tools:list' },
+  tools: {
+    list_todos: 'todo:read',
+    add_todo: ['todo:write'],
+    search: { anyOf: ['todo:read', 'calendar:read'] },
+    sync: { allOf: ['todo:write', 'calendar:write'] },
+  },
+  prompts: { summary: 'todo:read' },
+  resources: { 'todo://all': 'todo:read' },
+  implies: { 'todo:admin': ['todo:write'], 'todo:write': ['todo:read'] },
+  publicMethods: ['ping'],
+};
+
+describe('operationsOf', () => {
+  it('reads tools, prompts and resources from single and batch messages', () => {
+    expect(operationsOf(call('add_todo'))).toEqual([{ method: 'tools/call', name: 'add_todo' }]);
+    expect(
+      operationsOf([
+        { jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { name: 'summary' } },
+        { jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: 'todo://all' } },
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        { jsonrpc: '2.0', id: 3, result: {} },
+        'junk',
+        null,
+      ]),
+    ).toEqual([
+      { method: 'prompts/get', name: 'summary' },
+      { method: 'resources/read', name: 'todo://all' },
+      { method: 'notifications/initialized' },
+    ]);
+  });
+
+  it('leaves the name out when params are missing or not a string', () => {
+    expect(operationsOf({ method: 'tools/call' })).toEqual([{ method: 'tools/call' }]);
+    expect(operationsOf({ method: 'tools/call', params: { name: 5 } })).toEqual([{ method: 'tools/call' }]);
+    expect(operationsOf(42)).toEqual([]);
+  });
+});
+
+describe('requiredScopes / missingScopes (pure)', () => {
+  it('a tool the policy names needs the baseline plus its scopes', () => {
+    expect(requiredScopes(policy, call('add_todo'))).toEqual({ allOf: ['mcp', 'todo:write'], anyOf: [] });
+    expect(missingScopes(policy, call('add_todo'), ['mcp', 'todo:read'])).toEqual(['todo:write']);
+    expect(missingScopes(policy, call('add_todo'), ['mcp', 'todo:write'])).toEqual([]);
+  });
+
+  it('an unnamed tool needs the baseline only', () => {
+    expect(requiredScopes(policy, call('other'))).toEqual({ allOf: ['mcp'], anyOf: [] });
+    expect(missingScopes(policy, call('other'), ['mcp'])).toEqual([]);
+    expect(missingScopes(policy, call('other'), [])).toEqual(['mcp']);
+  });
+
+  it('per-method requirements apply', () => {
+    const list = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
+    expect(missingScopes(policy, list, ['mcp'])).toEqual(['tools:list']);
+  });
+
+  it('a batch needs the union', () => {
+    const batch = [call('list_todos', 1), call('sync', 2)];
+    expect(requiredScopes(policy, batch).allOf).toEqual(['mcp', 'todo:read', 'todo:write', 'calendar:write']);
+    expect(missingScopes(policy, batch, ['mcp', 'todo:read', 'calendar:write'])).toEqual(['todo:write']);
+  });
+
+  it('anyOf is satisfied by any one scope; unsatisfied it reports the first', () => {
+    expect(missingScopes(policy, call('search'), ['mcp', 'calendar:read'])).toEqual([]);
+    expect(missingScopes(policy, call('search'), ['mcp', 'todo:read'])).toEqual([]);
+    expect(missingScopes(policy, call('search'), ['mcp'])).toEqual(['todo:read']);
+  });
+
+  it('implication is transitive', () => {
+    expect(missingScopes(policy, call('list_todos'), ['mcp', 'todo:admin'])).toEqual([]);
+    expect(missingScopes(policy, call('list_todos'), ['mcp', 'todo:write'])).toEqual([]);
+    expect([...expandScopes(policy, ['todo:admin'])].sort()).toEqual(['todo:admin', 'todo:read', 'todo:write']);
+    expect([...expandScopes({}, ['a'])]).toEqual(['a']);
+  });
+
+  it('prompts and resources have their own maps', () => {
+    const prompt = { jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { name: 'summary' } };
+    const res = { jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'todo://all' } };
+    expect(missingScopes(policy, prompt, ['mcp'])).toEqual(['todo:read']);
+    expect(missingScopes(policy, res, ['mcp'])).toEqual(['todo:read']);
+    expect(missingScopes(policy, { ...res, params: { uri: 'other://x' } }, ['mcp'])).toEqual([]);
+  });
+});
+
+describe('evaluateScopes', () => {
+  it('lists required scopes (allOf plus first anyOf) and missing ones', () => {
+    expect(evaluateScopes(policy, [{ method: 'tools/call', name: 'search' }], ['mcp'])).toEqual({
+      required: ['mcp', 'todo:read'],
+      missing: ['todo:read'],
+    });
+    expect(evaluateScopes(policy, [], undefined)).toEqual({ required: ['mcp'], missing: ['mcp'] });
+  });
+
+  it('flags unnamed tools when denyUnnamedTools is on', () => {
+    const strict: ScopePolicy = { tools: { a: 'x' }, denyUnnamedTools: true };
+    expect(evaluateScopes(strict, [{ method: 'tools/call', name: 'b' }], ['x']).unnamedTool).toBe('b');
+    expect(evaluateScopes(strict, [{ method: 'tools/call' }], ['x']).unnamedTool).toBe('');
+    expect(evaluateScopes(strict, [{ method: 'tools/call', name: 'a' }], ['x'])).toEqual({
+      required: ['x'],
+      missing: [],
+    });
+  });
+});
+
+describe('policy helpers', () => {
+  it('public methods: only a request made entirely of them', () => {
+    expect(isPublicRequest(policy, [{ method: 'ping' }])).toBe(true);
+    expect(isPublicRequest(policy, [{ method: 'ping' }, { method: 'tools/list' }])).toBe(false);
+    expect(isPublicRequest(policy, [])).toBe(false);
+    expect(isPublicRequest({}, [{ method: 'ping' }])).toBe(false);
+  });
+
+  it('needsBody only when something beyond the baseline matters', () => {
+    expect(policyNeedsBody({})).toBe(false);
+    expect(policyNeedsBody({ baseline: 'mcp' })).toBe(false);
+    expect(policyNeedsBody({ tools: { a: 'x' } })).toBe(true);
+    expect(policyNeedsBody({ publicMethods: ['ping'] })).toBe(true);
+    expect(policyNeedsBody({ denyUnnamedTools: true })).toBe(true);
+  });
+
+  it('policyScopes lists every scope once in first-seen order', () => {
+    expect(policyScopes(policy)).toEqual([
+      'mcp',
+      'tools:list',
+      'todo:read',
+      'todo:write',
+      'calendar:read',
+      'calendar:write',
+      'todo:admin',
+    ]);
+  });
+
+  it('normalizeRequirement accepts every form', () => {
+    expect(normalizeRequirement(undefined)).toEqual({ allOf: [], anyOf: [] });
+    expect(normalizeRequirement('a  b a')).toEqual({ allOf: ['a', 'b'], anyOf: [] });
+    expect(normalizeRequirement(['a', 'a'])).toEqual({ allOf: ['a'], anyOf: [] });
+    expect(normalizeRequirement({ allOf: ['a'], anyOf: ['b', 'c'] })).toEqual({ allOf: ['a'], anyOf: [['b', 'c']] });
+    expect(normalizeRequirement({ anyOf: [] })).toEqual({ allOf: [], anyOf: [] });
+  });
+});
