@@ -1,0 +1,97 @@
+import {
+  type AuthInfo,
+  createMcpAuth,
+  type McpAuth,
+  type McpAuthOptions,
+  type PlainResponse,
+} from '@org/mcp-auth-core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  BODY_TOO_LARGE,
+  BODY_UNREADABLE,
+  hasUnreadJsonBody,
+  onSessionIdWritten,
+  parseJsonBody,
+  rawHeaderPairs,
+  readRawBody,
+  writePlain,
+} from './node-http.js';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The validated token, set by {@link McpAuthExpress.protect}; read by the MCP SDK's transport. */
+      auth?: AuthInfo;
+    }
+  }
+}
+
+/** What {@link mcpAuth} returns: the resolved core and two Express middlewares. */
+export interface McpAuthExpress {
+  /** The resolved core (`authorize`, `metadata`, `bindSession`, …). */
+  readonly core: McpAuth;
+  /**
+   * Protects the MCP endpoint, every method: answers the CORS preflight, otherwise authorizes
+   * the request and sets `req.auth` (and CORS headers), or writes the 400/401/403/503 denial.
+   */
+  readonly protect: RequestHandler;
+  /** Serves the Protected Resource Metadata routes; mount it on the app (any path). */
+  readonly metadata: RequestHandler;
+}
+
+/**
+ * Resolves the options once and returns the Express middlewares for one protected MCP endpoint.
+ * Pass an existing {@link McpAuth} to share it. Throws a `TypeError` naming a bad option.
+ *
+ * @example
+ * ```ts
+ * const auth = mcpAuth({ resource: 'https://mcp.example.com/mcp', issuer: 'https://auth.example.com' });
+ * app.use(auth.metadata);
+ * app.all('/mcp', express.json(), auth.protect, (req, res) => transport.handleRequest(req, res, req.body));
+ * ```
+ */
+export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
+  const core = 'authorize' in options ? options : createMcpAuth(options);
+  async function mcpAuthProtect(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const request = { method: req.method, url: req.originalUrl, headers: rawHeaderPairs(req) };
+    if (req.method === 'OPTIONS') return writePlain(res, core.preflight(request));
+    let body: unknown = req.body;
+    if (core.needsBody && hasUnreadJsonBody(req)) {
+      const raw = await readRawBody(req).catch(() => null);
+      if (!raw) return writePlain(res, raw === null ? BODY_UNREADABLE : BODY_TOO_LARGE);
+      body = parseJsonBody(raw);
+      if (typeof body !== 'string') req.body = body;
+    }
+    const result = await core.authorize({ ...request, body });
+    if (result.type === 'deny') return writePlain(res, result);
+    for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+    req.auth = result.authInfo;
+    onSessionIdWritten(res, (sessionId) => core.bindSession(sessionId, result.authInfo));
+    next();
+  }
+  return { core, protect: mcpAuthProtect, metadata: mcpAuthMetadata(core) };
+}
+
+/**
+ * Serves the Protected Resource Metadata of one or more protected endpoints (RFC 9728):
+ * path-inserted and root locations, GET/HEAD, an open CORS preflight, 405 for other methods
+ * and 404 for unknown `/.well-known/oauth-protected-resource/…` paths. With several endpoints
+ * in one app, mount one `mcpAuthMetadata(a, b)` so each answers its own path.
+ *
+ * @example
+ * ```ts
+ * app.use(mcpAuthMetadata(todos.core, calendar.core));
+ * ```
+ */
+export function mcpAuthMetadata(...cores: McpAuth[]): RequestHandler {
+  return function mcpAuthMetadata(req: Request, res: Response, next: NextFunction): void {
+    const request = { method: req.method, url: req.originalUrl, headers: rawHeaderPairs(req) };
+    let answer: PlainResponse | undefined;
+    for (const core of cores) {
+      const response = core.handleMetadataRequest(request);
+      if (response && (answer === undefined || answer.status === 404)) answer = response;
+    }
+    if (answer) writePlain(res, answer);
+    else next();
+  };
+}

@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PlainResponse } from '@org/mcp-auth-core';
+
+/** Largest request body read for the scope policy (the MCP SDK's own limit is 4 MB). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Every request header as name/value pairs, repeats kept: Node's `req.headers` keeps only the
+ * first `Authorization`, `req.rawHeaders` keeps them all (SPEC item 19).
+ */
+export function rawHeaderPairs(req: IncomingMessage): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    pairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+  }
+  return pairs;
+}
+
+/** True when the request still has an unread JSON body (nothing upstream parsed it). */
+export function hasUnreadJsonBody(req: IncomingMessage): boolean {
+  const parsedUpstream = (req as { _body?: unknown })._body === true || req.readableEnded;
+  return !parsedUpstream && JSON_TYPE.test(req.headers['content-type'] ?? '');
+}
+
+/**
+ * Reads the whole request stream. Resolves `undefined` past {@link MAX_BODY_BYTES} (the rest
+ * is drained, not kept, so the response can still be written).
+ */
+export async function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  (req as { _body?: unknown })._body = true; // body parsers skip a body already read
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
+}
+
+/** The parsed JSON value, or the text itself when it does not parse (the core answers -32700). */
+export function parseJsonBody(raw: Buffer): unknown {
+  const text = raw.toString('utf8');
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** JSON-RPC error for a body over {@link MAX_BODY_BYTES}. */
+export const BODY_TOO_LARGE: PlainResponse = {
+  status: 413,
+  headers: {},
+  body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
+};
+
+/** JSON-RPC error when the request body could not be read (client aborted, bad encoding). */
+export const BODY_UNREADABLE: PlainResponse = {
+  status: 400,
+  headers: {},
+  body: { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Request body unreadable' } },
+};
+
+/** Writes a core response (metadata, preflight, denial) as-is, JSON-encoding its body. */
+export function writePlain(res: ServerResponse, response: PlainResponse): void {
+  const { status, headers, body } = response;
+  if (res.headersSent) return void res.end();
+  res.writeHead(
+    status,
+    body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+  );
+  res.end(body === undefined ? undefined : JSON.stringify(body));
+}
+
+function headerIn(headers: unknown, name: string): unknown {
+  if (Array.isArray(headers)) {
+    const i = headers.findIndex((v, j) => j % 2 === 0 && String(v).toLowerCase() === name);
+    return i < 0 ? undefined : headers[i + 1];
+  }
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  return Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
+/**
+ * Calls `listener` with the `Mcp-Session-Id` of the response when its head is written —
+ * before any byte reaches the client — whether it was set with `setHeader` or passed to
+ * `writeHead` (as the MCP SDK's transport does).
+ */
+export function onSessionIdWritten(
+  res: ServerResponse,
+  listener: (sessionId: string) => void,
+): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function writeHeadWithSession(this: ServerResponse, ...args: unknown[]) {
+    const id = res.getHeader('mcp-session-id') ?? headerIn(args[2] ?? args[1], 'mcp-session-id');
+    if (typeof id === 'string' && id !== '') listener(id);
+    res.writeHead = writeHead;
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
+}

@@ -1,0 +1,102 @@
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import {
+  type AuthInfo,
+  createMcpAuth,
+  type McpAuth,
+  type McpAuthOptions,
+  type PlainResponse,
+} from '@org/mcp-auth-core';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+  isJsonType,
+  onSessionIdWritten,
+  parseJsonBody,
+  rawHeaderPairs,
+  readRawBody,
+} from './node-http.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The validated token on protected MCP paths (`null` elsewhere). Also set on `request.raw.auth`. */
+    auth: AuthInfo | null;
+  }
+}
+
+/** Options of the {@link mcpAuth} plugin: the core's options, or a core built beforehand. */
+export type McpAuthFastifyOptions = (McpAuthOptions | { auth: McpAuth }) & {
+  /** Exact URL paths of the MCP endpoint to protect (every method). Default: the path of `resource`. */
+  paths?: string[];
+};
+
+const PRM_PREFIX = '/.well-known/oauth-protected-resource';
+const BODY_TOO_LARGE: PlainResponse = {
+  status: 413,
+  headers: {},
+  body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
+};
+
+function send(reply: FastifyReply, { status, headers, body }: PlainResponse): FastifyReply {
+  return reply.code(status).headers(headers).send(body);
+}
+
+function routeRequest(request: FastifyRequest) {
+  return { method: request.method, url: request.url, headers: rawHeaderPairs(request.raw) };
+}
+
+const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, options) => {
+  const { paths, ...rest } = options;
+  const core = 'auth' in rest ? rest.auth : createMcpAuth(rest);
+  const protectedPaths = new Set(paths ?? [new URL(core.resource).pathname]);
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+
+  const { path, rootPath } = core.metadata;
+  for (const url of [path, rootPath, `${PRM_PREFIX}/*`]) {
+    if (fastify.hasRoute({ url, method: 'GET' })) continue; // another endpoint serves it
+    fastify.all(url, async function mcpAuthMetadata(request, reply) {
+      return send(
+        reply,
+        core.handleMetadataRequest(routeRequest(request)) ?? { status: 404, headers: {} },
+      );
+    });
+  }
+
+  // preParsing: the body stream is still unread, so the policy can see it before Fastify parses it.
+  fastify.addHook('preParsing', async function mcpAuthProtect(request, reply, payload) {
+    if (!protectedPaths.has(request.url.split('?', 1)[0]!)) return payload;
+    const answer = (response: PlainResponse) => {
+      send(reply, response); // a sent reply ends the lifecycle; the payload is never parsed
+      return payload;
+    };
+    const base = routeRequest(request);
+    if (request.method === 'OPTIONS') return answer(core.preflight(base));
+    const raw =
+      core.needsBody && isJsonType(request.headers['content-type'])
+        ? await readRawBody(payload)
+        : null;
+    if (raw === undefined) return answer(BODY_TOO_LARGE);
+    const result = await core.authorize({ ...base, body: raw ? parseJsonBody(raw) : undefined });
+    if (result.type === 'deny') return answer(result);
+    request.auth = result.authInfo;
+    (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
+    for (const [name, value] of Object.entries(result.headers)) reply.raw.setHeader(name, value);
+    onSessionIdWritten(reply.raw, (sessionId) => core.bindSession(sessionId, result.authInfo));
+    return raw ? Readable.from([raw], { objectMode: false }) : payload; // replay what was read
+  });
+};
+
+/**
+ * Fastify 5 plugin protecting an MCP endpoint with `@org/mcp-auth-core`: serves the Protected
+ * Resource Metadata routes, answers the endpoint's CORS preflight, and authorizes every other
+ * request on `paths` before its body is parsed — setting `request.auth` and `request.raw.auth`
+ * (what `StreamableHTTPServerTransport.handleRequest(request.raw, reply.raw, request.body)`
+ * reads), or replying with the core's 400/401/403/503. Register it once per protected endpoint.
+ *
+ * @example
+ * ```ts
+ * await app.register(mcpAuth, { resource: 'https://mcp.example.com/mcp', issuer: 'https://auth.example.com' });
+ * app.post('/mcp', (request, reply) => transport.handleRequest(request.raw, reply.raw, request.body));
+ * ```
+ */
+export const mcpAuth = fp(plugin, { fastify: '5.x', name: '@org/mcp-auth-fastify' });

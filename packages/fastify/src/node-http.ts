@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Largest request body read for the scope policy (the MCP SDK's own limit is 4 MB). */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** True for `application/json` and `application/*+json` content types. */
+export function isJsonType(contentType: string | undefined): boolean {
+  return JSON_TYPE.test(contentType ?? '');
+}
+
+/**
+ * Every request header as name/value pairs, repeats kept: Node's `req.headers` keeps only the
+ * first `Authorization`, `req.rawHeaders` keeps them all (SPEC item 19).
+ */
+export function rawHeaderPairs(req: IncomingMessage): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    pairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+  }
+  return pairs;
+}
+
+/**
+ * Reads a whole body stream. Resolves `undefined` past {@link MAX_BODY_BYTES} (the rest is
+ * drained, not kept, so the response can still be written).
+ */
+export async function readRawBody(
+  stream: AsyncIterable<Buffer | string>,
+): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(buffer);
+  }
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
+}
+
+/** The parsed JSON value, or the text itself when it does not parse (the core answers -32700). */
+export function parseJsonBody(raw: Buffer): unknown {
+  const text = raw.toString('utf8');
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function headerIn(headers: unknown, name: string): unknown {
+  if (Array.isArray(headers)) {
+    const i = headers.findIndex((v, j) => j % 2 === 0 && String(v).toLowerCase() === name);
+    return i < 0 ? undefined : headers[i + 1];
+  }
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  return Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
+/**
+ * Calls `listener` with the `Mcp-Session-Id` of the response when its head is written —
+ * before any byte reaches the client — whether it was set with `setHeader` or passed to
+ * `writeHead` (as the MCP SDK's transport does, and as Fastify's `reply.send` does).
+ */
+export function onSessionIdWritten(
+  res: ServerResponse,
+  listener: (sessionId: string) => void,
+): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function writeHeadWithSession(this: ServerResponse, ...args: unknown[]) {
+    const id = res.getHeader('mcp-session-id') ?? headerIn(args[2] ?? args[1], 'mcp-session-id');
+    if (typeof id === 'string' && id !== '') listener(id);
+    res.writeHead = writeHead;
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
+}

@@ -1,0 +1,123 @@
+import {
+  type AuthInfo,
+  createMcpAuth,
+  type McpAuth,
+  type McpAuthOptions,
+  type PlainResponse,
+} from '@org/mcp-auth-core';
+import type { Context, MiddlewareHandler } from 'hono';
+
+/** Context variables the middleware sets: `c.get('auth')` / `c.var.auth`. */
+export type Variables = {
+  /** The validated token, set by {@link McpAuthHono.protect}. */
+  auth: AuthInfo;
+};
+
+/** A Hono `Env` carrying {@link Variables}: `new Hono<McpAuthEnv>()`. */
+export type McpAuthEnv = { Variables: Variables };
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The validated token, set by `@org/mcp-auth-hono`'s `protect` middleware. */
+    auth: AuthInfo;
+  }
+}
+
+/** What {@link mcpAuth} returns: the resolved core and two Hono middlewares. */
+export interface McpAuthHono {
+  /** The resolved core (`authorize`, `metadata`, `bindSession`, …). */
+  readonly core: McpAuth;
+  /**
+   * Protects the MCP endpoint, every method: answers the CORS preflight, otherwise authorizes
+   * the request and sets `c.var.auth` (and CORS headers), or returns the 400/401/403/503 denial.
+   */
+  readonly protect: MiddlewareHandler<McpAuthEnv>;
+  /** Serves the Protected Resource Metadata routes; `app.use(auth.metadata)`. */
+  readonly metadata: MiddlewareHandler;
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * A core response as a Web `Response` (JSON body, or none).
+ *
+ * @example
+ * ```ts
+ * return toResponse(auth.core.preflight({ method: 'OPTIONS', url: c.req.url, headers: c.req.raw.headers }));
+ * ```
+ */
+export function toResponse({ status, headers, body }: PlainResponse): Response {
+  if (body === undefined) return new Response(null, { status, headers });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
+}
+
+/** The body text without consuming `c.req.raw` (the transport reads it again), else hono's cache. */
+async function peekText(c: Context): Promise<string> {
+  return c.req.raw.bodyUsed ? c.req.text() : c.req.raw.clone().text();
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // the core answers -32700
+  }
+}
+
+/**
+ * Resolves the options once and returns the Hono middlewares for one protected MCP endpoint.
+ * Runs on any Web-standard runtime (Node, Bun, Deno, Workers). Pass an existing {@link McpAuth}
+ * to share it. Throws a `TypeError` naming a bad option.
+ *
+ * @example
+ * ```ts
+ * const auth = mcpAuth({ resource: 'https://mcp.example.com/mcp', issuer: 'https://auth.example.com' });
+ * app.use(auth.metadata);
+ * app.all('/mcp', auth.protect, (c) => transport.handleRequest(c.req.raw, { authInfo: c.var.auth }));
+ * ```
+ */
+export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthHono {
+  const core = 'authorize' in options ? options : createMcpAuth(options);
+  const protect: MiddlewareHandler<McpAuthEnv> = async function mcpAuthProtect(c, next) {
+    const { method, url, headers } = c.req.raw;
+    if (method === 'OPTIONS') return toResponse(core.preflight({ method, url, headers }));
+    const readBody = core.needsBody && JSON_TYPE.test(headers.get('content-type') ?? '');
+    const body = readBody ? parseJson(await peekText(c)) : undefined;
+    const result = await core.authorize({ method, url, headers, body });
+    if (result.type === 'deny') return toResponse(result);
+    c.set('auth', result.authInfo);
+    await next();
+    for (const [name, value] of Object.entries(result.headers)) c.res.headers.set(name, value);
+    const sessionId = c.res.headers.get('mcp-session-id');
+    if (sessionId) core.bindSession(sessionId, result.authInfo); // before the client sees it
+  };
+  return { core, protect, metadata: mcpAuthMetadata(core) };
+}
+
+/**
+ * Serves the Protected Resource Metadata of one or more protected endpoints (RFC 9728):
+ * path-inserted and root locations, GET/HEAD, an open CORS preflight, 405 for other methods
+ * and 404 for unknown `/.well-known/oauth-protected-resource/…` paths. With several endpoints
+ * in one app, mount one `mcpAuthMetadata(a, b)` so each answers its own path.
+ *
+ * @example
+ * ```ts
+ * app.use(mcpAuthMetadata(todos.core, calendar.core));
+ * ```
+ */
+export function mcpAuthMetadata(...cores: McpAuth[]): MiddlewareHandler {
+  return async function mcpAuthMetadata(c, next) {
+    const { method, url, headers } = c.req.raw;
+    let answer: PlainResponse | undefined;
+    for (const core of cores) {
+      const response = core.handleMetadataRequest({ method, url, headers });
+      if (response && (answer === undefined || answer.status === 404)) answer = response;
+    }
+    if (answer) return toResponse(answer);
+    await next();
+  };
+}
