@@ -417,7 +417,8 @@ export async function startDevAuthorizationServer(
         short: { httpOnly: true, sameSite: 'lax' },
       },
       claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
-      scopes: OIDC_SCOPES,
+      // Resource scopes are listed too so clients may name them in their registration `scope`.
+      scopes: [...OIDC_SCOPES, ...config.scopes],
       clientDefaults: {
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
