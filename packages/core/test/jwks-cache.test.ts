@@ -257,7 +257,10 @@ describe('JWKS outages', () => {
       fetch: neverAnswers,
       timeout: 250,
     });
-    const issuer = await createTestIssuer({ issuer: 'https://auth.example.com', audience: RESOURCE });
+    const issuer = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+    });
     const outcome = rejection(verifier.verifyAccessToken(await issuer.mintAccessToken()));
     await vi.advanceTimersByTimeAsync(250);
     expect((await outcome).code).toBe('jwks_unavailable');
@@ -267,9 +270,12 @@ describe('JWKS outages', () => {
     ['a non-JWKS JSON body', () => Response.json({ hello: 'world' })],
     ['a body that is not JSON', () => new Response('<html>', { status: 200 })],
     ['an HTTP 500', () => new Response('oops', { status: 500 })],
-    ['a malformed key set', () => Response.json({ keys: [{ kty: 42 }] })],
+    ['a keys member that is not an array', () => Response.json({ keys: 'none' })],
   ])('treats %s as a failed fetch (503 when nothing is cached)', async (_, respond) => {
-    const issuer = await createTestIssuer({ issuer: 'https://auth.example.com', audience: RESOURCE });
+    const issuer = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+    });
     const fetchStub = vi.fn(async () => respond());
     const verifier = createJwtVerifier({
       issuer: issuer.issuer,
@@ -282,7 +288,10 @@ describe('JWKS outages', () => {
   });
 
   it('answers 401 when a fetched set holds no key usable for the token', async () => {
-    const issuer = await createTestIssuer({ issuer: 'https://auth.example.com', audience: RESOURCE });
+    const issuer = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+    });
     const verifier = createJwtVerifier({
       issuer: issuer.issuer,
       resource: RESOURCE,
@@ -293,26 +302,34 @@ describe('JWKS outages', () => {
   });
 
   it('answers 401 when the matching JWK cannot be imported', async () => {
-    const issuer = await createTestIssuer({ issuer: 'https://auth.example.com', audience: RESOURCE });
-    const broken = { ...issuer.key().publicJwk, x: 'AAAA' };
+    const issuer = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+    });
+    const broken = { ...issuer.key('ES256').publicJwk, x: 'AAAA' };
     const verifier = createJwtVerifier({
       issuer: issuer.issuer,
       resource: RESOURCE,
       jwksUri: 'https://auth.example.com/jwks',
       fetch: (async () => Response.json({ keys: [broken] })) as typeof fetch,
     });
-    const error = await rejection(verifier.verifyAccessToken(await issuer.mintAccessToken()));
+    const token = await issuer.mintAccessToken({ key: 'ES256' });
+    const error = await rejection(verifier.verifyAccessToken(token));
     expect(error.code).toBe('invalid_token');
     expect(error.message).toBe('token could not be verified');
   });
 
   it('ignores non-object entries in the key set', async () => {
-    const issuer = await createTestIssuer({ issuer: 'https://auth.example.com', audience: RESOURCE });
+    const issuer = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+    });
     const verifier = createJwtVerifier({
       issuer: issuer.issuer,
       resource: RESOURCE,
       jwksUri: issuer.jwksUri,
-      fetch: (async () => Response.json({ keys: ['junk', null, ...issuer.jwks().keys] })) as typeof fetch,
+      fetch: (async () =>
+        Response.json({ keys: ['junk', null, ...issuer.jwks().keys] })) as typeof fetch,
     });
     const token = await issuer.mintAccessToken();
     await expect(verifier.verifyAccessToken(token)).resolves.toMatchObject({ token });
@@ -371,8 +388,12 @@ describe('key set discovery', () => {
   });
 
   it('refuses a discovered http jwks_uri on a non-loopback host (503)', async () => {
-    const { issuer, verifier } = await setup({ metadata: { jwks_uri: 'http://auth.example.com/jwks' } });
-    const error = await expectUnavailable(verifier.verifyAccessToken(await issuer.mintAccessToken()));
+    const { issuer, verifier } = await setup({
+      metadata: { jwks_uri: 'http://auth.example.com/jwks' },
+    });
+    const error = await expectUnavailable(
+      verifier.verifyAccessToken(await issuer.mintAccessToken()),
+    );
     expect(error.cause).toBeInstanceOf(AggregateError);
   });
 

@@ -80,7 +80,9 @@ describe('RFC 9068 access tokens that verify', () => {
     expect(info.resource).toBeInstanceOf(URL);
     expect(info.resource?.href).toBe(RESOURCE);
     expect(info.extra).toMatchObject({ sub: 'alice', iss: issuer.issuer });
-    expect((info.extra?.claims as Record<string, unknown>).jti).toEqual(expect.any(String));
+    expect((info.extra?.claims as Record<string, unknown> | undefined)?.jti).toEqual(
+      expect.any(String),
+    );
   });
 
   it('takes clientId from azp when client_id is absent, else the empty string', async () => {
@@ -121,7 +123,9 @@ describe('RFC 9068 access tokens that verify', () => {
       const token = await issuer.mintAccessToken({ claims: { aud } });
       await expect(v.verifyAccessToken(token)).resolves.toMatchObject({ token });
     }
-    const pathCase = await issuer.mintAccessToken({ claims: { aud: 'https://mcp.example.com/MCP' } });
+    const pathCase = await issuer.mintAccessToken({
+      claims: { aud: 'https://mcp.example.com/MCP' },
+    });
     await expectInvalid(v.verifyAccessToken(pathCase), 'audience mismatch');
   });
 
@@ -200,7 +204,9 @@ describe('RFC 9068 §4 rejections', () => {
   });
 
   it('rejects a token for another audience', async () => {
-    const token = await issuer.mintAccessToken({ claims: { aud: 'https://other.example.com/mcp' } });
+    const token = await issuer.mintAccessToken({
+      claims: { aud: 'https://other.example.com/mcp' },
+    });
     await expectInvalid(verifier().verifyAccessToken(token), 'audience mismatch');
   });
 
@@ -228,11 +234,14 @@ describe('RFC 9068 §4 rejections', () => {
   it.each([
     ['without', (pem: string) => pem],
     ['with', (pem: string) => `${pem}\n`],
-  ])('rejects HS256 signed with the RSA public key PEM (%s trailing newline) as secret', async (_, shape) => {
-    const pem = shape(await publicKeyPem(issuer.key('RS256')));
-    const token = await issuer.mintAccessToken({ header: { alg: 'HS256' }, hmacSecret: pem });
-    await expectInvalid(verifier().verifyAccessToken(token), 'signing algorithm not allowed');
-  });
+  ])(
+    'rejects HS256 signed with the RSA public key PEM (%s trailing newline) as secret',
+    async (_, shape) => {
+      const pem = shape(await publicKeyPem(issuer.key('RS256')));
+      const token = await issuer.mintAccessToken({ header: { alg: 'HS256' }, hmacSecret: pem });
+      await expectInvalid(verifier().verifyAccessToken(token), 'signing algorithm not allowed');
+    },
+  );
 
   it('rejects an allowed alg the issuer key does not match', async () => {
     const token = await issuer.mintAccessToken({ key: 'RS256', header: { alg: 'ES256' } });
@@ -277,8 +286,14 @@ describe('RFC 9068 §4 rejections', () => {
   it('rejects bad base64url', async () => {
     const [header, payload, signature] = (await issuer.mintAccessToken()).split('.');
     const v = verifier();
-    await expectInvalid(v.verifyAccessToken(`${header}.${payload}+/=.${signature}`), 'malformed token');
-    await expectInvalid(v.verifyAccessToken(`${header}.${payload}.${signature}$`), 'malformed token');
+    await expectInvalid(
+      v.verifyAccessToken(`${header}.${payload}+/=.${signature}`),
+      'malformed token',
+    );
+    await expectInvalid(
+      v.verifyAccessToken(`${header}.${payload}.${signature}$`),
+      'malformed token',
+    );
   });
 
   it('rejects segments that are base64url but not JSON', async () => {
@@ -300,7 +315,9 @@ describe('RFC 9068 §4 rejections', () => {
   it('rejects an oversized token before parsing it', async () => {
     const token = await issuer.mintAccessToken({ claims: { pad: 'x'.repeat(20_000) } });
     await expectInvalid(verifier().verifyAccessToken(token), 'token is too large');
-    await expect(verifier({ maxTokenLength: 64_000 }).verifyAccessToken(token)).resolves.toBeTruthy();
+    await expect(
+      verifier({ maxTokenLength: 64_000 }).verifyAccessToken(token),
+    ).resolves.toBeTruthy();
   });
 
   it('rejects an empty or non-string token', async () => {
@@ -336,7 +353,10 @@ describe('RFC 9068 §4 rejections', () => {
       header: { typ: 'JWT' },
       claims: { nonce: 'n-0S6_WzA2Mj', aud: RESOURCE },
     });
-    await expectInvalid(v.verifyAccessToken(idToken), 'ID tokens are not accepted as access tokens');
+    await expectInvalid(
+      v.verifyAccessToken(idToken),
+      'ID tokens are not accepted as access tokens',
+    );
     const atHash = await issuer.mintAccessToken({
       omitHeader: ['typ'],
       claims: { at_hash: 'HK6E_P6Dh8Y93mRNtsDB1Q' },

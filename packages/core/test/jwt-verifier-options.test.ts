@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { createJwtVerifier, type JwtVerifierOptions } from '../src/create-jwt-verifier.js';
+import { McpAuthConfigError } from '../src/errors.js';
+
+const base: JwtVerifierOptions = {
+  issuer: 'https://auth.example.com',
+  resource: 'https://mcp.example.com/mcp',
+};
+
+function construct(options: Partial<Record<keyof JwtVerifierOptions, unknown>>) {
+  return () => createJwtVerifier({ ...base, ...options } as JwtVerifierOptions);
+}
+
+function expectOptionError(fn: () => unknown, option: string, rule?: RegExp) {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(TypeError);
+  expect(caught).toBeInstanceOf(McpAuthConfigError);
+  expect((caught as McpAuthConfigError).option).toBe(option);
+  expect((caught as Error).message).toContain(`option "${option}"`);
+  if (rule) expect((caught as Error).message).toMatch(rule);
+}
+
+describe('createJwtVerifier options', () => {
+  it('builds with the minimal options and exposes the issuer', () => {
+    const verifier = createJwtVerifier(base);
+    expect(verifier.issuer).toBe('https://auth.example.com');
+    expect(verifier.keySetVersion).toBe(0);
+  });
+
+  it('refuses an http issuer on a non-loopback host at construction', () => {
+    expectOptionError(construct({ issuer: 'http://auth.example.com' }), 'issuer', /https/);
+  });
+
+  it.each([
+    'http://localhost:8080',
+    'http://127.0.0.1:9000/realms/dev',
+    'http://[::1]:4000',
+    'http://dev.localhost',
+  ])('allows an http issuer on loopback: %s', (issuer) => {
+    expect(createJwtVerifier({ ...base, issuer }).issuer).toBe(issuer);
+  });
+
+  it('refuses a non-URL or missing issuer', () => {
+    expectOptionError(construct({ issuer: 'auth.example.com' }), 'issuer', /absolute URL/);
+    expectOptionError(construct({ issuer: undefined }), 'issuer');
+    expectOptionError(construct({ issuer: '' }), 'issuer');
+  });
+
+  it('refuses an http jwksUri on a non-loopback host', () => {
+    expectOptionError(construct({ jwksUri: 'http://auth.example.com/jwks' }), 'jwksUri', /https/);
+    expect(() => createJwtVerifier({ ...base, jwksUri: 'http://127.0.0.1:1/jwks' })).not.toThrow();
+  });
+
+  it('refuses a non-https resource or one with a fragment', () => {
+    expectOptionError(construct({ resource: 'http://mcp.example.com/mcp' }), 'resource');
+    expectOptionError(
+      construct({ resource: 'https://mcp.example.com/mcp#x' }),
+      'resource',
+      /fragment/,
+    );
+  });
+
+  it.each(['HS256', 'HS512', 'none', 'NONE'])('refuses %s in algorithms', (alg) => {
+    expectOptionError(construct({ algorithms: ['RS256', alg] }), 'algorithms', /asymmetric/);
+  });
+
+  it('refuses unknown or empty algorithm lists', () => {
+    expectOptionError(construct({ algorithms: ['RS1'] }), 'algorithms', /unsupported/);
+    expectOptionError(construct({ algorithms: [] }), 'algorithms', /empty/);
+    expectOptionError(construct({ algorithms: 'RS256' }), 'algorithms', /array/);
+  });
+
+  it('accepts a narrowed algorithm list, ES512 and Ed25519 included', () => {
+    expect(() => createJwtVerifier({ ...base, algorithms: ['ES512', 'Ed25519'] })).not.toThrow();
+  });
+
+  it.each([
+    ['clockTolerance', -1],
+    ['clockTolerance', Number.NaN],
+    ['jwksCooldown', -5],
+    ['timeout', 0],
+    ['timeout', '5s'],
+    ['maxTokenLength', 0],
+  ] as const)('refuses %s = %s', (option, value) => {
+    expectOptionError(construct({ [option]: value }), option, /number/);
+  });
+
+  it.each([
+    ['additionalAudiences', 'api://x'],
+    ['additionalAudiences', ['']],
+    ['requiredClaims', [1]],
+    ['scopeClaims', 'scope'],
+  ] as const)('refuses %s = %j', (option, value) => {
+    expectOptionError(construct({ [option]: value }), option, /array of non-empty strings/);
+  });
+
+  it('refuses an empty scopeClaims list', () => {
+    expectOptionError(construct({ scopeClaims: [] }), 'scopeClaims', /empty/);
+  });
+
+  it('refuses a non-boolean allowGenericJwtType and a non-function fetch', () => {
+    expectOptionError(construct({ allowGenericJwtType: 'yes' }), 'allowGenericJwtType');
+    expectOptionError(construct({ fetch: 'fetch' }), 'fetch');
+  });
+
+  it('refuses a missing options object', () => {
+    expectOptionError(
+      () => createJwtVerifier(undefined as unknown as JwtVerifierOptions),
+      'options',
+    );
+  });
+});
