@@ -1,0 +1,510 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { DecisionEvent } from '../src/audit.js';
+import {
+  createMcpAuth,
+  JSONRPC_HEADER_MISMATCH,
+  JSONRPC_PARSE_ERROR,
+  type McpAuthOptions,
+} from '../src/create-mcp-auth.js';
+import { McpAuthConfigError, McpAuthError } from '../src/errors.js';
+import type { AccessTokenVerifier, AuthInfo, AuthorizeResult } from '../src/types.js';
+import { parseChallenge } from '../src/www-authenticate.js';
+
+const RESOURCE = 'https://mcp.example.com/mcp';
+const PRM = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp';
+const AS = 'https://auth.example.com';
+
+const tokens: Record<string, AuthInfo> = {
+  alice: { token: 'alice', clientId: 'app', scopes: ['todo:read'], extra: { sub: 'alice' } },
+  writer: { token: 'writer', clientId: 'app', scopes: ['todo:write', 'offline_access', 'openid'], extra: { sub: 'alice' } },
+  bob: { token: 'bob', clientId: 'app', scopes: ['todo:read', 'todo:write'], extra: { sub: 'bob' } },
+  machine: { token: 'machine', clientId: 'svc', scopes: ['todo:read'] },
+  stale: { token: 'stale', clientId: 'app', scopes: [], expiresAt: 1, extra: { sub: 'alice' } },
+};
+
+const verifier: AccessTokenVerifier = {
+  async verifyAccessToken(token) {
+    const info = tokens[token];
+    if (info !== undefined) return { ...info, scopes: [...info.scopes] };
+    if (token === 'down') throw new McpAuthError('jwks_unavailable', 'Signing keys unavailable', { retryAfter: 12.2 });
+    if (token === 'crash') throw new Error('socket hang up at /srv/secret/path.js:1');
+    if (token === 'garbage') return undefined as unknown as AuthInfo;
+    if (token === 'expired') throw new McpAuthError('invalid_token', 'Token expired');
+    throw new McpAuthError('invalid_token', 'Invalid signature');
+  },
+};
+
+const policy = {
+  tools: { list_todos: 'todo:read', add_todo: 'todo:write' },
+  implies: { 'todo:write': ['todo:read'] },
+} as const;
+
+function make(overrides: Partial<McpAuthOptions> = {}) {
+  return createMcpAuth({ resource: RESOURCE, authorizationServers: [AS], verifier, policy, ...overrides });
+}
+
+const call = (name: string, id = 1) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name } });
+function post(headers: Record<string, string | string[]>, ...rest: [body?: unknown, url?: string]) {
+  // An explicit `undefined` body means "not read"; no argument means a list_todos call.
+  const body = rest.length === 0 ? call('list_todos') : rest[0];
+  return { method: 'POST', url: rest[1] ?? '/mcp', headers, body };
+}
+const bearer = (token: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, ...extra });
+
+function denied(result: AuthorizeResult) {
+  if (result.type !== 'deny') throw new Error(`expected deny, got allow`);
+  return result;
+}
+
+describe('createMcpAuth options (TypeError naming the option)', () => {
+  const base = { resource: RESOURCE, authorizationServers: [AS], verifier };
+  it.each<[string, unknown, string, RegExp]>([
+    ['not an object', null, 'options', /must be an object/],
+    ['missing resource', { verifier, authorizationServers: [AS] }, 'resource', /URL string/],
+    ['http on a public host', { ...base, resource: 'http://mcp.example.com/mcp' }, 'resource', /https/],
+    ['relative resource', { ...base, resource: '/mcp' }, 'resource', /absolute URL/],
+    ['fragment', { ...base, resource: `${RESOURCE}#x` }, 'resource', /fragment/],
+    ['query', { ...base, resource: `${RESOURCE}?a=1` }, 'resource', /query/],
+    ['no issuer or verifier', { resource: RESOURCE }, 'issuer', /required unless a verifier/],
+    ['verifier without authorization servers', { resource: RESOURCE, verifier }, 'authorizationServers', /at least one/],
+    ['empty authorization servers', { ...base, authorizationServers: [] }, 'authorizationServers', /at least one/],
+    ['http authorization server', { ...base, authorizationServers: ['http://as.example.com'] }, 'authorizationServers[0]', /https/],
+    ['http issuer', { resource: RESOURCE, issuer: 'http://as.example.com' }, 'issuer', /https/],
+    ['unknown option', { ...base, scopes: [] }, 'scopes', /not a known option/],
+    ['bad verifier', { ...base, verifier: {} }, 'verifier', /verifyAccessToken/],
+    ['jwt with verifier', { ...base, jwt: {} }, 'jwt', /cannot be combined/],
+    ['policy scope with a space', { ...base, policy: { tools: { a: ['x y'] } } }, 'policy.tools.a.0', /scope tokens/],
+    ['unknown policy key', { ...base, policy: { tool: {} } }, 'policy.tool', /not a known option/],
+    ['offline_access in the policy', { ...base, policy: { baseline: 'offline_access' } }, 'policy', /offline_access/],
+    ['offline_access advertised', { ...base, scopesSupported: ['offline_access'] }, 'scopesSupported', /offline_access/],
+    ['challengeScopes', { ...base, challengeScopes: 'all' }, 'challengeScopes', /invalid/],
+    ['maxTokenLength', { ...base, maxTokenLength: 0 }, 'maxTokenLength', /invalid/],
+    ['cors origins', { ...base, cors: { allowedOrigins: ['nope'] } }, 'cors.allowedOrigins.0', /origins/],
+    ['sessionBinding', { ...base, sessionBinding: { maxSessions: -1 } }, 'sessionBinding.maxSessions', /invalid/],
+    ['onDecision', { ...base, onDecision: 'log' }, 'onDecision', /function/],
+    ['rootResource', { ...base, metadata: { rootResource: 'http://mcp.example.com' } }, 'metadata.rootResource', /https/],
+    ['metadata field', { ...base, metadata: { resource_tos_uri: 'x' } }, 'metadata.resource_tos_uri', /absolute URL/],
+  ])('%s', (_name, options, option, rule) => {
+    let error: unknown;
+    try {
+      createMcpAuth(options as McpAuthOptions);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toBeInstanceOf(McpAuthConfigError);
+    expect((error as McpAuthConfigError).option).toBe(option);
+    expect((error as Error).message).toMatch(rule);
+    expect((error as Error).message).toContain(`"${option}"`);
+  });
+
+  it('accepts http on loopback hosts and an issuer alone as authorization server', () => {
+    const auth = createMcpAuth({ resource: 'http://127.0.0.1:3000/mcp', issuer: 'http://localhost:9000', verifier });
+    expect(auth.metadata.document.authorization_servers).toEqual(['http://localhost:9000']);
+    expect(auth.metadata.url).toBe('http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp');
+  });
+});
+
+describe('authorize: credentials (RFC 6750)', () => {
+  it('no token → 401 without error, baseline + operation scope, JSON body, CORS', async () => {
+    const result = denied(await make().authorize(post({}, call('add_todo'))));
+    expect(result.status).toBe(401);
+    expect(result.headers).toEqual({
+      'WWW-Authenticate': `Bearer resource_metadata="${PRM}", scope="todo:write"`,
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
+    });
+    expect(result.body).toEqual({ error: 'missing_credentials', error_description: 'Authorization required' });
+  });
+
+  it('no token and nothing the operation needs → no scope parameter', async () => {
+    const result = denied(await make().authorize({ method: 'GET', url: '/mcp', headers: {} }));
+    expect(result.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}"`);
+  });
+
+  it('baseline appears in every 401', async () => {
+    const auth = make({ policy: { baseline: 'mcp', tools: { add_todo: 'todo:write' } } });
+    const result = denied(await auth.authorize({ method: 'GET', url: '/mcp', headers: {} }));
+    expect(result.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}", scope="mcp"`);
+    const call401 = denied(await auth.authorize(post({}, call('add_todo'))));
+    expect(call401.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}", scope="mcp todo:write"`);
+  });
+
+  it('a token only in the query string or form body is no credentials', async () => {
+    const q = denied(await make().authorize(post({}, call('list_todos'), '/mcp?access_token=alice')));
+    expect(q.status).toBe(401);
+    expect(parseChallenge(q.headers['WWW-Authenticate'] ?? '')?.params).not.toHaveProperty('error');
+    const form = denied(await make({ policy: {} }).authorize(post({}, { access_token: 'alice' })));
+    expect(form.status).toBe(401);
+    expect(form.body).toMatchObject({ error: 'missing_credentials' });
+  });
+
+  it.each([
+    ['two Authorization headers', { authorization: ['Bearer alice', 'Bearer bob'] }, '/mcp', 'Multiple Authorization headers'],
+    ['comma-joined', { authorization: 'Bearer alice, Bearer bob' }, '/mcp', 'Multiple Authorization credentials'],
+    ['empty Bearer', { authorization: 'Bearer ' }, '/mcp', 'Empty bearer token'],
+    ['bad characters', { authorization: 'Bearer a"b' }, '/mcp', 'Malformed bearer token'],
+    ['also in the query', { authorization: 'Bearer alice' }, '/mcp?access_token=alice', 'Bearer token sent more than one way'],
+  ])('%s → 400 invalid_request', async (_name, headers, url, description) => {
+    const result = denied(await make().authorize(post(headers, call('list_todos'), url)));
+    expect(result.status).toBe(400);
+    expect(result.headers['WWW-Authenticate']).toBe(
+      `Bearer error="invalid_request", error_description="${description}", resource_metadata="${PRM}"`,
+    );
+    expect(result.body).toEqual({ error: 'invalid_request', error_description: description });
+  });
+
+  it('oversized token → 400 (maxTokenLength)', async () => {
+    const result = denied(await make({ maxTokenLength: 10 }).authorize(post(bearer('a'.repeat(11)))));
+    expect(result.status).toBe(400);
+    expect(result.body).toMatchObject({ error_description: 'Bearer token too long' });
+  });
+
+  it('rejected token → 401 invalid_token with the operation scope', async () => {
+    const result = denied(await make().authorize(post(bearer('forged'), call('add_todo'))));
+    expect(result.status).toBe(401);
+    expect(result.headers['WWW-Authenticate']).toBe(
+      `Bearer error="invalid_token", error_description="Invalid signature", resource_metadata="${PRM}", scope="todo:write"`,
+    );
+    expect(result.body).toEqual({ error: 'invalid_token', error_description: 'Invalid signature' });
+  });
+
+  it('an unknown verifier failure is a generic 401 that leaks nothing', async () => {
+    for (const token of ['crash', 'garbage']) {
+      const result = denied(await make().authorize(post(bearer(token))));
+      expect(result.status).toBe(401);
+      expect(JSON.stringify(result)).not.toContain('/srv');
+      expect(result.body).toEqual({ error: 'invalid_token', error_description: 'The access token is invalid' });
+    }
+  });
+
+  it('an expiresAt in the past is refused even if the verifier accepted it', async () => {
+    const result = denied(await make().authorize(post(bearer('stale'))));
+    expect(result.status).toBe(401);
+    expect(result.body).toEqual({ error: 'invalid_token', error_description: 'The access token has expired' });
+  });
+
+  it('expired and underscoped → 401, not 403', async () => {
+    const result = denied(await make().authorize(post(bearer('expired'), call('add_todo'))));
+    expect(result.status).toBe(401);
+  });
+
+  it('key set unavailable → 503 with Retry-After, JSON body, no Bearer challenge', async () => {
+    const result = denied(await make().authorize(post(bearer('down'))));
+    expect(result.status).toBe(503);
+    expect(result.headers['Retry-After']).toBe('13');
+    expect(result.headers).not.toHaveProperty('WWW-Authenticate');
+    expect(result.headers['Content-Type']).toBe('application/json');
+    expect(result.body).toEqual({ error: 'jwks_unavailable', error_description: 'Signing keys unavailable' });
+  });
+
+  it('allows a valid token with CORS headers and the verifier authInfo', async () => {
+    const result = await make().authorize(post(bearer('alice')));
+    expect(result).toEqual({
+      type: 'allow',
+      authInfo: tokens.alice,
+      headers: {
+        'Access-Control-Allow-Origin': '*',
+        'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
+      },
+    });
+  });
+});
+
+describe('authorize: scopes (403 and step-up)', () => {
+  it('names the operation scopes plus granted ones in scopes_supported', async () => {
+    const result = denied(await make().authorize(post(bearer('alice'), call('add_todo'))));
+    expect(result.status).toBe(403);
+    expect(result.headers['WWW-Authenticate']).toBe(
+      `Bearer error="insufficient_scope", error_description="Missing required scope: todo:write", resource_metadata="${PRM}", scope="todo:write todo:read"`,
+    );
+    expect(result.body).toEqual({ error: 'insufficient_scope', error_description: 'Missing required scope: todo:write' });
+  });
+
+  it('never offers offline_access or openid, even when granted', async () => {
+    const auth = make({
+      policy: { tools: { admin: 'todo:admin' } },
+      scopesSupported: ['todo:admin', 'todo:write', 'openid'],
+    });
+    const result = denied(await auth.authorize(post(bearer('writer'), call('admin'))));
+    expect(parseChallenge(result.headers['WWW-Authenticate'] ?? '')?.params.scope).toBe('todo:admin todo:write');
+  });
+
+  it("challengeScopes: 'required' names only the operation's scopes", async () => {
+    const result = denied(await make({ challengeScopes: 'required' }).authorize(post(bearer('alice'), call('add_todo'))));
+    expect(parseChallenge(result.headers['WWW-Authenticate'] ?? '')?.params.scope).toBe('todo:write');
+  });
+
+  it('implication: todo:write satisfies todo:read', async () => {
+    const result = await make().authorize(post(bearer('writer'), call('list_todos')));
+    expect(result.type).toBe('allow');
+  });
+
+  it('a batch needs the union', async () => {
+    const batch = [call('list_todos', 1), call('add_todo', 2)];
+    const result = denied(await make().authorize(post(bearer('alice'), batch)));
+    expect(result.status).toBe(403);
+    expect((await make().authorize(post(bearer('bob'), batch))).type).toBe('allow');
+  });
+
+  it('denyUnnamedTools refuses tools the policy does not name', async () => {
+    const auth = make({ policy: { ...policy, denyUnnamedTools: true } });
+    const result = denied(await auth.authorize(post(bearer('bob'), call('rm_rf'))));
+    expect(result.status).toBe(403);
+    expect(result.body).toEqual({ error: 'insufficient_scope', error_description: 'Tool rm_rf is not available' });
+    expect((await make().authorize(post(bearer('bob'), call('rm_rf')))).type).toBe('allow');
+  });
+
+  it('GET and DELETE need the baseline only', async () => {
+    const auth = make({ policy: { baseline: 'todo:read', tools: { add_todo: 'todo:write' } } });
+    expect((await auth.authorize({ method: 'GET', url: '/mcp', headers: bearer('alice') })).type).toBe('allow');
+    const machine = await auth.authorize({ method: 'get', url: '/mcp', headers: bearer('writer'), body: 'ignored' });
+    expect(machine.type).toBe('deny');
+  });
+});
+
+describe('authorize: bodies and 2026-07-28 headers', () => {
+  const rpcError = (code: number) => ({ jsonrpc: '2.0', id: null, error: { code, message: expect.any(String) } });
+
+  it('unparseable body the policy needs → 400 -32700', async () => {
+    for (const body of ['{not json', undefined, new URLSearchParams('a=1'), 5]) {
+      const result = denied(await make().authorize(post(bearer('alice'), body)));
+      expect(result.status).toBe(400);
+      expect(result.body).toEqual(rpcError(JSONRPC_PARSE_ERROR));
+      expect(result.headers['Content-Type']).toBe('application/json');
+      expect(result.headers).not.toHaveProperty('WWW-Authenticate');
+    }
+    expect(JSONRPC_PARSE_ERROR).toBe(-32700);
+  });
+
+  it('string and byte bodies are parsed', async () => {
+    const text = JSON.stringify(call('add_todo'));
+    expect(denied(await make().authorize(post(bearer('alice'), text))).status).toBe(403);
+    const bytes = new TextEncoder().encode(text);
+    expect(denied(await make().authorize(post(bearer('alice'), bytes))).status).toBe(403);
+    expect(denied(await make().authorize(post(bearer('alice'), bytes.buffer))).status).toBe(403);
+  });
+
+  it('a body the policy does not need is not parsed', async () => {
+    const result = await make({ policy: {} }).authorize(post(bearer('alice'), '<html>'));
+    expect(result.type).toBe('allow');
+    expect((await make({ policy: {} }).authorize(post(bearer('alice'), undefined))).type).toBe('allow');
+  });
+
+  it('Mcp-Method / Mcp-Name that disagree with the body → 400 -32020', async () => {
+    const cases: Array<[Record<string, string>, unknown]> = [
+      [{ 'mcp-method': 'tools/list' }, call('add_todo')],
+      [{ 'Mcp-Method': 'tools/call', 'Mcp-Name': 'list_todos' }, call('add_todo')],
+      [{ 'mcp-method': 'tools/call' }, { jsonrpc: '2.0', id: 1, result: {} }],
+    ];
+    for (const [headers, body] of cases) {
+      const result = denied(await make().authorize(post(bearer('bob', headers), body)));
+      expect(result.status).toBe(400);
+      expect(result.body).toEqual(rpcError(JSONRPC_HEADER_MISMATCH));
+    }
+    const policyFree = denied(await make({ policy: {} }).authorize(post(bearer('bob', { 'mcp-method': 'x' }), call('a'))));
+    expect(policyFree.body).toEqual(rpcError(-32020));
+  });
+
+  it('matching headers pass; headers alone decide when the body was not read', async () => {
+    const ok = await make().authorize(post(bearer('bob', { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' }), call('add_todo')));
+    expect(ok.type).toBe('allow');
+    const fromHeaders = denied(
+      await make().authorize(post(bearer('alice', { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' }), undefined)),
+    );
+    expect(fromHeaders.status).toBe(403);
+    const methodOnly = await make().authorize(post(bearer('alice', { 'mcp-method': 'tools/list' }), undefined));
+    expect(methodOnly.type).toBe('allow');
+  });
+});
+
+describe('authorize: public methods', () => {
+  const auth = make({ policy: { ...policy, publicMethods: ['ping'] } });
+  const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+
+  it('needs no token, and marks the result anonymous', async () => {
+    const result = await auth.authorize(post({}, ping));
+    expect(result).toMatchObject({ type: 'allow', anonymous: true, authInfo: { token: '', scopes: [] } });
+  });
+
+  it('still verifies a token that is sent', async () => {
+    expect(denied(await auth.authorize(post(bearer('forged'), ping))).status).toBe(401);
+    expect((await auth.authorize(post(bearer('alice'), ping))).type).toBe('allow');
+  });
+
+  it('a batch mixing public and protected methods needs a token', async () => {
+    expect(denied(await auth.authorize(post({}, [ping, call('list_todos', 2)]))).status).toBe(401);
+    expect(denied(await make().authorize(post({}, ping))).status).toBe(401);
+  });
+});
+
+describe('authorize: session binding', () => {
+  const withSession = (token: string, id = 's-1', method = 'POST') => ({
+    method,
+    url: '/mcp',
+    headers: bearer(token, { 'mcp-session-id': id }),
+    body: call('list_todos'),
+  });
+
+  it('refuses another subject on a bound session with 403 session_forbidden', async () => {
+    const auth = make();
+    auth.bindSession('s-1', tokens.alice as AuthInfo);
+    expect((await auth.authorize(withSession('alice'))).type).toBe('allow');
+    const result = denied(await auth.authorize(withSession('bob')));
+    expect(result.status).toBe(403);
+    expect(result.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}"`);
+    expect(result.body).toEqual({ error: 'session_forbidden', error_description: 'The session belongs to another subject' });
+    expect((await auth.authorize(withSession('alice'))).type).toBe('allow');
+  });
+
+  it('allows unbound sessions, and binds by client id without sub', async () => {
+    const auth = make();
+    expect((await auth.authorize(withSession('bob', 'unknown'))).type).toBe('allow');
+    auth.bindSession('m-1', tokens.machine as AuthInfo);
+    expect((await auth.authorize(withSession('machine', 'm-1'))).type).toBe('allow');
+    expect(denied(await auth.authorize(withSession('alice', 'm-1'))).status).toBe(403);
+  });
+
+  it('a DELETE by the owner forgets the session', async () => {
+    const auth = make();
+    auth.bindSession('s-1', tokens.alice as AuthInfo);
+    expect(denied(await auth.authorize(withSession('bob', 's-1', 'DELETE'))).status).toBe(403);
+    expect((await auth.authorize(withSession('alice', 's-1', 'DELETE'))).type).toBe('allow');
+    expect((await auth.authorize(withSession('bob', 's-1'))).type).toBe('allow');
+  });
+
+  it('is off with sessionBinding: false; ignores ids without a subject', async () => {
+    const off = make({ sessionBinding: false });
+    off.bindSession('s-1', tokens.alice as AuthInfo);
+    expect((await off.authorize(withSession('bob'))).type).toBe('allow');
+    const on = make({ sessionBinding: { maxSessions: 1, ttlMs: 1000 } });
+    on.bindSession('', tokens.alice as AuthInfo);
+    on.bindSession('s-2', { token: 'x', clientId: '', scopes: [] });
+    expect((await on.authorize(withSession('bob', 's-2'))).type).toBe('allow');
+  });
+});
+
+describe('authorize: CORS and audit', () => {
+  it('refuses an origin outside the list (403) and echoes an allowed one', async () => {
+    const auth = make({ cors: { allowedOrigins: ['https://app.example'] } });
+    const bad = denied(await auth.authorize(post(bearer('alice', { origin: 'https://evil.example' }))));
+    expect(bad.status).toBe(403);
+    expect(bad.body).toMatchObject({ error: 'invalid_origin' });
+    const good = await auth.authorize(post(bearer('alice', { origin: 'https://app.example' })));
+    expect(good.headers).toEqual({
+      'Access-Control-Allow-Origin': 'https://app.example',
+      'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
+      Vary: 'Origin',
+    });
+  });
+
+  it('emits one event per decision, never with the token', async () => {
+    const events: DecisionEvent[] = [];
+    const auth = make({ onDecision: (e) => events.push(e) });
+    await auth.authorize(post(bearer('alice'), [call('list_todos', 1), call('add_todo', 2)]));
+    await auth.authorize(post(bearer('alice'), call('list_todos')));
+    await auth.authorize(post({}));
+    expect(events).toHaveLength(3);
+    expect(events[0]).toMatchObject({
+      outcome: 'deny',
+      reason: 'insufficient_scope',
+      status: 403,
+      sub: 'alice',
+      clientId: 'app',
+      methods: ['tools/call', 'tools/call'],
+      tool: 'list_todos',
+      tools: ['list_todos', 'add_todo'],
+      requiredScopes: ['todo:read', 'todo:write'],
+      missingScopes: ['todo:write'],
+      resource: RESOURCE,
+      httpMethod: 'POST',
+    });
+    expect(events[1]).toMatchObject({ outcome: 'allow', reason: 'authorized', status: 200 });
+    expect(events[2]).toMatchObject({ outcome: 'deny', reason: 'missing_credentials', status: 401 });
+    for (const e of events) {
+      expect(e.durationMs).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('the token never appears in an event', async () => {
+    const secret = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2VjcmV0LXNpZw';
+    const events: DecisionEvent[] = [];
+    const auth = make({ onDecision: (e) => events.push(e) });
+    await auth.authorize(post(bearer(secret)));
+    expect(events).toHaveLength(1);
+    expect(JSON.stringify(events[0])).not.toContain(secret);
+  });
+
+  it('a throwing listener does not break the request', async () => {
+    const onDecision = vi.fn(() => {
+      throw new Error('audit down');
+    });
+    const result = await make({ onDecision }).authorize(post(bearer('alice')));
+    expect(result.type).toBe('allow');
+    expect(onDecision).toHaveBeenCalledOnce();
+  });
+
+  it('authorize never throws, even on hostile input', async () => {
+    const auth = make();
+    const hostile = { method: 'POST', url: '/mcp', headers: bearer('alice'), get body(): unknown { throw new Error('x'); } };
+    const result = denied(await auth.authorize(hostile));
+    expect(result.status).toBe(401);
+  });
+});
+
+describe('metadata routes and preflight', () => {
+  const auth = make({ resourceName: 'Todos', metadata: { rootResource: 'https://mcp.example.com' } });
+  const route = (method: string, url: string | URL) => auth.handleMetadataRequest({ method, url, headers: {} });
+
+  it('exposes documents, paths and headers', () => {
+    expect(auth.resource).toBe(RESOURCE);
+    expect(auth.needsBody).toBe(true);
+    expect(make({ policy: {} }).needsBody).toBe(false);
+    expect(auth.metadata).toMatchObject({
+      path: '/.well-known/oauth-protected-resource/mcp',
+      rootPath: '/.well-known/oauth-protected-resource',
+      url: PRM,
+    });
+    expect(auth.metadata.document).toEqual({
+      resource: RESOURCE,
+      authorization_servers: [AS],
+      bearer_methods_supported: ['header'],
+      scopes_supported: ['todo:read', 'todo:write'],
+      resource_name: 'Todos',
+    });
+    expect(auth.metadata.rootDocument.resource).toBe('https://mcp.example.com');
+  });
+
+  it('GET serves the path-inserted and root documents as JSON with open CORS', () => {
+    const doc = route('GET', '/.well-known/oauth-protected-resource/mcp?x=1');
+    expect(doc).toEqual({ status: 200, headers: auth.metadata.headers, body: auth.metadata.document });
+    expect(doc?.headers['Access-Control-Allow-Origin']).toBe('*');
+    expect(doc?.headers['Content-Type']).toBe('application/json');
+    expect(route('get', 'https://mcp.example.com/.well-known/oauth-protected-resource')?.body).toBe(
+      auth.metadata.rootDocument,
+    );
+    expect(route('GET', new URL('https://mcp.example.com/.well-known/oauth-protected-resource/mcp'))?.status).toBe(200);
+  });
+
+  it('HEAD, OPTIONS, other methods, unknown PRM paths and other paths', () => {
+    expect(route('HEAD', auth.metadata.path)).toEqual({ status: 200, headers: auth.metadata.headers });
+    const pre = route('OPTIONS', auth.metadata.path);
+    expect(pre?.status).toBe(204);
+    expect(pre?.headers['Access-Control-Allow-Methods']).toBe('GET, HEAD, OPTIONS');
+    expect(pre?.headers['Access-Control-Allow-Headers']).toContain('MCP-Protocol-Version');
+    expect(route('POST', auth.metadata.path)).toMatchObject({ status: 405, headers: { Allow: 'GET, HEAD, OPTIONS' } });
+    expect(route('GET', '/.well-known/oauth-protected-resource/other')?.status).toBe(404);
+    expect(route('GET', '/.well-known/oauth-protected-resource/other')?.body).toMatchObject({ error: 'not_found' });
+    expect(route('GET', '/mcp')).toBeUndefined();
+    expect(route('GET', '/.well-known/oauth-protected-resourcex')).toBeUndefined();
+    expect(route('GET', 'not a url')).toBeUndefined();
+  });
+
+  it('the MCP endpoint preflight needs no auth', () => {
+    const result = auth.preflight({ method: 'OPTIONS', url: '/mcp', headers: { origin: 'https://x.example' } });
+    expect(result.status).toBe(204);
+    expect(result.headers['Access-Control-Allow-Headers']).toContain('Mcp-Session-Id');
+  });
+});
