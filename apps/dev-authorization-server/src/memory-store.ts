@@ -73,6 +73,18 @@ export function createMemoryStore(): MemoryStore {
   const sessionsByUid = new Map<string, string>();
   const byUserCode = new Map<string, string>();
   const grantMembers = new Map<string, Set<string>>();
+  let writes = 0;
+
+  // Expired entries are dropped on read; a sweep every 500 writes keeps a long-running server
+  // from growing without bound.
+  const sweep = () => {
+    const now = Date.now();
+    for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key);
+    for (const [grantId, members] of grantMembers) {
+      for (const key of members) if (!entries.has(key)) members.delete(key);
+      if (members.size === 0) grantMembers.delete(grantId);
+    }
+  };
 
   const read = (key: string): Payload | undefined => {
     const entry = entries.get(key);
@@ -88,6 +100,8 @@ export function createMemoryStore(): MemoryStore {
     const keyOf = (id: string) => `${model}:${id}`;
     return {
       async upsert(id, payload, expiresIn) {
+        writes += 1;
+        if (writes % 500 === 0) sweep();
         const key = keyOf(id);
         const expiresAt =
           typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY;

@@ -721,6 +721,20 @@ export async function startDevAuthorizationServer(
         return;
       }
       const chosen = new Set(form.getAll('scope'));
+      const asked = requestedScopes(details);
+      if (asked.length > 0 && !asked.some((scope) => chosen.has(scope))) {
+        logger.info('user granted no scopes');
+        await p.interactionFinished(
+          req,
+          res,
+          {
+            error: 'access_denied',
+            error_description: 'the user granted none of the requested scopes',
+          },
+          { mergeWithLastSubmission: false },
+        );
+        return;
+      }
       const grantId = await grantConsent(details, (scope) => chosen.has(scope));
       logger.info(`user granted ${[...chosen].join(' ') || '(no scopes)'}`);
       await p.interactionFinished(

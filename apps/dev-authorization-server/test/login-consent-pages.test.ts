@@ -174,6 +174,23 @@ describe('login and consent pages', () => {
     expect(result.state).toBe('state-123');
   });
 
+  it('approving with every scope unticked ends with access_denied', async () => {
+    const client = await registerPublicClient(server.issuer);
+    const result = await driveAuthorization(
+      authorizationUrl(
+        server.issuer,
+        client.client_id,
+        'todo:read todo:write',
+        pkcePair().challenge,
+      ),
+      { grantScopes: [] },
+    );
+    expect(result.consentScopes).toEqual(['todo:read', 'todo:write']);
+    expect(result.code).toBeUndefined();
+    expect(result.error).toBe('access_denied');
+    expect(result.errorDescription).toMatch(/none of the requested scopes/);
+  });
+
   it('driveAuthorization signs in another user and grants the chosen subset', async () => {
     const client = await registerPublicClient(server.issuer);
     const { verifier, challenge } = pkcePair();
