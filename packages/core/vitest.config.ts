@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Edge-only assertions run under vitest.edge.config.ts.
+    exclude: [...configDefaults.exclude, 'test/edge/**'],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

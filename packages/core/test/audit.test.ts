@@ -28,7 +28,9 @@ describe('emitDecision', () => {
         throw new Error('boom');
       }, event),
     ).not.toThrow();
-    const rejecting = (() => Promise.reject(new Error('later'))) as unknown as (e: DecisionEvent) => void;
+    const rejecting = (() => Promise.reject(new Error('later'))) as unknown as (
+      e: DecisionEvent,
+    ) => void;
     expect(() => emitDecision(rejecting, event)).not.toThrow();
     await new Promise((r) => setTimeout(r, 0));
     expect(() => emitDecision(undefined, event)).not.toThrow();

@@ -38,7 +38,11 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
     ['= not at the end', 'Bearer ab=c', 'Malformed bearer token'],
     ['non-ASCII', 'Bearer abcé', 'Malformed bearer token'],
     ['comma-joined Bearer', `Bearer ${token}, Bearer other`, 'Multiple Authorization credentials'],
-    ['comma-joined behind another scheme', `Basic abc, Bearer ${token}`, 'Multiple Authorization credentials'],
+    [
+      'comma-joined behind another scheme',
+      `Basic abc, Bearer ${token}`,
+      'Multiple Authorization credentials',
+    ],
     ['not a scheme', '=abc', 'Malformed Authorization header'],
   ])('rejects %s as invalid_request', (_name, authorization, description) => {
     expect(x({ authorization })).toEqual({ kind: 'invalid', description });
@@ -79,7 +83,10 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
     expect(x({ authorization }, '/mcp?a=1&access_token=x')).toEqual(dup);
     expect(x({ authorization }, 'https://mcp.example/mcp?access_token=x#f')).toEqual(dup);
     expect(
-      extractBearerToken({ headers: { authorization }, url: new URL('https://m.example/?access_token=1') }),
+      extractBearerToken({
+        headers: { authorization },
+        url: new URL('https://m.example/?access_token=1'),
+      }),
     ).toEqual(dup);
     expect(x({ authorization }, '/mcp', { access_token: 'x' })).toEqual(dup);
     expect(x({ authorization }, '/mcp', new URLSearchParams('access_token=x'))).toEqual(dup);

@@ -50,6 +50,9 @@ describe('createCors', () => {
     expect(cors.preflight(undefined).headers).not.toHaveProperty('Access-Control-Allow-Origin');
     const refused = cors.preflight('https://evil.example');
     expect(refused.status).toBe(403);
-    expect(refused.body).toEqual({ error: 'invalid_origin', error_description: 'Origin not allowed' });
+    expect(refused.body).toEqual({
+      error: 'invalid_origin',
+      error_description: 'Origin not allowed',
+    });
   });
 });

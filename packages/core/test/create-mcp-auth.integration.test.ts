@@ -21,12 +21,30 @@ const policy = {
 };
 
 beforeAll(async () => {
-  issuer = await createTestIssuer({ issuer: 'https://auth.example.com', audience: RESOURCE, scope: 'todo:read' });
-  auth = createMcpAuth({ resource: RESOURCE, issuer: issuer.issuer, jwt: { fetch: issuer.fetch }, policy });
+  issuer = await createTestIssuer({
+    issuer: 'https://auth.example.com',
+    audience: RESOURCE,
+    scope: 'todo:read',
+  });
+  auth = createMcpAuth({
+    resource: RESOURCE,
+    issuer: issuer.issuer,
+    jwt: { fetch: issuer.fetch },
+    policy,
+  });
 });
 
-const call = (name: string, id = 1) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name } });
-const request = (token: string, body: unknown = call('list_todos'), extra: Record<string, string> = {}) => ({
+const call = (name: string, id = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name },
+});
+const request = (
+  token: string,
+  body: unknown = call('list_todos'),
+  extra: Record<string, string> = {},
+) => ({
   method: 'POST',
   url: '/mcp',
   headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra },
@@ -44,7 +62,9 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
   });
 
   it('allows a valid token and normalises authInfo', async () => {
-    const token = await issuer.mintAccessToken({ claims: { sub: 'alice', scope: 'todo:read todo:write' } });
+    const token = await issuer.mintAccessToken({
+      claims: { sub: 'alice', scope: 'todo:read todo:write' },
+    });
     const result = await auth.authorize(request(token, call('add_todo')));
     if (result.type !== 'allow') throw new Error(JSON.stringify(result.body));
     expect(result.authInfo.token).toBe(token);
@@ -73,11 +93,17 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
     const result = denied(await auth.authorize(request(token, call('create_event'))));
     expect(result.status).toBe(401);
     const challenge = parseChallenge(result.headers['WWW-Authenticate'] ?? '');
-    expect(challenge?.params).toMatchObject({ error: 'invalid_token', resource_metadata: PRM, scope: 'calendar:write' });
+    expect(challenge?.params).toMatchObject({
+      error: 'invalid_token',
+      resource_metadata: PRM,
+      scope: 'calendar:write',
+    });
   });
 
   it('a token for another resource → 401 invalid_token', async () => {
-    const token = await issuer.mintAccessToken({ claims: { aud: 'https://other.example.com/mcp' } });
+    const token = await issuer.mintAccessToken({
+      claims: { aud: 'https://other.example.com/mcp' },
+    });
     const result = denied(await auth.authorize(request(token)));
     expect(result.status).toBe(401);
     expect(result.body).toMatchObject({ error: 'invalid_token' });
@@ -88,7 +114,9 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
     const headers = new Headers();
     headers.append('authorization', `Bearer ${token}`);
     headers.append('authorization', `Bearer ${token}`);
-    const result = denied(await auth.authorize({ method: 'POST', url: '/mcp', headers, body: call('list_todos') }));
+    const result = denied(
+      await auth.authorize({ method: 'POST', url: '/mcp', headers, body: call('list_todos') }),
+    );
     expect(result.status).toBe(400);
     expect(JSON.stringify(result)).not.toContain(token);
   });
@@ -99,15 +127,24 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
     const opened = await auth.authorize(request(alice));
     if (opened.type !== 'allow') throw new Error('expected allow');
     auth.bindSession('session-1', opened.authInfo);
-    const hijack = denied(await auth.authorize(request(mallory, call('list_todos'), { 'mcp-session-id': 'session-1' })));
+    const hijack = denied(
+      await auth.authorize(request(mallory, call('list_todos'), { 'mcp-session-id': 'session-1' })),
+    );
     expect(hijack.status).toBe(403);
     expect(hijack.body).toMatchObject({ error: 'session_forbidden' });
-    expect((await auth.authorize(request(alice, call('list_todos'), { 'mcp-session-id': 'session-1' }))).type).toBe('allow');
+    expect(
+      (await auth.authorize(request(alice, call('list_todos'), { 'mcp-session-id': 'session-1' })))
+        .type,
+    ).toBe('allow');
   });
 
   it('authorization server down with no cached keys → 503 with Retry-After', async () => {
     const down = await createTestIssuer({ issuer: 'https://down.example.com', audience: RESOURCE });
-    const guard = createMcpAuth({ resource: RESOURCE, issuer: down.issuer, jwt: { fetch: down.fetch } });
+    const guard = createMcpAuth({
+      resource: RESOURCE,
+      issuer: down.issuer,
+      jwt: { fetch: down.fetch },
+    });
     const token = await down.mintAccessToken();
     down.setOutage(true);
     const result = denied(await guard.authorize(request(token)));
@@ -119,7 +156,11 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
 
   it('passes jwt options through (a bad one is a TypeError at construction)', () => {
     expect(() =>
-      createMcpAuth({ resource: RESOURCE, issuer: issuer.issuer, jwt: { jwksUri: 'http://keys.example.com/jwks' } }),
+      createMcpAuth({
+        resource: RESOURCE,
+        issuer: issuer.issuer,
+        jwt: { jwksUri: 'http://keys.example.com/jwks' },
+      }),
     ).toThrow(TypeError);
   });
 });

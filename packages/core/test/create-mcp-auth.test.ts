@@ -16,8 +16,18 @@ const AS = 'https://auth.example.com';
 
 const tokens: Record<string, AuthInfo> = {
   alice: { token: 'alice', clientId: 'app', scopes: ['todo:read'], extra: { sub: 'alice' } },
-  writer: { token: 'writer', clientId: 'app', scopes: ['todo:write', 'offline_access', 'openid'], extra: { sub: 'alice' } },
-  bob: { token: 'bob', clientId: 'app', scopes: ['todo:read', 'todo:write'], extra: { sub: 'bob' } },
+  writer: {
+    token: 'writer',
+    clientId: 'app',
+    scopes: ['todo:write', 'offline_access', 'openid'],
+    extra: { sub: 'alice' },
+  },
+  bob: {
+    token: 'bob',
+    clientId: 'app',
+    scopes: ['todo:read', 'todo:write'],
+    extra: { sub: 'bob' },
+  },
   machine: { token: 'machine', clientId: 'svc', scopes: ['todo:read'] },
   stale: { token: 'stale', clientId: 'app', scopes: [], expiresAt: 1, extra: { sub: 'alice' } },
 };
@@ -26,7 +36,8 @@ const verifier: AccessTokenVerifier = {
   async verifyAccessToken(token) {
     const info = tokens[token];
     if (info !== undefined) return { ...info, scopes: [...info.scopes] };
-    if (token === 'down') throw new McpAuthError('jwks_unavailable', 'Signing keys unavailable', { retryAfter: 12.2 });
+    if (token === 'down')
+      throw new McpAuthError('jwks_unavailable', 'Signing keys unavailable', { retryAfter: 12.2 });
     if (token === 'crash') throw new Error('socket hang up at /srv/secret/path.js:1');
     if (token === 'garbage') return undefined as unknown as AuthInfo;
     if (token === 'expired') throw new McpAuthError('invalid_token', 'Token expired');
@@ -40,16 +51,30 @@ const policy = {
 } as const;
 
 function make(overrides: Partial<McpAuthOptions> = {}) {
-  return createMcpAuth({ resource: RESOURCE, authorizationServers: [AS], verifier, policy, ...overrides });
+  return createMcpAuth({
+    resource: RESOURCE,
+    authorizationServers: [AS],
+    verifier,
+    policy,
+    ...overrides,
+  });
 }
 
-const call = (name: string, id = 1) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name } });
+const call = (name: string, id = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name },
+});
 function post(headers: Record<string, string | string[]>, ...rest: [body?: unknown, url?: string]) {
   // An explicit `undefined` body means "not read"; no argument means a list_todos call.
   const body = rest.length === 0 ? call('list_todos') : rest[0];
   return { method: 'POST', url: rest[1] ?? '/mcp', headers, body };
 }
-const bearer = (token: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, ...extra });
+const bearer = (token: string, extra: Record<string, string> = {}) => ({
+  authorization: `Bearer ${token}`,
+  ...extra,
+});
 
 function denied(result: AuthorizeResult) {
   if (result.type !== 'deny') throw new Error(`expected deny, got allow`);
@@ -61,29 +86,84 @@ describe('createMcpAuth options (TypeError naming the option)', () => {
   it.each<[string, unknown, string, RegExp]>([
     ['not an object', null, 'options', /must be an object/],
     ['missing resource', { verifier, authorizationServers: [AS] }, 'resource', /URL string/],
-    ['http on a public host', { ...base, resource: 'http://mcp.example.com/mcp' }, 'resource', /https/],
+    [
+      'http on a public host',
+      { ...base, resource: 'http://mcp.example.com/mcp' },
+      'resource',
+      /https/,
+    ],
     ['relative resource', { ...base, resource: '/mcp' }, 'resource', /absolute URL/],
     ['fragment', { ...base, resource: `${RESOURCE}#x` }, 'resource', /fragment/],
     ['query', { ...base, resource: `${RESOURCE}?a=1` }, 'resource', /query/],
     ['no issuer or verifier', { resource: RESOURCE }, 'issuer', /required unless a verifier/],
-    ['verifier without authorization servers', { resource: RESOURCE, verifier }, 'authorizationServers', /at least one/],
-    ['empty authorization servers', { ...base, authorizationServers: [] }, 'authorizationServers', /at least one/],
-    ['http authorization server', { ...base, authorizationServers: ['http://as.example.com'] }, 'authorizationServers[0]', /https/],
+    [
+      'verifier without authorization servers',
+      { resource: RESOURCE, verifier },
+      'authorizationServers',
+      /at least one/,
+    ],
+    [
+      'empty authorization servers',
+      { ...base, authorizationServers: [] },
+      'authorizationServers',
+      /at least one/,
+    ],
+    [
+      'http authorization server',
+      { ...base, authorizationServers: ['http://as.example.com'] },
+      'authorizationServers[0]',
+      /https/,
+    ],
     ['http issuer', { resource: RESOURCE, issuer: 'http://as.example.com' }, 'issuer', /https/],
     ['unknown option', { ...base, scopes: [] }, 'scopes', /not a known option/],
     ['bad verifier', { ...base, verifier: {} }, 'verifier', /verifyAccessToken/],
     ['jwt with verifier', { ...base, jwt: {} }, 'jwt', /cannot be combined/],
-    ['policy scope with a space', { ...base, policy: { tools: { a: ['x y'] } } }, 'policy.tools.a.0', /scope tokens/],
+    [
+      'policy scope with a space',
+      { ...base, policy: { tools: { a: ['x y'] } } },
+      'policy.tools.a.0',
+      /scope tokens/,
+    ],
     ['unknown policy key', { ...base, policy: { tool: {} } }, 'policy.tool', /not a known option/],
-    ['offline_access in the policy', { ...base, policy: { baseline: 'offline_access' } }, 'policy', /offline_access/],
-    ['offline_access advertised', { ...base, scopesSupported: ['offline_access'] }, 'scopesSupported', /offline_access/],
+    [
+      'offline_access in the policy',
+      { ...base, policy: { baseline: 'offline_access' } },
+      'policy',
+      /offline_access/,
+    ],
+    [
+      'offline_access advertised',
+      { ...base, scopesSupported: ['offline_access'] },
+      'scopesSupported',
+      /offline_access/,
+    ],
     ['challengeScopes', { ...base, challengeScopes: 'all' }, 'challengeScopes', /invalid/],
     ['maxTokenLength', { ...base, maxTokenLength: 0 }, 'maxTokenLength', /invalid/],
-    ['cors origins', { ...base, cors: { allowedOrigins: ['nope'] } }, 'cors.allowedOrigins.0', /origins/],
-    ['sessionBinding', { ...base, sessionBinding: { maxSessions: -1 } }, 'sessionBinding.maxSessions', /invalid/],
+    [
+      'cors origins',
+      { ...base, cors: { allowedOrigins: ['nope'] } },
+      'cors.allowedOrigins.0',
+      /origins/,
+    ],
+    [
+      'sessionBinding',
+      { ...base, sessionBinding: { maxSessions: -1 } },
+      'sessionBinding.maxSessions',
+      /invalid/,
+    ],
     ['onDecision', { ...base, onDecision: 'log' }, 'onDecision', /function/],
-    ['rootResource', { ...base, metadata: { rootResource: 'http://mcp.example.com' } }, 'metadata.rootResource', /https/],
-    ['metadata field', { ...base, metadata: { resource_tos_uri: 'x' } }, 'metadata.resource_tos_uri', /absolute URL/],
+    [
+      'rootResource',
+      { ...base, metadata: { rootResource: 'http://mcp.example.com' } },
+      'metadata.rootResource',
+      /https/,
+    ],
+    [
+      'metadata field',
+      { ...base, metadata: { resource_tos_uri: 'x' } },
+      'metadata.resource_tos_uri',
+      /absolute URL/,
+    ],
   ])('%s', (_name, options, option, rule) => {
     let error: unknown;
     try {
@@ -99,9 +179,15 @@ describe('createMcpAuth options (TypeError naming the option)', () => {
   });
 
   it('accepts http on loopback hosts and an issuer alone as authorization server', () => {
-    const auth = createMcpAuth({ resource: 'http://127.0.0.1:3000/mcp', issuer: 'http://localhost:9000', verifier });
+    const auth = createMcpAuth({
+      resource: 'http://127.0.0.1:3000/mcp',
+      issuer: 'http://localhost:9000',
+      verifier,
+    });
     expect(auth.metadata.document.authorization_servers).toEqual(['http://localhost:9000']);
-    expect(auth.metadata.url).toBe('http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp');
+    expect(auth.metadata.url).toBe(
+      'http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp',
+    );
   });
 });
 
@@ -116,7 +202,10 @@ describe('authorize: credentials (RFC 6750)', () => {
       'Access-Control-Allow-Origin': '*',
       'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
     });
-    expect(result.body).toEqual({ error: 'missing_credentials', error_description: 'Authorization required' });
+    expect(result.body).toEqual({
+      error: 'missing_credentials',
+      error_description: 'Authorization required',
+    });
   });
 
   it('no token and nothing the operation needs → no scope parameter', async () => {
@@ -127,13 +216,19 @@ describe('authorize: credentials (RFC 6750)', () => {
   it('baseline appears in every 401', async () => {
     const auth = make({ policy: { baseline: 'mcp', tools: { add_todo: 'todo:write' } } });
     const result = denied(await auth.authorize({ method: 'GET', url: '/mcp', headers: {} }));
-    expect(result.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}", scope="mcp"`);
+    expect(result.headers['WWW-Authenticate']).toBe(
+      `Bearer resource_metadata="${PRM}", scope="mcp"`,
+    );
     const call401 = denied(await auth.authorize(post({}, call('add_todo'))));
-    expect(call401.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}", scope="mcp todo:write"`);
+    expect(call401.headers['WWW-Authenticate']).toBe(
+      `Bearer resource_metadata="${PRM}", scope="mcp todo:write"`,
+    );
   });
 
   it('a token only in the query string or form body is no credentials', async () => {
-    const q = denied(await make().authorize(post({}, call('list_todos'), '/mcp?access_token=alice')));
+    const q = denied(
+      await make().authorize(post({}, call('list_todos'), '/mcp?access_token=alice')),
+    );
     expect(q.status).toBe(401);
     expect(parseChallenge(q.headers['WWW-Authenticate'] ?? '')?.params).not.toHaveProperty('error');
     const form = denied(await make({ policy: {} }).authorize(post({}, { access_token: 'alice' })));
@@ -142,11 +237,26 @@ describe('authorize: credentials (RFC 6750)', () => {
   });
 
   it.each([
-    ['two Authorization headers', { authorization: ['Bearer alice', 'Bearer bob'] }, '/mcp', 'Multiple Authorization headers'],
-    ['comma-joined', { authorization: 'Bearer alice, Bearer bob' }, '/mcp', 'Multiple Authorization credentials'],
+    [
+      'two Authorization headers',
+      { authorization: ['Bearer alice', 'Bearer bob'] },
+      '/mcp',
+      'Multiple Authorization headers',
+    ],
+    [
+      'comma-joined',
+      { authorization: 'Bearer alice, Bearer bob' },
+      '/mcp',
+      'Multiple Authorization credentials',
+    ],
     ['empty Bearer', { authorization: 'Bearer ' }, '/mcp', 'Empty bearer token'],
     ['bad characters', { authorization: 'Bearer a"b' }, '/mcp', 'Malformed bearer token'],
-    ['also in the query', { authorization: 'Bearer alice' }, '/mcp?access_token=alice', 'Bearer token sent more than one way'],
+    [
+      'also in the query',
+      { authorization: 'Bearer alice' },
+      '/mcp?access_token=alice',
+      'Bearer token sent more than one way',
+    ],
   ])('%s → 400 invalid_request', async (_name, headers, url, description) => {
     const result = denied(await make().authorize(post(headers, call('list_todos'), url)));
     expect(result.status).toBe(400);
@@ -157,7 +267,9 @@ describe('authorize: credentials (RFC 6750)', () => {
   });
 
   it('oversized token → 400 (maxTokenLength)', async () => {
-    const result = denied(await make({ maxTokenLength: 10 }).authorize(post(bearer('a'.repeat(11)))));
+    const result = denied(
+      await make({ maxTokenLength: 10 }).authorize(post(bearer('a'.repeat(11)))),
+    );
     expect(result.status).toBe(400);
     expect(result.body).toMatchObject({ error_description: 'Bearer token too long' });
   });
@@ -176,14 +288,20 @@ describe('authorize: credentials (RFC 6750)', () => {
       const result = denied(await make().authorize(post(bearer(token))));
       expect(result.status).toBe(401);
       expect(JSON.stringify(result)).not.toContain('/srv');
-      expect(result.body).toEqual({ error: 'invalid_token', error_description: 'The access token is invalid' });
+      expect(result.body).toEqual({
+        error: 'invalid_token',
+        error_description: 'The access token is invalid',
+      });
     }
   });
 
   it('an expiresAt in the past is refused even if the verifier accepted it', async () => {
     const result = denied(await make().authorize(post(bearer('stale'))));
     expect(result.status).toBe(401);
-    expect(result.body).toEqual({ error: 'invalid_token', error_description: 'The access token has expired' });
+    expect(result.body).toEqual({
+      error: 'invalid_token',
+      error_description: 'The access token has expired',
+    });
   });
 
   it('expired and underscoped → 401, not 403', async () => {
@@ -197,7 +315,10 @@ describe('authorize: credentials (RFC 6750)', () => {
     expect(result.headers['Retry-After']).toBe('13');
     expect(result.headers).not.toHaveProperty('WWW-Authenticate');
     expect(result.headers['Content-Type']).toBe('application/json');
-    expect(result.body).toEqual({ error: 'jwks_unavailable', error_description: 'Signing keys unavailable' });
+    expect(result.body).toEqual({
+      error: 'jwks_unavailable',
+      error_description: 'Signing keys unavailable',
+    });
   });
 
   it('allows a valid token with CORS headers and the verifier authInfo', async () => {
@@ -220,7 +341,10 @@ describe('authorize: scopes (403 and step-up)', () => {
     expect(result.headers['WWW-Authenticate']).toBe(
       `Bearer error="insufficient_scope", error_description="Missing required scope: todo:write", resource_metadata="${PRM}", scope="todo:write todo:read"`,
     );
-    expect(result.body).toEqual({ error: 'insufficient_scope', error_description: 'Missing required scope: todo:write' });
+    expect(result.body).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'Missing required scope: todo:write',
+    });
   });
 
   it('never offers offline_access or openid, even when granted', async () => {
@@ -229,12 +353,20 @@ describe('authorize: scopes (403 and step-up)', () => {
       scopesSupported: ['todo:admin', 'todo:write', 'openid'],
     });
     const result = denied(await auth.authorize(post(bearer('writer'), call('admin'))));
-    expect(parseChallenge(result.headers['WWW-Authenticate'] ?? '')?.params.scope).toBe('todo:admin todo:write');
+    expect(parseChallenge(result.headers['WWW-Authenticate'] ?? '')?.params.scope).toBe(
+      'todo:admin todo:write',
+    );
   });
 
   it("challengeScopes: 'required' names only the operation's scopes", async () => {
-    const result = denied(await make({ challengeScopes: 'required' }).authorize(post(bearer('alice'), call('add_todo'))));
-    expect(parseChallenge(result.headers['WWW-Authenticate'] ?? '')?.params.scope).toBe('todo:write');
+    const result = denied(
+      await make({ challengeScopes: 'required' }).authorize(
+        post(bearer('alice'), call('add_todo')),
+      ),
+    );
+    expect(parseChallenge(result.headers['WWW-Authenticate'] ?? '')?.params.scope).toBe(
+      'todo:write',
+    );
   });
 
   it('implication: todo:write satisfies todo:read', async () => {
@@ -253,20 +385,34 @@ describe('authorize: scopes (403 and step-up)', () => {
     const auth = make({ policy: { ...policy, denyUnnamedTools: true } });
     const result = denied(await auth.authorize(post(bearer('bob'), call('rm_rf'))));
     expect(result.status).toBe(403);
-    expect(result.body).toEqual({ error: 'insufficient_scope', error_description: 'Tool rm_rf is not available' });
+    expect(result.body).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'Tool rm_rf is not available',
+    });
     expect((await make().authorize(post(bearer('bob'), call('rm_rf')))).type).toBe('allow');
   });
 
   it('GET and DELETE need the baseline only', async () => {
     const auth = make({ policy: { baseline: 'todo:read', tools: { add_todo: 'todo:write' } } });
-    expect((await auth.authorize({ method: 'GET', url: '/mcp', headers: bearer('alice') })).type).toBe('allow');
-    const machine = await auth.authorize({ method: 'get', url: '/mcp', headers: bearer('writer'), body: 'ignored' });
+    expect(
+      (await auth.authorize({ method: 'GET', url: '/mcp', headers: bearer('alice') })).type,
+    ).toBe('allow');
+    const machine = await auth.authorize({
+      method: 'get',
+      url: '/mcp',
+      headers: bearer('writer'),
+      body: 'ignored',
+    });
     expect(machine.type).toBe('deny');
   });
 });
 
 describe('authorize: bodies and 2026-07-28 headers', () => {
-  const rpcError = (code: number) => ({ jsonrpc: '2.0', id: null, error: { code, message: expect.any(String) } });
+  const rpcError = (code: number) => ({
+    jsonrpc: '2.0',
+    id: null,
+    error: { code, message: expect.any(String) },
+  });
 
   it('unparseable body the policy needs → 400 -32700', async () => {
     for (const body of ['{not json', undefined, new URLSearchParams('a=1'), 5]) {
@@ -290,7 +436,9 @@ describe('authorize: bodies and 2026-07-28 headers', () => {
   it('a body the policy does not need is not parsed', async () => {
     const result = await make({ policy: {} }).authorize(post(bearer('alice'), '<html>'));
     expect(result.type).toBe('allow');
-    expect((await make({ policy: {} }).authorize(post(bearer('alice'), undefined))).type).toBe('allow');
+    expect((await make({ policy: {} }).authorize(post(bearer('alice'), undefined))).type).toBe(
+      'allow',
+    );
   });
 
   it('Mcp-Method / Mcp-Name that disagree with the body → 400 -32020', async () => {
@@ -304,18 +452,26 @@ describe('authorize: bodies and 2026-07-28 headers', () => {
       expect(result.status).toBe(400);
       expect(result.body).toEqual(rpcError(JSONRPC_HEADER_MISMATCH));
     }
-    const policyFree = denied(await make({ policy: {} }).authorize(post(bearer('bob', { 'mcp-method': 'x' }), call('a'))));
+    const policyFree = denied(
+      await make({ policy: {} }).authorize(post(bearer('bob', { 'mcp-method': 'x' }), call('a'))),
+    );
     expect(policyFree.body).toEqual(rpcError(-32020));
   });
 
   it('matching headers pass; headers alone decide when the body was not read', async () => {
-    const ok = await make().authorize(post(bearer('bob', { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' }), call('add_todo')));
+    const ok = await make().authorize(
+      post(bearer('bob', { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' }), call('add_todo')),
+    );
     expect(ok.type).toBe('allow');
     const fromHeaders = denied(
-      await make().authorize(post(bearer('alice', { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' }), undefined)),
+      await make().authorize(
+        post(bearer('alice', { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' }), undefined),
+      ),
     );
     expect(fromHeaders.status).toBe(403);
-    const methodOnly = await make().authorize(post(bearer('alice', { 'mcp-method': 'tools/list' }), undefined));
+    const methodOnly = await make().authorize(
+      post(bearer('alice', { 'mcp-method': 'tools/list' }), undefined),
+    );
     expect(methodOnly.type).toBe('allow');
   });
 });
@@ -326,7 +482,11 @@ describe('authorize: public methods', () => {
 
   it('needs no token, and marks the result anonymous', async () => {
     const result = await auth.authorize(post({}, ping));
-    expect(result).toMatchObject({ type: 'allow', anonymous: true, authInfo: { token: '', scopes: [] } });
+    expect(result).toMatchObject({
+      type: 'allow',
+      anonymous: true,
+      authInfo: { token: '', scopes: [] },
+    });
   });
 
   it('still verifies a token that is sent', async () => {
@@ -355,7 +515,10 @@ describe('authorize: session binding', () => {
     const result = denied(await auth.authorize(withSession('bob')));
     expect(result.status).toBe(403);
     expect(result.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}"`);
-    expect(result.body).toEqual({ error: 'session_forbidden', error_description: 'The session belongs to another subject' });
+    expect(result.body).toEqual({
+      error: 'session_forbidden',
+      error_description: 'The session belongs to another subject',
+    });
     expect((await auth.authorize(withSession('alice'))).type).toBe('allow');
   });
 
@@ -389,7 +552,9 @@ describe('authorize: session binding', () => {
 describe('authorize: CORS and audit', () => {
   it('refuses an origin outside the list (403) and echoes an allowed one', async () => {
     const auth = make({ cors: { allowedOrigins: ['https://app.example'] } });
-    const bad = denied(await auth.authorize(post(bearer('alice', { origin: 'https://evil.example' }))));
+    const bad = denied(
+      await auth.authorize(post(bearer('alice', { origin: 'https://evil.example' }))),
+    );
     expect(bad.status).toBe(403);
     expect(bad.body).toMatchObject({ error: 'invalid_origin' });
     const good = await auth.authorize(post(bearer('alice', { origin: 'https://app.example' })));
@@ -422,7 +587,11 @@ describe('authorize: CORS and audit', () => {
       httpMethod: 'POST',
     });
     expect(events[1]).toMatchObject({ outcome: 'allow', reason: 'authorized', status: 200 });
-    expect(events[2]).toMatchObject({ outcome: 'deny', reason: 'missing_credentials', status: 401 });
+    expect(events[2]).toMatchObject({
+      outcome: 'deny',
+      reason: 'missing_credentials',
+      status: 401,
+    });
     for (const e of events) {
       expect(e.durationMs).toBeGreaterThanOrEqual(0);
     }
@@ -448,15 +617,26 @@ describe('authorize: CORS and audit', () => {
 
   it('authorize never throws, even on hostile input', async () => {
     const auth = make();
-    const hostile = { method: 'POST', url: '/mcp', headers: bearer('alice'), get body(): unknown { throw new Error('x'); } };
+    const hostile = {
+      method: 'POST',
+      url: '/mcp',
+      headers: bearer('alice'),
+      get body(): unknown {
+        throw new Error('x');
+      },
+    };
     const result = denied(await auth.authorize(hostile));
     expect(result.status).toBe(401);
   });
 });
 
 describe('metadata routes and preflight', () => {
-  const auth = make({ resourceName: 'Todos', metadata: { rootResource: 'https://mcp.example.com' } });
-  const route = (method: string, url: string | URL) => auth.handleMetadataRequest({ method, url, headers: {} });
+  const auth = make({
+    resourceName: 'Todos',
+    metadata: { rootResource: 'https://mcp.example.com' },
+  });
+  const route = (method: string, url: string | URL) =>
+    auth.handleMetadataRequest({ method, url, headers: {} });
 
   it('exposes documents, paths and headers', () => {
     expect(auth.resource).toBe(RESOURCE);
@@ -479,31 +659,50 @@ describe('metadata routes and preflight', () => {
 
   it('GET serves the path-inserted and root documents as JSON with open CORS', () => {
     const doc = route('GET', '/.well-known/oauth-protected-resource/mcp?x=1');
-    expect(doc).toEqual({ status: 200, headers: auth.metadata.headers, body: auth.metadata.document });
+    expect(doc).toEqual({
+      status: 200,
+      headers: auth.metadata.headers,
+      body: auth.metadata.document,
+    });
     expect(doc?.headers['Access-Control-Allow-Origin']).toBe('*');
     expect(doc?.headers['Content-Type']).toBe('application/json');
     expect(route('get', 'https://mcp.example.com/.well-known/oauth-protected-resource')?.body).toBe(
       auth.metadata.rootDocument,
     );
-    expect(route('GET', new URL('https://mcp.example.com/.well-known/oauth-protected-resource/mcp'))?.status).toBe(200);
+    expect(
+      route('GET', new URL('https://mcp.example.com/.well-known/oauth-protected-resource/mcp'))
+        ?.status,
+    ).toBe(200);
   });
 
   it('HEAD, OPTIONS, other methods, unknown PRM paths and other paths', () => {
-    expect(route('HEAD', auth.metadata.path)).toEqual({ status: 200, headers: auth.metadata.headers });
+    expect(route('HEAD', auth.metadata.path)).toEqual({
+      status: 200,
+      headers: auth.metadata.headers,
+    });
     const pre = route('OPTIONS', auth.metadata.path);
     expect(pre?.status).toBe(204);
     expect(pre?.headers['Access-Control-Allow-Methods']).toBe('GET, HEAD, OPTIONS');
     expect(pre?.headers['Access-Control-Allow-Headers']).toContain('MCP-Protocol-Version');
-    expect(route('POST', auth.metadata.path)).toMatchObject({ status: 405, headers: { Allow: 'GET, HEAD, OPTIONS' } });
+    expect(route('POST', auth.metadata.path)).toMatchObject({
+      status: 405,
+      headers: { Allow: 'GET, HEAD, OPTIONS' },
+    });
     expect(route('GET', '/.well-known/oauth-protected-resource/other')?.status).toBe(404);
-    expect(route('GET', '/.well-known/oauth-protected-resource/other')?.body).toMatchObject({ error: 'not_found' });
+    expect(route('GET', '/.well-known/oauth-protected-resource/other')?.body).toMatchObject({
+      error: 'not_found',
+    });
     expect(route('GET', '/mcp')).toBeUndefined();
     expect(route('GET', '/.well-known/oauth-protected-resourcex')).toBeUndefined();
     expect(route('GET', 'not a url')).toBeUndefined();
   });
 
   it('the MCP endpoint preflight needs no auth', () => {
-    const result = auth.preflight({ method: 'OPTIONS', url: '/mcp', headers: { origin: 'https://x.example' } });
+    const result = auth.preflight({
+      method: 'OPTIONS',
+      url: '/mcp',
+      headers: { origin: 'https://x.example' },
+    });
     expect(result.status).toBe(204);
     expect(result.headers['Access-Control-Allow-Headers']).toContain('Mcp-Session-Id');
   });

@@ -10,10 +10,9 @@ describe('headerValues', () => {
   });
 
   it('collects the same header under differently-cased keys', () => {
-    expect(headerValues({ authorization: 'Bearer a', Authorization: 'Bearer b' }, 'authorization')).toEqual([
-      'Bearer a',
-      'Bearer b',
-    ]);
+    expect(
+      headerValues({ authorization: 'Bearer a', Authorization: 'Bearer b' }, 'authorization'),
+    ).toEqual(['Bearer a', 'Bearer b']);
   });
 
   it('ignores undefined and non-string values', () => {

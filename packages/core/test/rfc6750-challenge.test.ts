@@ -30,15 +30,18 @@ describe('buildChallenge (RFC 6750 §3, RFC 9728 §5.1)', () => {
   });
 
   it('omits empty scope, empty description and adds realm last', () => {
-    expect(buildChallenge({ error: 'invalid_token', errorDescription: '', scope: [], realm: 'mcp' })).toBe(
-      'Bearer error="invalid_token", realm="mcp"',
-    );
+    expect(
+      buildChallenge({ error: 'invalid_token', errorDescription: '', scope: [], realm: 'mcp' }),
+    ).toBe('Bearer error="invalid_token", realm="mcp"');
     expect(buildChallenge({})).toBe('Bearer');
   });
 
   it('removes quotes, backslashes, controls and non-ASCII rather than escaping them', () => {
     expect(
-      buildChallenge({ error: 'invalid_token', errorDescription: 'bad "token"\\ \u0000\r\nnaïve ✓' }),
+      buildChallenge({
+        error: 'invalid_token',
+        errorDescription: 'bad "token"\\ \u0000\r\nnaïve ✓',
+      }),
     ).toBe('Bearer error="invalid_token", error_description="bad token nave"');
   });
 

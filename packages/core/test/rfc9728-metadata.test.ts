@@ -10,11 +10,23 @@ import {
 describe('protectedResourceMetadataPath (RFC 9728 §3.1)', () => {
   it.each([
     ['root resource', 'https://mcp.example.com', '/.well-known/oauth-protected-resource'],
-    ['root resource with slash', 'https://mcp.example.com/', '/.well-known/oauth-protected-resource'],
+    [
+      'root resource with slash',
+      'https://mcp.example.com/',
+      '/.well-known/oauth-protected-resource',
+    ],
     ['path', 'https://mcp.example.com/mcp', '/.well-known/oauth-protected-resource/mcp'],
-    ['nested path', 'https://mcp.example.com/a/b/mcp', '/.well-known/oauth-protected-resource/a/b/mcp'],
+    [
+      'nested path',
+      'https://mcp.example.com/a/b/mcp',
+      '/.well-known/oauth-protected-resource/a/b/mcp',
+    ],
     ['trailing slash', 'https://mcp.example.com/mcp/', '/.well-known/oauth-protected-resource/mcp'],
-    ['query', 'https://mcp.example.com/mcp?tenant=a', '/.well-known/oauth-protected-resource/mcp?tenant=a'],
+    [
+      'query',
+      'https://mcp.example.com/mcp?tenant=a',
+      '/.well-known/oauth-protected-resource/mcp?tenant=a',
+    ],
     ['uppercase host', 'https://MCP.Example.COM/mcp', '/.well-known/oauth-protected-resource/mcp'],
     ['port', 'http://127.0.0.1:3000/mcp', '/.well-known/oauth-protected-resource/mcp'],
   ])('%s', (_name, resource, path) => {
@@ -39,7 +51,9 @@ describe('buildProtectedResourceMetadata (RFC 9728 §2)', () => {
   };
 
   it('builds the minimal document with bearer_methods_supported ["header"] and omits empty fields', () => {
-    expect(buildProtectedResourceMetadata({ ...base, scopesSupported: [], resourceName: '' })).toEqual({
+    expect(
+      buildProtectedResourceMetadata({ ...base, scopesSupported: [], resourceName: '' }),
+    ).toEqual({
       resource: 'https://mcp.example.com/mcp',
       authorization_servers: ['https://auth.example.com'],
       bearer_methods_supported: ['header'],
@@ -78,7 +92,11 @@ describe('buildProtectedResourceMetadata (RFC 9728 §2)', () => {
     [{ authorizationServers: ['not a url'] }, 'authorizationServers', /absolute URL/],
     [{ resource: 'https://a.example/#x' }, 'resource', /fragment/],
     [{ extra: { resource_policy_uri: 'nope' } }, 'metadata.resource_policy_uri', /absolute URL/],
-    [{ extra: { dpop_bound_access_tokens_required: 'yes' } }, 'metadata.dpop_bound_access_tokens_required', /invalid|expected/i],
+    [
+      { extra: { dpop_bound_access_tokens_required: 'yes' } },
+      'metadata.dpop_bound_access_tokens_required',
+      /invalid|expected/i,
+    ],
   ])('refuses %o with a TypeError naming the option', (override, option, rule) => {
     let error: unknown;
     try {

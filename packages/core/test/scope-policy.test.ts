@@ -55,14 +55,19 @@ describe('operationsOf', () => {
 
   it('leaves the name out when params are missing or not a string', () => {
     expect(operationsOf({ method: 'tools/call' })).toEqual([{ method: 'tools/call' }]);
-    expect(operationsOf({ method: 'tools/call', params: { name: 5 } })).toEqual([{ method: 'tools/call' }]);
+    expect(operationsOf({ method: 'tools/call', params: { name: 5 } })).toEqual([
+      { method: 'tools/call' },
+    ]);
     expect(operationsOf(42)).toEqual([]);
   });
 });
 
 describe('requiredScopes / missingScopes (pure)', () => {
   it('a tool the policy names needs the baseline plus its scopes', () => {
-    expect(requiredScopes(policy, call('add_todo'))).toEqual({ allOf: ['mcp', 'todo:write'], anyOf: [] });
+    expect(requiredScopes(policy, call('add_todo'))).toEqual({
+      allOf: ['mcp', 'todo:write'],
+      anyOf: [],
+    });
     expect(missingScopes(policy, call('add_todo'), ['mcp', 'todo:read'])).toEqual(['todo:write']);
     expect(missingScopes(policy, call('add_todo'), ['mcp', 'todo:write'])).toEqual([]);
   });
@@ -80,8 +85,15 @@ describe('requiredScopes / missingScopes (pure)', () => {
 
   it('a batch needs the union', () => {
     const batch = [call('list_todos', 1), call('sync', 2)];
-    expect(requiredScopes(policy, batch).allOf).toEqual(['mcp', 'todo:read', 'todo:write', 'calendar:write']);
-    expect(missingScopes(policy, batch, ['mcp', 'todo:read', 'calendar:write'])).toEqual(['todo:write']);
+    expect(requiredScopes(policy, batch).allOf).toEqual([
+      'mcp',
+      'todo:read',
+      'todo:write',
+      'calendar:write',
+    ]);
+    expect(missingScopes(policy, batch, ['mcp', 'todo:read', 'calendar:write'])).toEqual([
+      'todo:write',
+    ]);
   });
 
   it('anyOf is satisfied by any one scope; unsatisfied it reports the first', () => {
@@ -93,7 +105,11 @@ describe('requiredScopes / missingScopes (pure)', () => {
   it('implication is transitive', () => {
     expect(missingScopes(policy, call('list_todos'), ['mcp', 'todo:admin'])).toEqual([]);
     expect(missingScopes(policy, call('list_todos'), ['mcp', 'todo:write'])).toEqual([]);
-    expect([...expandScopes(policy, ['todo:admin'])].sort()).toEqual(['todo:admin', 'todo:read', 'todo:write']);
+    expect([...expandScopes(policy, ['todo:admin'])].sort()).toEqual([
+      'todo:admin',
+      'todo:read',
+      'todo:write',
+    ]);
     expect([...expandScopes({}, ['a'])]).toEqual(['a']);
   });
 
@@ -117,7 +133,9 @@ describe('evaluateScopes', () => {
 
   it('flags unnamed tools when denyUnnamedTools is on', () => {
     const strict: ScopePolicy = { tools: { a: 'x' }, denyUnnamedTools: true };
-    expect(evaluateScopes(strict, [{ method: 'tools/call', name: 'b' }], ['x']).unnamedTool).toBe('b');
+    expect(evaluateScopes(strict, [{ method: 'tools/call', name: 'b' }], ['x']).unnamedTool).toBe(
+      'b',
+    );
     expect(evaluateScopes(strict, [{ method: 'tools/call' }], ['x']).unnamedTool).toBe('');
     expect(evaluateScopes(strict, [{ method: 'tools/call', name: 'a' }], ['x'])).toEqual({
       required: ['x'],
@@ -158,7 +176,10 @@ describe('policy helpers', () => {
     expect(normalizeRequirement(undefined)).toEqual({ allOf: [], anyOf: [] });
     expect(normalizeRequirement('a  b a')).toEqual({ allOf: ['a', 'b'], anyOf: [] });
     expect(normalizeRequirement(['a', 'a'])).toEqual({ allOf: ['a'], anyOf: [] });
-    expect(normalizeRequirement({ allOf: ['a'], anyOf: ['b', 'c'] })).toEqual({ allOf: ['a'], anyOf: [['b', 'c']] });
+    expect(normalizeRequirement({ allOf: ['a'], anyOf: ['b', 'c'] })).toEqual({
+      allOf: ['a'],
+      anyOf: [['b', 'c']],
+    });
     expect(normalizeRequirement({ anyOf: [] })).toEqual({ allOf: [], anyOf: [] });
   });
 });

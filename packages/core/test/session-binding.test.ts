@@ -50,8 +50,12 @@ describe('createSessionStore', () => {
 
 describe('sessionSubject', () => {
   it('prefers sub, then client id, else nothing', () => {
-    expect(sessionSubject({ token: 't', clientId: 'c', scopes: [], extra: { sub: 'u' } })).toBe('sub:u');
-    expect(sessionSubject({ token: 't', clientId: 'c', scopes: [], extra: { sub: '' } })).toBe('client:c');
+    expect(sessionSubject({ token: 't', clientId: 'c', scopes: [], extra: { sub: 'u' } })).toBe(
+      'sub:u',
+    );
+    expect(sessionSubject({ token: 't', clientId: 'c', scopes: [], extra: { sub: '' } })).toBe(
+      'client:c',
+    );
     expect(sessionSubject({ token: 't', clientId: 'c', scopes: [] })).toBe('client:c');
     expect(sessionSubject({ token: 't', clientId: '', scopes: [] })).toBeUndefined();
   });
