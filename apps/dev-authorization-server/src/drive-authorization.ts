@@ -4,7 +4,14 @@
  * scripted clients and tests that have no browser.
  */
 
-/** Options of {@link driveAuthorization}. */
+/**
+ * Options of {@link driveAuthorization}.
+ *
+ * @example
+ * ```ts
+ * const options: DriveAuthorizationOptions = { username: 'bob', grantScopes: ['todo:read'] };
+ * ```
+ */
 export interface DriveAuthorizationOptions {
   /** Username for the login form (ignored in auto-approve mode). Default `'alice'`. */
   username?: string;
@@ -25,7 +32,15 @@ export interface DriveAuthorizationOptions {
   maxSteps?: number;
 }
 
-/** Where the authorization ended: the redirect to the client with `code` or `error`. */
+/**
+ * Where the authorization ended: the redirect to the client with `code` or `error`.
+ *
+ * @example
+ * ```ts
+ * const { code, error } = await driveAuthorization(url);
+ * if (error) throw new Error(error);
+ * ```
+ */
 export interface DriveAuthorizationResult {
   /** The full redirect URL the server sent the user agent to. */
   redirectUrl: URL;

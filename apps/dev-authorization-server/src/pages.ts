@@ -11,7 +11,14 @@ const escapeHtml = (value: string): string =>
     .replaceAll('"', '&quot;')
     .replaceAll("'", '&#39;');
 
-/** The notice every page carries. */
+/**
+ * The notice every page carries.
+ *
+ * @example
+ * ```ts
+ * html.includes(DEV_ONLY_NOTICE); // true for every page
+ * ```
+ */
 export const DEV_ONLY_NOTICE = 'Development authorization server — not for production';
 
 const layout = (title: string, body: string): string => `<!DOCTYPE html>
@@ -42,6 +49,11 @@ ${body}
 
 /**
  * Options for {@link renderLoginPage}.
+ *
+ * @example
+ * ```ts
+ * const options: LoginPageOptions = { uid: 'abc', clientName: 'demo', error: 'Wrong password' };
+ * ```
  */
 export interface LoginPageOptions {
   uid: string;
@@ -80,6 +92,14 @@ ${error}
 
 /**
  * Options for {@link renderConsentPage}.
+ *
+ * @example
+ * ```ts
+ * const options: ConsentPageOptions = {
+ *   uid: 'abc', clientName: 'demo', username: 'alice',
+ *   requestedScopes: ['todo:write'], grantedScopes: ['todo:read'], resources: [],
+ * };
+ * ```
  */
 export interface ConsentPageOptions {
   uid: string;

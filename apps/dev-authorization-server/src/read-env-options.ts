@@ -1,7 +1,14 @@
 import type { DevAuthorizationServerOptions, DevUser } from './start-dev-authorization-server.js';
 import type { SigningAlg } from './signing-key.js';
 
-/** Default port of the development authorization server (sample apps assume it). */
+/**
+ * Default port of the development authorization server (sample apps assume it).
+ *
+ * @example
+ * ```ts
+ * const issuer = `http://127.0.0.1:${DEFAULT_PORT}`; // http://127.0.0.1:9400
+ * ```
+ */
 export const DEFAULT_PORT = 9400;
 
 /**

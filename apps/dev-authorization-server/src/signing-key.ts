@@ -1,9 +1,23 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 
-/** Signature algorithms the development server can sign access tokens with. */
+/**
+ * Signature algorithms the development server can sign access tokens with.
+ *
+ * @example
+ * ```ts
+ * const alg: SigningAlg = 'ES256';
+ * ```
+ */
 export type SigningAlg = 'RS256' | 'ES256';
 
-/** A private signing key as a JWK with `kid`, `alg` and `use` set. */
+/**
+ * A private signing key as a JWK with `kid`, `alg` and `use` set.
+ *
+ * @example
+ * ```ts
+ * const key: PrivateSigningJwk = await generateSigningKey('RS256');
+ * ```
+ */
 export type PrivateSigningJwk = JWK & { kid: string; alg: SigningAlg; use: 'sig' };
 
 /**

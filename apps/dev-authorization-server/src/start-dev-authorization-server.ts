@@ -18,7 +18,14 @@ import {
 } from './pages.js';
 import { generateSigningKey, type PrivateSigningJwk, type SigningAlg } from './signing-key.js';
 
-/** A person who can sign in to the development authorization server. */
+/**
+ * A person who can sign in to the development authorization server.
+ *
+ * @example
+ * ```ts
+ * const carol: DevUser = { username: 'carol', password: 'pw', sub: 'user-carol' };
+ * ```
+ */
 export interface DevUser {
   username: string;
   password: string;
@@ -28,7 +35,16 @@ export interface DevUser {
   name?: string;
 }
 
-/** Where the server writes what it does. Tokens are never logged. */
+/**
+ * Where the server writes what it does. Tokens are never logged.
+ *
+ * @example
+ * ```ts
+ * const logger: DevAuthorizationServerLogger = {
+ *   info: console.log, warn: console.warn, error: console.error,
+ * };
+ * ```
+ */
 export interface DevAuthorizationServerLogger {
   info(message: string): void;
   warn(message: string): void;
@@ -36,7 +52,14 @@ export interface DevAuthorizationServerLogger {
   debug?(message: string): void;
 }
 
-/** Options of {@link startDevAuthorizationServer}. Every option has a development default. */
+/**
+ * Options of {@link startDevAuthorizationServer}. Every option has a development default.
+ *
+ * @example
+ * ```ts
+ * const options: DevAuthorizationServerOptions = { port: 0, signingAlg: 'ES256', autoApprove: true };
+ * ```
+ */
 export interface DevAuthorizationServerOptions {
   /** TCP port; `0` picks a free one. Default `0`. */
   port?: number;
@@ -68,7 +91,14 @@ export interface DevAuthorizationServerOptions {
   logger?: DevAuthorizationServerLogger;
 }
 
-/** What a key rotation did. */
+/**
+ * What a key rotation did.
+ *
+ * @example
+ * ```ts
+ * const { newKid, retiredKid }: RotateKeysResult = await server.rotateKeys();
+ * ```
+ */
 export interface RotateKeysResult {
   /** Key id now signing new tokens. */
   newKid: string;
@@ -76,7 +106,15 @@ export interface RotateKeysResult {
   retiredKid: string;
 }
 
-/** A running development authorization server. */
+/**
+ * A running development authorization server.
+ *
+ * @example
+ * ```ts
+ * const server: DevAuthorizationServer = await startDevAuthorizationServer();
+ * await server.close();
+ * ```
+ */
 export interface DevAuthorizationServer {
   /** The issuer identifier, exactly as it appears in `iss`. */
   issuer: string;
@@ -94,13 +132,27 @@ export interface DevAuthorizationServer {
   publishedKids(): string[];
 }
 
-/** Default accounts: alice/alice (sub `alice`) and bob/bob (sub `bob`). */
+/**
+ * Default accounts: alice/alice (sub `alice`) and bob/bob (sub `bob`).
+ *
+ * @example
+ * ```ts
+ * await startDevAuthorizationServer({ users: [...DEFAULT_USERS, { username: 'carol', password: 'pw' }] });
+ * ```
+ */
 export const DEFAULT_USERS: readonly Required<DevUser>[] = Object.freeze([
   { username: 'alice', password: 'alice', sub: 'alice', name: 'Alice Example' },
   { username: 'bob', password: 'bob', sub: 'bob', name: 'Bob Example' },
 ]);
 
-/** Default resource scopes. */
+/**
+ * Default resource scopes: `todo:read todo:write calendar:read calendar:write`.
+ *
+ * @example
+ * ```ts
+ * await startDevAuthorizationServer({ scopes: [...DEFAULT_SCOPES, 'notes:read'] });
+ * ```
+ */
 export const DEFAULT_SCOPES: readonly string[] = Object.freeze([
   'todo:read',
   'todo:write',

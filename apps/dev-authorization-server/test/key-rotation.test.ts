@@ -1,7 +1,19 @@
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevAuthorizationServer, startDevAuthorizationServer } from '../src/index.js';
-import { decode, RESOURCE, tokenRequest } from './helpers.js';
+import {
+  type DevAuthorizationServer,
+  driveAuthorization,
+  startDevAuthorizationServer,
+} from '../src/index.js';
+import {
+  authorizationUrl,
+  decode,
+  pkcePair,
+  REDIRECT_URI,
+  RESOURCE,
+  registerPublicClient,
+  tokenRequest,
+} from './helpers.js';
 
 async function registerMachineClient(issuer: string) {
   const response = await fetch(`${issuer}/reg`, {
@@ -183,5 +195,47 @@ describe('signing-key rotation', () => {
     expect(body.retiredKid).toBe(kidBefore);
     expect(body.graceSeconds).toBe(1);
     expect((await jwks(server)).keys[0]?.kid).toBe(body.newKid);
+  });
+});
+
+describe('state across a rotation', () => {
+  let server: DevAuthorizationServer;
+  beforeAll(async () => {
+    server = await startDevAuthorizationServer({ port: 0, autoApprove: true });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('redeems codes and refresh tokens issued before the rotation, signing with the new key', async () => {
+    const client = await registerPublicClient(server.issuer);
+    const { verifier, challenge } = pkcePair();
+    const { code } = await driveAuthorization(
+      authorizationUrl(server.issuer, client.client_id, 'todo:read', challenge),
+    );
+    const { newKid } = await server.rotateKeys();
+    const exchanged = await tokenRequest(server.issuer, {
+      grant_type: 'authorization_code',
+      code: code!,
+      redirect_uri: REDIRECT_URI,
+      client_id: client.client_id,
+      code_verifier: verifier,
+      resource: RESOURCE,
+    });
+    expect(exchanged.status).toBe(200);
+    expect(decode(exchanged.body.access_token).header.kid).toBe(newKid);
+
+    const { newKid: newerKid } = await server.rotateKeys();
+    const refreshed = await tokenRequest(server.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: exchanged.body.refresh_token!,
+      client_id: client.client_id,
+      resource: RESOURCE,
+    });
+    expect(refreshed.status).toBe(200);
+    const { header, payload } = decode(refreshed.body.access_token);
+    expect(header.kid).toBe(newerKid);
+    expect(payload).toMatchObject({ sub: 'alice', aud: RESOURCE, scope: 'todo:read' });
+    expect(server.publishedKids()).toHaveLength(3);
   });
 });
