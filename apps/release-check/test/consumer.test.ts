@@ -1,0 +1,181 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanPackageManagerEnv, npmInstall } from '../src/consumer-project.js';
+import { readValueExports } from '../src/index-exports.js';
+import { listTarball, packPackage, readPackedManifest } from '../src/read-packed-manifest.js';
+import { runCommand } from '../src/run-command.js';
+import {
+  DEPENDENCY_FIELDS,
+  dependencyMap,
+  listPublishedPackages,
+  readManifest,
+  repositoryRoot,
+} from '../src/workspace-packages.js';
+
+const root = repositoryRoot();
+const packages = listPublishedPackages(root);
+const names = packages.map((pkg) => pkg.manifest.name);
+const fixtures = new URL('../fixtures/', import.meta.url).pathname;
+
+/** The public API names the design promises, beyond whatever else each index exports. */
+const PROMISED_EXPORTS: Record<string, string[]> = {
+  '@org/mcp-auth-core': ['createMcpAuth'],
+  '@org/mcp-auth-testing': ['createTestIssuer'],
+};
+
+/** Version pins the consumer installs, taken from the workspace so they never drift. */
+function consumerDependencies(tarballs: ReadonlyMap<string, string>): Record<string, string> {
+  const rootManifest = readManifest(join(root, 'package.json'));
+  const devOf = (dir: string) =>
+    dependencyMap(readManifest(join(root, dir, 'package.json')), 'devDependencies');
+  const pins: Record<string, string | undefined> = {
+    express: devOf('packages/express').express,
+    '@types/express': devOf('packages/express')['@types/express'],
+    fastify: devOf('packages/fastify').fastify,
+    hono: devOf('packages/hono').hono,
+    typescript: dependencyMap(rootManifest, 'devDependencies').typescript,
+    '@types/node': dependencyMap(rootManifest, 'devDependencies')['@types/node'],
+  };
+  const dependencies: Record<string, string> = {};
+  for (const [name, range] of Object.entries(pins)) {
+    if (!range) throw new Error(`no workspace pin for ${name}`);
+    dependencies[name] = range;
+  }
+  for (const [name, tarball] of tarballs) dependencies[name] = `file:${tarball}`;
+  return dependencies;
+}
+
+let work: string;
+let consumer: string;
+const tarballs = new Map<string, string>();
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'mcp-auth-consumer-'));
+  for (const pkg of packages) {
+    if (!existsSync(join(pkg.dir, 'dist'))) {
+      throw new Error(`${pkg.manifest.name} has no dist/: build it first (pnpm test does)`);
+    }
+    const destination = join(work, 'tarballs', basename(pkg.dir));
+    mkdirSync(destination, { recursive: true });
+    tarballs.set(pkg.manifest.name, await packPackage(pkg.dir, destination));
+  }
+  consumer = join(work, 'consumer');
+  mkdirSync(consumer);
+  writeFileSync(
+    join(consumer, 'package.json'),
+    `${JSON.stringify(
+      {
+        name: 'consumer',
+        version: '1.0.0',
+        private: true,
+        dependencies: consumerDependencies(tarballs),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  await npmInstall(consumer);
+}, 240_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('packed tarballs', () => {
+  it('are created outside the workspace', () => {
+    expect(relative(root, work).startsWith('..')).toBe(true);
+    expect([...tarballs.keys()]).toEqual(names);
+  });
+
+  it.each(names)(
+    '%s holds its built entry points and licence, and no workspace: ranges',
+    async (name) => {
+      const tarball = tarballs.get(name)!;
+      const files = await listTarball(tarball);
+      const manifest = await readPackedManifest(tarball);
+      expect(files).toEqual(expect.arrayContaining(['package.json', 'LICENSE']));
+      for (const entry of [
+        'dist/index.js',
+        'dist/index.cjs',
+        'dist/index.d.ts',
+        'dist/index.d.cts',
+      ]) {
+        expect(files).toContain(entry);
+      }
+      expect(files.filter((file) => /^(src|test)\//.test(file))).toEqual([]);
+      for (const field of DEPENDENCY_FIELDS) {
+        for (const [dep, range] of Object.entries(dependencyMap(manifest, field))) {
+          expect(range, `${field}.${dep}`).not.toMatch(/^workspace:/);
+        }
+      }
+    },
+  );
+});
+
+describe('installed with npm in a project outside the workspace', () => {
+  it.each(names)('%s loads with import and require, exposing the same exports', async (name) => {
+    const pkg = packages.find((p) => p.manifest.name === name)!;
+    const expected = readValueExports(join(pkg.dir, 'src/index.ts'));
+    expect(expected).toEqual(expect.arrayContaining(PROMISED_EXPORTS[name] ?? []));
+
+    const script = `
+      const { createRequire } = require('node:module');
+      const name = ${JSON.stringify(name)};
+      const cjs = require(name);
+      import(name).then((esm) => {
+        console.log(JSON.stringify({
+          cjs: Object.keys(cjs).sort(),
+          esm: Object.keys(esm).filter((key) => key !== 'module.exports').sort(),
+          cjsFile: require.resolve(name),
+        }));
+      });
+    `;
+    const esmScript = `console.log(JSON.stringify({ esmFile: import.meta.resolve(${JSON.stringify(name)}) }));`;
+    const env = cleanPackageManagerEnv();
+    const [{ stdout }, { stdout: esmOut }] = await Promise.all([
+      runCommand('node', ['--input-type=commonjs', '-e', script], { cwd: consumer, env }),
+      runCommand('node', ['--input-type=module', '-e', esmScript], { cwd: consumer, env }),
+    ]);
+    const loaded = JSON.parse(stdout) as { cjs: string[]; esm: string[]; cjsFile: string };
+    const { esmFile } = JSON.parse(esmOut) as { esmFile: string };
+    const installed = join(consumer, 'node_modules', name);
+    expect(loaded.cjsFile).toBe(join(installed, 'dist/index.cjs'));
+    expect(esmFile).toBe(`file://${join(installed, 'dist/index.js')}`);
+    expect(loaded.esm).toEqual(expected);
+    expect(loaded.cjs).toEqual(expected);
+  });
+
+  it.each([
+    ['node16', 'node20', ['use-public-api.mts', 'use-public-api.cts']],
+    ['bundler', 'preserve', ['use-public-api.ts']],
+  ] as const)(
+    'type-checks a program using the public API under moduleResolution %s',
+    async (moduleResolution, module, files) => {
+      const dir = join(consumer, `ts-${moduleResolution}`);
+      mkdirSync(dir, { recursive: true });
+      for (const file of files) copyFileSync(join(fixtures, 'use-public-api.ts'), join(dir, file));
+      const tsconfig = {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: moduleResolution === 'bundler' ? ['ES2022', 'DOM'] : ['ES2022'],
+          module,
+          moduleResolution,
+          types: ['node'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+        },
+        files,
+      };
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+      const tsc = join(consumer, 'node_modules/typescript/bin/tsc');
+      const { stdout } = await runCommand('node', [tsc, '-p', dir, '--pretty', 'false'], {
+        cwd: dir,
+        env: cleanPackageManagerEnv(),
+      });
+      expect(stdout).toBe('');
+    },
+  );
+});
