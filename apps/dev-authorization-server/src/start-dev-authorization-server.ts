@@ -492,6 +492,8 @@ export async function startDevAuthorizationServer(
           getResourceServerInfo: resourceServerInfo,
         },
       },
+      // OAuth 2.1: the code flow only (no implicit or hybrid responses).
+      responseTypes: ['code'],
       pkce: { required: () => true },
       issueRefreshToken: async (_ctx: unknown, client: OidcClient) =>
         client.grantTypeAllowed('refresh_token'),

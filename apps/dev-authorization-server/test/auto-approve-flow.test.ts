@@ -36,6 +36,8 @@ describe('auto-approve mode: authorization code + PKCE with a resource indicator
     expect(metadata.grant_types_supported).toEqual(
       expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']),
     );
+    expect(metadata.grant_types_supported).not.toContain('implicit');
+    expect(metadata.response_types_supported).toEqual(['code']);
     expect(metadata.scopes_supported).toEqual(
       expect.arrayContaining(['todo:read', 'todo:write', 'calendar:read', 'calendar:write']),
     );
