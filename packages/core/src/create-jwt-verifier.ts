@@ -58,7 +58,15 @@ export interface JwtVerifier extends AccessTokenVerifier {
   readonly keySetVersion: number;
 }
 
-/** The default algorithm allow-list. */
+/**
+ * The default algorithm allow-list of {@link createJwtVerifier}: RSA PKCS#1 v1.5 and PSS,
+ * ECDSA P-256/P-384 and EdDSA (RFC 9068 §4 requires RS256; asymmetric only).
+ *
+ * @example
+ * ```ts
+ * createJwtVerifier({ issuer, resource, algorithms: [...DEFAULT_ALGORITHMS, 'ES512'] });
+ * ```
+ */
 export const DEFAULT_ALGORITHMS: readonly string[] = [
   'RS256',
   'RS384',
@@ -140,9 +148,9 @@ function describeFailure(error: unknown): McpAuthError {
       return invalid('token expired', error);
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
       if (reason === 'missing') return invalid(`missing required claim "${String(claim)}"`, error);
-      if (claim === 'nbf') return invalid('token not yet valid', error);
-      if (claim === 'iss') return invalid('issuer mismatch', error);
-      if (claim === 'iat') return invalid('token issued in the future', error);
+      if (reason === 'check_failed' && claim === 'nbf')
+        return invalid('token not yet valid', error);
+      if (reason === 'check_failed' && claim === 'iss') return invalid('issuer mismatch', error);
       return invalid(`invalid "${String(claim)}" claim`, error);
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return invalid('signing algorithm not allowed', error);
@@ -272,6 +280,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   }
 
   function checkClaims(payload: JWTPayload, typ: unknown): void {
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + clockTolerance) {
+      throw invalid('token issued in the future');
+    }
     if (payload.aud === undefined) throw invalid('missing audience (aud)');
     if (!audienceAccepted(payload.aud)) throw invalid('audience mismatch');
     if (payload.sub !== undefined && typeof payload.sub !== 'string') {

@@ -1,6 +1,13 @@
 import type { AuthInfo } from './types.js';
 
-/** The default claims scopes are read from. */
+/**
+ * The default claims scopes are read from: `scope` (RFC 9068 §2.2.3).
+ *
+ * @example
+ * ```ts
+ * normalizeScopes(payload, [...DEFAULT_SCOPE_CLAIMS, 'scp']);
+ * ```
+ */
 export const DEFAULT_SCOPE_CLAIMS: readonly string[] = ['scope'];
 
 /**

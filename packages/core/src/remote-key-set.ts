@@ -45,7 +45,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** RFC 8414 §3 (path-inserted) and OpenID Connect Discovery 1.0 §4 metadata locations. */
+/**
+ * The metadata locations tried for `issuer`, in order: RFC 8414 §3.1 (well-known path inserted
+ * before the issuer's path) and OpenID Connect Discovery 1.0 §4 (appended).
+ *
+ * @example
+ * ```ts
+ * discoveryUrls('https://auth.example.com/tenant');
+ * // ['https://auth.example.com/.well-known/oauth-authorization-server/tenant',
+ * //  'https://auth.example.com/tenant/.well-known/openid-configuration']
+ * ```
+ */
 export function discoveryUrls(issuer: string): [oauth: string, oidc: string] {
   const url = new URL(issuer);
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');

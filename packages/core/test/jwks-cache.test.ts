@@ -387,6 +387,26 @@ describe('key set discovery', () => {
     expect(issuer.jwksFetchCount).toBe(0);
   });
 
+  it('refuses metadata that is not a JSON object (503)', async () => {
+    const issuer = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+    });
+    const verifier = createJwtVerifier({
+      issuer: issuer.issuer,
+      resource: RESOURCE,
+      fetch: (async () => Response.json([issuer.metadata()])) as typeof fetch,
+    });
+    const error = await expectUnavailable(
+      verifier.verifyAccessToken(await issuer.mintAccessToken()),
+    );
+    const causes = (error.cause as AggregateError).errors as Error[];
+    expect(causes.map((e) => e.message)).toEqual([
+      'metadata is not a JSON object',
+      'metadata is not a JSON object',
+    ]);
+  });
+
   it('refuses a discovered http jwks_uri on a non-loopback host (503)', async () => {
     const { issuer, verifier } = await setup({
       metadata: { jwks_uri: 'http://auth.example.com/jwks' },
@@ -418,17 +438,22 @@ describe('key set discovery', () => {
     expect(issuer.jwksFetchCount).toBe(1);
   });
 
-  it('works against a real HTTP issuer on loopback with the global fetch', async () => {
-    vi.useRealTimers();
-    const issuer = await startTestIssuer({ audience: RESOURCE, issuerPath: '/oauth' });
-    try {
-      expect(issuer.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth$/);
-      const verifier = createJwtVerifier({ issuer: issuer.issuer, resource: RESOURCE });
-      const token = await issuer.mintAccessToken({ key: 'RS256' });
-      await expect(verifier.verifyAccessToken(token)).resolves.toMatchObject({ token });
-      expect(issuer.metadataFetchCount).toBe(1);
-    } finally {
-      await issuer.close();
-    }
-  });
+  // Sockets are a Node concern: skipped when the suite runs in a Web-standard runtime.
+  const isEdgeRuntime = typeof (globalThis as { EdgeRuntime?: unknown }).EdgeRuntime === 'string';
+  it.skipIf(isEdgeRuntime)(
+    'works against a real HTTP issuer on loopback with the global fetch',
+    async () => {
+      vi.useRealTimers();
+      const issuer = await startTestIssuer({ audience: RESOURCE, issuerPath: '/oauth' });
+      try {
+        expect(issuer.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth$/);
+        const verifier = createJwtVerifier({ issuer: issuer.issuer, resource: RESOURCE });
+        const token = await issuer.mintAccessToken({ key: 'RS256' });
+        await expect(verifier.verifyAccessToken(token)).resolves.toMatchObject({ token });
+        expect(issuer.metadataFetchCount).toBe(1);
+      } finally {
+        await issuer.close();
+      }
+    },
+  );
 });

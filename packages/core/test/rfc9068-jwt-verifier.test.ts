@@ -153,6 +153,12 @@ describe('RFC 9068 access tokens that verify', () => {
     const outsider = await generateTestKey('RS256');
     const forged = await local.mintAccessToken({ key: outsider, omitHeader: ['kid'] });
     await expectInvalid(v.verifyAccessToken(forged), 'invalid signature');
+    const expired = await local.mintAccessToken({
+      key: local.keys[1],
+      omitHeader: ['kid'],
+      issuedAt: nowSeconds - 3600,
+    });
+    await expectInvalid(v.verifyAccessToken(expired), 'token expired');
   });
 
   it('does not require exp or sub when requiredClaims leaves them out', async () => {
@@ -191,6 +197,20 @@ describe('RFC 9068 §4 rejections', () => {
     const token = await issuer.mintAccessToken({ issuedAt: nowSeconds - 310, expiresIn: 300 });
     await expectInvalid(verifier({ clockTolerance: 0 }).verifyAccessToken(token), 'token expired');
     await expect(verifier({ clockTolerance: 15 }).verifyAccessToken(token)).resolves.toBeTruthy();
+  });
+
+  it('rejects a token issued in the future beyond the tolerance, accepts it within', async () => {
+    const future = await issuer.mintAccessToken({ issuedAt: nowSeconds + 120 });
+    await expectInvalid(verifier().verifyAccessToken(future), 'token issued in the future');
+    const near = await issuer.mintAccessToken({ issuedAt: nowSeconds + 30 });
+    await expect(verifier().verifyAccessToken(near)).resolves.toMatchObject({ token: near });
+  });
+
+  it('rejects non-numeric nbf and iat', async () => {
+    const nbf = await issuer.mintAccessToken({ claims: { nbf: 'soon' } });
+    await expectInvalid(verifier().verifyAccessToken(nbf), 'invalid "nbf" claim');
+    const iat = await issuer.mintAccessToken({ claims: { iat: 'now' } });
+    await expectInvalid(verifier().verifyAccessToken(iat), 'invalid "iat" claim');
   });
 
   it('rejects a token from another issuer', async () => {
