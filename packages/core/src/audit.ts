@@ -1,6 +1,12 @@
 import type { McpAuthErrorCode } from './errors.js';
 
-/** Why a request was allowed (`authorized`, `public_method`) or denied (the error code). */
+/**
+ * Why a request was allowed (`authorized`, `public_method`) or denied (the error code).
+ * @example
+ * ```ts
+ * if (event.reason === 'insufficient_scope') metrics.increment('step_up');
+ * ```
+ */
 export type DecisionReason = 'authorized' | 'public_method' | McpAuthErrorCode;
 
 /**
@@ -45,7 +51,13 @@ export interface DecisionEvent {
   timestamp: number;
 }
 
-/** Receives {@link DecisionEvent}s. Exceptions it throws are caught and ignored. */
+/**
+ * Receives {@link DecisionEvent}s. Exceptions it throws are caught and ignored.
+ * @example
+ * ```ts
+ * const onDecision: DecisionListener = (e) => console.log(e.outcome, e.reason, e.status);
+ * ```
+ */
 export type DecisionListener = (event: DecisionEvent) => void;
 
 /**

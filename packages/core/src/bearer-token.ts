@@ -1,19 +1,38 @@
 import { headerValues } from './headers.js';
 import type { HeadersInit } from './types.js';
 
-/** Result of {@link extractBearerToken}. */
+/**
+ * Result of {@link extractBearerToken}.
+ * @example
+ * ```ts
+ * const r = extractBearerToken({ headers });
+ * if (r.kind === 'token') use(r.token);
+ * ```
+ */
 export type BearerTokenResult =
   | { kind: 'none' }
   | { kind: 'token'; token: string }
   | { kind: 'invalid'; description: string };
 
-/** Options for {@link extractBearerToken}. */
+/**
+ * Options for {@link extractBearerToken}.
+ * @example
+ * ```ts
+ * extractBearerToken(request, { maxLength: 4096 });
+ * ```
+ */
 export interface ExtractBearerTokenOptions {
   /** Longest accepted token, in characters. Default 8192. */
   maxLength?: number;
 }
 
-/** The parts of a request bearer extraction reads. */
+/**
+ * The parts of a request bearer extraction reads.
+ * @example
+ * ```ts
+ * extractBearerToken({ headers: req.headers, url: req.url, body: req.body });
+ * ```
+ */
 export interface BearerTokenRequest {
   headers: HeadersInit;
   /** Request URL or path; only read for a duplicate `access_token` query parameter. */
@@ -22,7 +41,13 @@ export interface BearerTokenRequest {
   body?: unknown;
 }
 
-/** Default {@link ExtractBearerTokenOptions.maxLength}: 8 KiB. */
+/**
+ * Default {@link ExtractBearerTokenOptions.maxLength}: 8 KiB.
+ * @example
+ * ```ts
+ * createMcpAuth({ ...options, maxTokenLength: DEFAULT_MAX_TOKEN_LENGTH * 2 });
+ * ```
+ */
 export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 
 // RFC 7235 §2.1 token68: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="

@@ -1,6 +1,12 @@
 import type { PlainResponse } from './types.js';
 
-/** CORS options for the MCP endpoint. */
+/**
+ * CORS options for the MCP endpoint.
+ * @example
+ * ```ts
+ * createMcpAuth({ ...options, cors: { allowedOrigins: ['https://app.example'], maxAge: 600 } });
+ * ```
+ */
 export interface CorsOptions {
   /** `'*'` (default) or the exact origins (`https://app.example`) allowed to call. */
   allowedOrigins?: '*' | readonly string[];
@@ -8,7 +14,14 @@ export interface CorsOptions {
   maxAge?: number;
 }
 
-/** CORS headers and preflight answers, precomputed once from {@link CorsOptions}. */
+/**
+ * CORS headers and preflight answers, precomputed once from {@link CorsOptions}.
+ * @example
+ * ```ts
+ * const cors = createCors();
+ * res.set(cors.responseHeaders(req.headers.origin));
+ * ```
+ */
 export interface Cors {
   /** False only when origins are listed and the request's `Origin` is not among them. */
   isAllowed(origin: string | undefined): boolean;
@@ -18,12 +31,30 @@ export interface Cors {
   preflight(origin: string | undefined): PlainResponse;
 }
 
-/** Methods a preflight allows on the MCP endpoint. */
+/**
+ * Methods a preflight allows on the MCP endpoint.
+ * @example
+ * ```ts
+ * headers['Access-Control-Allow-Methods'] = CORS_ALLOW_METHODS;
+ * ```
+ */
 export const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
-/** Request headers a preflight allows on the MCP endpoint. */
+/**
+ * Request headers a preflight allows on the MCP endpoint.
+ * @example
+ * ```ts
+ * headers['Access-Control-Allow-Headers'] = CORS_ALLOW_HEADERS;
+ * ```
+ */
 export const CORS_ALLOW_HEADERS =
   'Authorization, Content-Type, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
-/** Response headers exposed to browser scripts. */
+/**
+ * Response headers exposed to browser scripts.
+ * @example
+ * ```ts
+ * headers['Access-Control-Expose-Headers'] = CORS_EXPOSE_HEADERS;
+ * ```
+ */
 export const CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
 
 /**

@@ -39,7 +39,13 @@ import type {
 import { assertSecureUrl } from './url.js';
 import { buildChallenge } from './www-authenticate.js';
 
-/** Extra RFC 9728 fields for the metadata document, plus where the root document points. */
+/**
+ * Extra RFC 9728 fields for the metadata document, plus where the root document points.
+ * @example
+ * ```ts
+ * createMcpAuth({ ...options, metadata: { rootResource: 'https://mcp.example.com', resource_documentation: 'https://docs.example.com' } });
+ * ```
+ */
 export interface McpAuthMetadataOptions {
   /** `resource` of the root `/.well-known/oauth-protected-resource` document. Default `resource`. */
   rootResource?: string;
@@ -49,7 +55,17 @@ export interface McpAuthMetadataOptions {
   [field: string]: unknown;
 }
 
-/** Options of {@link createMcpAuth}. Validated once, at construction. */
+/**
+ * Options of {@link createMcpAuth}. Validated once, at construction.
+ * @example
+ * ```ts
+ * const options: McpAuthOptions = {
+ *   resource: 'https://mcp.example.com/mcp',
+ *   issuer: 'https://auth.example.com',
+ *   policy: { tools: { add_todo: 'todo:write' } },
+ * };
+ * ```
+ */
 export interface McpAuthOptions {
   /** Canonical resource URI of this MCP server: PRM `resource` and the token `aud`. https (http for loopback), no query or fragment. */
   resource: string;
@@ -81,7 +97,13 @@ export interface McpAuthOptions {
   onDecision?: DecisionListener;
 }
 
-/** The metadata documents and where they are served. */
+/**
+ * The metadata documents and where they are served.
+ * @example
+ * ```ts
+ * app.get(auth.metadata.path, (_req, res) => res.set(auth.metadata.headers).json(auth.metadata.document));
+ * ```
+ */
 export interface McpAuthMetadata {
   /** The path-inserted document (`resource` = the configured resource). */
   document: ProtectedResourceMetadata;
@@ -97,14 +119,27 @@ export interface McpAuthMetadata {
   headers: Readonly<Record<string, string>>;
 }
 
-/** A request to the metadata or preflight handlers. */
+/**
+ * A request to the metadata or preflight handlers.
+ * @example
+ * ```ts
+ * auth.handleMetadataRequest({ method: req.method, url: req.url, headers: req.headers });
+ * ```
+ */
 export interface McpAuthRouteRequest {
   method: string;
   url: string | URL;
   headers: HeadersInit;
 }
 
-/** The resource-server guard built by {@link createMcpAuth}. */
+/**
+ * The resource-server guard built by {@link createMcpAuth}.
+ * @example
+ * ```ts
+ * const auth: McpAuth = createMcpAuth(options);
+ * const result = await auth.authorize({ method, url, headers, body });
+ * ```
+ */
 export interface McpAuth {
   /** The configured resource URI, as given. */
   readonly resource: string;
@@ -238,9 +273,21 @@ const CHALLENGE_CACHE_LIMIT = 512;
 const INVALID_TOKEN = 'The access token is invalid';
 const EXPIRED = 'The access token has expired';
 
-/** JSON-RPC error code for a body that cannot be parsed. */
+/**
+ * JSON-RPC error code for a body that cannot be parsed.
+ * @example
+ * ```ts
+ * if (result.type === 'deny' && 'jsonrpc' in result.body && result.body.error.code === JSONRPC_PARSE_ERROR) { ... }
+ * ```
+ */
 export const JSONRPC_PARSE_ERROR = -32700;
-/** JSON-RPC error code (MCP 2026-07-28) for `Mcp-Method`/`Mcp-Name` headers that disagree with the body. */
+/**
+ * JSON-RPC error code (MCP 2026-07-28) for `Mcp-Method`/`Mcp-Name` headers that disagree with the body.
+ * @example
+ * ```ts
+ * if (result.type === 'deny' && 'jsonrpc' in result.body && result.body.error.code === JSONRPC_HEADER_MISMATCH) { ... }
+ * ```
+ */
 export const JSONRPC_HEADER_MISMATCH = -32020;
 
 interface Operations {
@@ -338,6 +385,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       issuer: o.issuer as string,
       resource: o.resource,
     });
+  const checkExpiry = o.verifier !== undefined;
   const needsBody = policyNeedsBody(policy);
   const supported = new Set(
     (document.scopes_supported ?? []).filter((s) => !EXCLUDED_FROM_CHALLENGE.has(s)),
@@ -559,8 +607,13 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
         challenge('invalid_token', description, required),
       );
     }
-    // A verifier that does not check `exp` itself (custom ones) must not let an expired token in.
-    if (typeof authInfo.expiresAt === 'number' && authInfo.expiresAt * 1000 <= Date.now()) {
+    // A custom verifier might not check `exp`; an expired token must not get in. (The built-in
+    // JWT verifier checks it itself, with its clock tolerance.)
+    if (
+      checkExpiry &&
+      typeof authInfo.expiresAt === 'number' &&
+      authInfo.expiresAt * 1000 <= Date.now()
+    ) {
       const { required } = evaluateScopes(policy, ops, undefined);
       event.requiredScopes = required;
       return oauthDeny(

@@ -1,12 +1,23 @@
 import { z } from 'zod';
 import { McpAuthConfigError } from './errors.js';
 
-/** The root well-known location of Protected Resource Metadata (RFC 9728 §3). */
+/**
+ * The root well-known location of Protected Resource Metadata (RFC 9728 §3).
+ * @example
+ * ```ts
+ * app.get(ROOT_METADATA_PATH, serveMetadata);
+ * ```
+ */
 export const ROOT_METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 /**
  * The RFC 9728 document this library serves. Only `resource` and
  * `authorization_servers` are required; empty fields are omitted.
+ * @example
+ * ```ts
+ * const doc: ProtectedResourceMetadata = auth.metadata.document;
+ * doc.authorization_servers[0]; // 'https://auth.example.com'
+ * ```
  */
 export interface ProtectedResourceMetadata {
   resource: string;
@@ -26,7 +37,13 @@ export interface ProtectedResourceMetadata {
   [extension: string]: unknown;
 }
 
-/** Input of {@link buildProtectedResourceMetadata}. */
+/**
+ * Input of {@link buildProtectedResourceMetadata}.
+ * @example
+ * ```ts
+ * buildProtectedResourceMetadata({ resource: 'https://api.example.com/mcp', authorizationServers: ['https://auth.example.com'] });
+ * ```
+ */
 export interface ProtectedResourceMetadataOptions {
   /** The resource identifier, echoed character for character. */
   resource: string;

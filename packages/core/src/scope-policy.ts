@@ -1,6 +1,12 @@
 /**
  * Scopes an operation needs: a scope string, a list (all of them), or an explicit
  * `{ allOf, anyOf }` (every `allOf` scope, and at least one `anyOf` scope).
+ * @example
+ * ```ts
+ * const a: ScopeRequirement = 'todo:read';
+ * const b: ScopeRequirement = ['todo:read', 'todo:write'];
+ * const c: ScopeRequirement = { anyOf: ['todo:read', 'todo:admin'] };
+ * ```
  */
 export type ScopeRequirement =
   | string
@@ -41,20 +47,38 @@ export interface ScopePolicy {
   readonly denyUnnamedTools?: boolean;
 }
 
-/** One MCP operation read from a JSON-RPC message or the `Mcp-Method`/`Mcp-Name` headers. */
+/**
+ * One MCP operation read from a JSON-RPC message or the `Mcp-Method`/`Mcp-Name` headers.
+ * @example
+ * ```ts
+ * const op: McpOperation = { method: 'tools/call', name: 'add_todo' };
+ * ```
+ */
 export interface McpOperation {
   method: string;
   /** Tool or prompt name, or resource URI. */
   name?: string;
 }
 
-/** A normalised requirement: every `allOf` scope, and one of each `anyOf` group. */
+/**
+ * A normalised requirement: every `allOf` scope, and one of each `anyOf` group.
+ * @example
+ * ```ts
+ * requiredScopes(policy, message); // { allOf: ['todo:write'], anyOf: [] }
+ * ```
+ */
 export interface ScopeSet {
   allOf: string[];
   anyOf: string[][];
 }
 
-/** Result of {@link evaluateScopes}. */
+/**
+ * Result of {@link evaluateScopes}.
+ * @example
+ * ```ts
+ * const { required, missing } = evaluateScopes(policy, operationsOf(body), authInfo.scopes);
+ * ```
+ */
 export interface ScopeEvaluation {
   /** Scopes to ask for: every `allOf` scope plus the first scope of each `anyOf` group. */
   required: string[];
@@ -78,7 +102,14 @@ interface CompiledPolicy {
 
 const cache = new WeakMap<ScopePolicy, CompiledPolicy>();
 
-/** Normalises a {@link ScopeRequirement}. */
+/**
+ * Normalises a {@link ScopeRequirement}.
+ * @example
+ * ```ts
+ * normalizeRequirement('a b');           // { allOf: ['a', 'b'], anyOf: [] }
+ * normalizeRequirement({ anyOf: ['a', 'b'] }); // { allOf: [], anyOf: [['a', 'b']] }
+ * ```
+ */
 export function normalizeRequirement(requirement: ScopeRequirement | undefined): ScopeSet {
   if (requirement === undefined) return { allOf: [], anyOf: [] };
   if (typeof requirement === 'string') return { allOf: splitScopes(requirement), anyOf: [] };
@@ -226,7 +257,13 @@ export function expandScopes(policy: ScopePolicy, granted: readonly string[]): S
   return out;
 }
 
-/** True when the operations are non-empty and all in `publicMethods`. */
+/**
+ * True when the operations are non-empty and all in `publicMethods`.
+ * @example
+ * ```ts
+ * isPublicRequest({ publicMethods: ['ping'] }, [{ method: 'ping' }]); // true
+ * ```
+ */
 export function isPublicRequest(policy: ScopePolicy, operations: readonly McpOperation[]): boolean {
   const { publicMethods } = compile(policy);
   if (publicMethods.size === 0 || operations.length === 0) return false;

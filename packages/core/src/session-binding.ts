@@ -1,6 +1,12 @@
 import type { AuthInfo } from './types.js';
 
-/** Options for {@link createSessionStore}. */
+/**
+ * Options for {@link createSessionStore}.
+ * @example
+ * ```ts
+ * createSessionStore({ maxSessions: 1000, ttlMs: 60 * 60 * 1000 });
+ * ```
+ */
 export interface SessionStoreOptions {
   /** Most sessions remembered; the least recently used is forgotten first. Default 10 000. */
   maxSessions?: number;
@@ -10,7 +16,15 @@ export interface SessionStoreOptions {
   now?: () => number;
 }
 
-/** A bounded, expiring map from `Mcp-Session-Id` to the subject that opened the session. */
+/**
+ * A bounded, expiring map from `Mcp-Session-Id` to the subject that opened the session.
+ * @example
+ * ```ts
+ * const store = createSessionStore();
+ * store.bind('abc', 'sub:u1');
+ * store.owner('abc'); // 'sub:u1'
+ * ```
+ */
 export interface SessionStore {
   /** Records (or refreshes) the owner of a session. */
   bind(sessionId: string, subject: string): void;
@@ -22,9 +36,21 @@ export interface SessionStore {
   readonly size: number;
 }
 
-/** Default {@link SessionStoreOptions.maxSessions}. */
+/**
+ * Default {@link SessionStoreOptions.maxSessions}.
+ * @example
+ * ```ts
+ * createMcpAuth({ ...options, sessionBinding: { maxSessions: DEFAULT_MAX_SESSIONS * 10 } });
+ * ```
+ */
 export const DEFAULT_MAX_SESSIONS = 10_000;
-/** Default {@link SessionStoreOptions.ttlMs}: 24 hours. */
+/**
+ * Default {@link SessionStoreOptions.ttlMs}: 24 hours.
+ * @example
+ * ```ts
+ * createMcpAuth({ ...options, sessionBinding: { ttlMs: DEFAULT_SESSION_TTL_MS / 24 } });
+ * ```
+ */
 export const DEFAULT_SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -72,12 +98,12 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
 }
 
 /**
- * The subject a session is bound to: `authInfo.extra.sub` when it is a non-empty string,
- * else `client:<clientId>`, else `undefined` (nothing to bind).
+ * The subject a session is bound to: `sub:<authInfo.extra.sub>` when `sub` is a non-empty
+ * string, else `client:<clientId>`, else `undefined` (nothing to bind).
  *
  * @example
  * ```ts
- * sessionSubject({ token: 't', clientId: 'c', scopes: [], extra: { sub: 'u1' } }); // 'u1'
+ * sessionSubject({ token: 't', clientId: 'c', scopes: [], extra: { sub: 'u1' } }); // 'sub:u1'
  * ```
  */
 export function sessionSubject(authInfo: AuthInfo): string | undefined {

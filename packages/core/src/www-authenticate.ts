@@ -1,4 +1,10 @@
-/** Parameters of a `Bearer` challenge (RFC 6750 §3, RFC 9728 §5.1). */
+/**
+ * Parameters of a `Bearer` challenge (RFC 6750 §3, RFC 9728 §5.1).
+ * @example
+ * ```ts
+ * buildChallenge({ error: 'insufficient_scope', scope: ['todo:write'], resourceMetadata: url });
+ * ```
+ */
 export interface ChallengeParams {
   /** `error`: omitted when the request carried no credentials (RFC 6750 §3.1). */
   error?: string;
@@ -12,7 +18,13 @@ export interface ChallengeParams {
   realm?: string;
 }
 
-/** A parsed challenge: its scheme and its parameters (names lower-cased). */
+/**
+ * A parsed challenge: its scheme and its parameters (names lower-cased).
+ * @example
+ * ```ts
+ * const { scheme, params } = parseChallenge(res.headers.get('www-authenticate') ?? '') ?? {};
+ * ```
+ */
 export interface ParsedChallenge {
   scheme: string;
   params: Record<string, string>;
@@ -23,12 +35,24 @@ const FORBIDDEN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
 // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-/** Removes what RFC 6750 forbids inside a quoted value: `"`, `\`, controls, non-ASCII. */
+/**
+ * Removes what RFC 6750 forbids inside a quoted value: `"`, `\`, controls, non-ASCII.
+ * @example
+ * ```ts
+ * sanitizeChallengeValue('bad "token" ✓'); // 'bad token'
+ * ```
+ */
 export function sanitizeChallengeValue(value: string): string {
   return value.replace(FORBIDDEN, '').trim();
 }
 
-/** Deduplicated scope tokens with invalid characters dropped, in first-seen order. */
+/**
+ * Deduplicated scope tokens with invalid characters dropped, in first-seen order.
+ * @example
+ * ```ts
+ * formatScope(['a', 'b', 'a', 'x"y']); // 'a b'
+ * ```
+ */
 export function formatScope(scope: string | readonly string[] | undefined): string {
   if (scope === undefined) return '';
   const list = typeof scope === 'string' ? scope.split(' ') : scope;

@@ -100,6 +100,14 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
     });
   });
 
+  it('a token expired within the clock tolerance is still accepted (the verifier decides)', async () => {
+    const token = await issuer.mintAccessToken({
+      issuedAt: Math.floor(Date.now() / 1000) - 90,
+      expiresIn: 60,
+    });
+    expect((await auth.authorize(request(token))).type).toBe('allow');
+  });
+
   it('a token for another resource → 401 invalid_token', async () => {
     const token = await issuer.mintAccessToken({
       claims: { aud: 'https://other.example.com/mcp' },
