@@ -1,0 +1,240 @@
+import type { Server } from 'node:http';
+import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
+import express5 from 'express';
+import express4 from 'express4';
+import request from 'supertest';
+import { afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  type AuthInfo,
+  type McpAuthExpress,
+  mcpAuth,
+  mcpAuthMetadata,
+  parseChallenge,
+} from '../src/index.js';
+import { closeServer, listenLocal } from './shared/node-harness.js';
+import { POLICY, RESOURCE, vectorOptions } from './shared/vectors.js';
+
+const listTodos = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_todos' } };
+const addTodo = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'add_todo' } };
+
+let issuer: TestIssuer;
+let readToken: string;
+const servers: Server[] = [];
+beforeAll(async () => {
+  issuer = await createTestIssuer({ audience: RESOURCE, scope: 'todo:read' });
+  readToken = await issuer.mintAccessToken();
+});
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map(closeServer));
+});
+
+async function serve(app: express5.Express): Promise<Server> {
+  const { server } = await listenLocal(app);
+  servers.push(server);
+  return server;
+}
+
+for (const [name, express] of [
+  ['Express 5', express5],
+  ['Express 4', express4],
+] as const) {
+  describe(`${name}: request bodies`, () => {
+    it('works after express.json() (the body was already parsed)', async () => {
+      const app = express();
+      const auth = mcpAuth(vectorOptions(issuer));
+      app.post('/mcp', express.json(), auth.protect, (req, res) => {
+        res.json({ method: req.body.method, sub: req.auth?.extra?.sub });
+      });
+      const server = await serve(app);
+      const ok = await request(server)
+        .post('/mcp')
+        .set('Authorization', `Bearer ${readToken}`)
+        .send(listTodos);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toEqual({ method: 'tools/call', sub: 'user-123' });
+      const denied = await request(server)
+        .post('/mcp')
+        .set('Authorization', `Bearer ${readToken}`)
+        .send(addTodo);
+      expect(denied.status).toBe(403);
+    });
+
+    it('works before express.json(): reads the body once and sets req.body', async () => {
+      const app = express();
+      const auth = mcpAuth(vectorOptions(issuer));
+      app.post('/mcp', auth.protect, express.json(), (req, res) => {
+        res.json({ body: req.body });
+      });
+      const server = await serve(app);
+      const res = await request(server)
+        .post('/mcp')
+        .set('Authorization', `Bearer ${readToken}`)
+        .send(listTodos);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ body: listTodos });
+    });
+
+    it('leaves a non-JSON body unread when the policy needs no body', async () => {
+      const app = express();
+      const auth = mcpAuth({ ...vectorOptions(issuer), policy: { baseline: 'todo:read' } });
+      expect(auth.core.needsBody).toBe(false);
+      app.post('/upload', auth.protect, express.text(), (req, res) => {
+        res.json({ text: req.body, sub: req.auth?.extra?.sub });
+      });
+      const server = await serve(app);
+      const res = await request(server)
+        .post('/upload')
+        .set('Authorization', `Bearer ${readToken}`)
+        .set('Content-Type', 'text/plain')
+        .send('hello, raw body');
+      expect(res.body).toEqual({ text: 'hello, raw body', sub: 'user-123' });
+    });
+
+    it('answers an oversized JSON body with a JSON 413, not an error page', async () => {
+      const app = express();
+      const auth = mcpAuth(vectorOptions(issuer));
+      let ran = false;
+      app.post('/mcp', auth.protect, () => {
+        ran = true;
+      });
+      const server = await serve(app);
+      const res = await request(server)
+        .post('/mcp')
+        .set('Authorization', `Bearer ${readToken}`)
+        .set('Content-Type', 'application/json')
+        .send(`{"pad":"${'x'.repeat(5 * 1024 * 1024)}"}`);
+      expect(res.status).toBe(413);
+      expect(res.body).toEqual({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32600, message: 'Request body too large' },
+      });
+      expect(ran).toBe(false);
+    });
+  });
+
+  describe(`${name}: session binding`, () => {
+    it('binds the session id written by the handler (setHeader or writeHead) to its subject', async () => {
+      const app = express();
+      const auth = mcpAuth(vectorOptions(issuer));
+      app.all('/mcp', auth.protect, (req, res) => {
+        if (req.headers['mcp-session-id'] === undefined) {
+          if (req.query.via === 'writeHead') res.writeHead(200, ['Mcp-Session-Id', 's-head']);
+          else res.setHeader('Mcp-Session-Id', 's-set');
+        }
+        res.end(String(req.auth?.extra?.sub));
+      });
+      const server = await serve(app);
+      const bob = await issuer.mintAccessToken({ claims: { sub: 'bob' } });
+      for (const [via, id] of [
+        ['setHeader', 's-set'],
+        ['writeHead', 's-head'],
+      ]) {
+        const opened = await request(server)
+          .post(`/mcp?via=${via}`)
+          .set('Authorization', `Bearer ${readToken}`)
+          .send(listTodos);
+        expect(opened.headers['mcp-session-id']).toBe(id);
+        const stolen = await request(server)
+          .post('/mcp')
+          .set('Authorization', `Bearer ${bob}`)
+          .set('Mcp-Session-Id', id!)
+          .send(listTodos);
+        expect(stolen.status).toBe(403);
+        expect(stolen.body.error).toBe('session_forbidden');
+        const owner = await request(server)
+          .post('/mcp')
+          .set('Authorization', `Bearer ${readToken}`)
+          .set('Mcp-Session-Id', id!)
+          .send(listTodos);
+        expect(owner.status).toBe(200);
+        expect(owner.text).toBe('user-123');
+      }
+    });
+  });
+
+  describe(`${name}: several protected endpoints in one app`, () => {
+    it('keeps resources, policies and metadata apart', async () => {
+      const a = mcpAuth({
+        ...vectorOptions(issuer),
+        resource: 'https://mcp.example/a/mcp',
+        policy: POLICY,
+      });
+      const b = mcpAuth({
+        ...vectorOptions(issuer),
+        resource: 'https://mcp.example/b/mcp',
+        policy: { tools: { list_events: 'calendar:read' } },
+      });
+      const app = express();
+      app.use(mcpAuthMetadata(a.core, b.core));
+      app.post('/a/mcp', a.protect, (req, res) => res.json({ aud: req.auth?.resource?.href }));
+      app.post('/b/mcp', b.protect, (req, res) => res.json({ aud: req.auth?.resource?.href }));
+      const server = await serve(app);
+
+      const forA = await issuer.mintAccessToken({ claims: { aud: 'https://mcp.example/a/mcp' } });
+      const okA = await request(server)
+        .post('/a/mcp')
+        .set('Authorization', `Bearer ${forA}`)
+        .send(listTodos);
+      expect(okA.status).toBe(200);
+      expect(okA.body).toEqual({ aud: 'https://mcp.example/a/mcp' });
+      const refusedByB = await request(server)
+        .post('/b/mcp')
+        .set('Authorization', `Bearer ${forA}`)
+        .send(listTodos);
+      expect(refusedByB.status).toBe(401);
+      expect(parseChallenge(refusedByB.headers['www-authenticate']!)?.params).toMatchObject({
+        error: 'invalid_token',
+        resource_metadata: 'https://mcp.example/.well-known/oauth-protected-resource/b/mcp',
+      });
+
+      const noTokenB = await request(server)
+        .post('/b/mcp')
+        .send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_events' } });
+      expect(parseChallenge(noTokenB.headers['www-authenticate']!)?.params.scope).toBe(
+        'calendar:read',
+      );
+
+      const prmA = await request(server).get('/.well-known/oauth-protected-resource/a/mcp');
+      const prmB = await request(server).get('/.well-known/oauth-protected-resource/b/mcp');
+      expect([prmA.body.resource, prmB.body.resource]).toEqual([
+        'https://mcp.example/a/mcp',
+        'https://mcp.example/b/mcp',
+      ]);
+      expect(prmB.body.scopes_supported).toEqual(['calendar:read']);
+      const unknown = await request(server).get('/.well-known/oauth-protected-resource/c/mcp');
+      expect(unknown.status).toBe(404);
+    });
+  });
+}
+
+describe('options and types', () => {
+  it('throws a TypeError naming the option at construction', () => {
+    expect(() =>
+      mcpAuth({ resource: 'http://mcp.example/mcp', issuer: 'https://issuer.example' }),
+    ).toThrow(/option "resource"/);
+    expect(() =>
+      mcpAuth({
+        resource: RESOURCE,
+        issuer: 'https://issuer.example',
+        cors: { allowedOrigins: ['nope'] },
+      }),
+    ).toThrow(TypeError);
+  });
+
+  it('accepts an already-built core and names its middlewares', () => {
+    const first = mcpAuth(vectorOptions(issuer));
+    const shared = mcpAuth(first.core);
+    expect(shared.core).toBe(first.core);
+    expect(shared.protect.name).toBe('mcpAuthProtect');
+    expect(shared.metadata.name).toBe('mcpAuthMetadata');
+  });
+
+  it('types req.auth as AuthInfo', () => {
+    const app = express5();
+    app.get('/', (req) => {
+      expectTypeOf(req.auth).toEqualTypeOf<AuthInfo | undefined>();
+    });
+    expectTypeOf<McpAuthExpress['protect']>().toEqualTypeOf<express5.RequestHandler>();
+  });
+});
