@@ -5,8 +5,10 @@ import {
   publicKeyPem,
   type TestIssuer,
 } from '@org/mcp-auth-testing';
+import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
+import type { AuthInfo as SdkAuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { base64url } from 'jose';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { createJwtVerifier, type JwtVerifierOptions } from '../src/create-jwt-verifier.js';
 import { isMcpAuthError, McpAuthError } from '../src/errors.js';
 
@@ -83,6 +85,15 @@ describe('RFC 9068 access tokens that verify', () => {
     expect((info.extra?.claims as Record<string, unknown> | undefined)?.jti).toEqual(
       expect.any(String),
     );
+  });
+
+  it("fits the MCP SDK's OAuthTokenVerifier and AuthInfo types", async () => {
+    const v = verifier();
+    expectTypeOf(v).toExtend<OAuthTokenVerifier>();
+    const info = await v.verifyAccessToken(await issuer.mintAccessToken());
+    expectTypeOf(info).toExtend<SdkAuthInfo>();
+    const sdkVerifier: OAuthTokenVerifier = v;
+    await expect(sdkVerifier.verifyAccessToken(info.token)).resolves.toEqual(info);
   });
 
   it('takes clientId from azp when client_id is absent, else the empty string', async () => {
