@@ -1,0 +1,164 @@
+import type { IncomingMessage } from 'node:http';
+import { createMcpAuth } from '@org/mcp-auth-core';
+import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
+import Fastify from 'fastify';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { POLICY, RESOURCE, vectorOptions } from '../../express/test/shared/vectors.js';
+import mcpAuthDefault, { type AuthInfo, mcpAuth, parseChallenge } from '../src/index.js';
+
+const listTodos = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_todos' } };
+
+let issuer: TestIssuer;
+let readToken: string;
+beforeAll(async () => {
+  issuer = await createTestIssuer({ audience: RESOURCE, scope: 'todo:read' });
+  readToken = await issuer.mintAccessToken();
+});
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('Fastify plugin', () => {
+  it('is a fastify-plugin (default and named export) that sets request.auth and request.raw.auth', async () => {
+    expect(mcpAuthDefault).toBe(mcpAuth);
+    const app = Fastify();
+    await app.register(mcpAuth, vectorOptions(issuer));
+    app.post('/mcp', async (request) => {
+      expectTypeOf(request.auth).toEqualTypeOf<AuthInfo | null>();
+      const raw = request.raw as IncomingMessage & { auth?: AuthInfo };
+      return { same: raw.auth === request.auth, sub: request.auth?.extra?.sub };
+    });
+    app.get('/public', async (request) => ({ auth: request.auth }));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: bearer(readToken),
+      payload: listTodos,
+    });
+    expect(res.json()).toEqual({ same: true, sub: 'user-123' });
+    expect((await app.inject({ url: '/public' })).json()).toEqual({ auth: null });
+    await app.close();
+  });
+
+  it('protects the configured paths and leaves non-JSON bodies to Fastify when no body is needed', async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, {
+      ...vectorOptions(issuer),
+      policy: { baseline: 'todo:read' },
+      paths: ['/v1/mcp', '/v1/upload'],
+    });
+    app.post('/v1/upload', async (request) => ({
+      body: request.body,
+      sub: request.auth?.extra?.sub,
+    }));
+    app.post('/mcp', async () => 'not protected: not in paths');
+    const upload = await app.inject({
+      method: 'POST',
+      url: '/v1/upload?x=1',
+      headers: { ...bearer(readToken), 'content-type': 'text/plain' },
+      payload: 'plain text stays as sent',
+    });
+    expect(upload.json()).toEqual({ body: 'plain text stays as sent', sub: 'user-123' });
+    expect((await app.inject({ method: 'POST', url: '/v1/upload' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/mcp' })).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('accepts a core built beforehand', async () => {
+    const core = createMcpAuth(vectorOptions(issuer));
+    const app = Fastify();
+    await app.register(mcpAuth, { auth: core });
+    app.post('/mcp', async () => 'ok');
+    const res = await app.inject({ method: 'POST', url: '/mcp', payload: listTodos });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toContain(core.metadata.url);
+    await app.close();
+  });
+
+  it('rejects bad options with a TypeError naming the option', async () => {
+    const app = Fastify();
+    app.register(mcpAuth, { resource: 'http://mcp.example/mcp', issuer: 'https://issuer.example' });
+    await expect(app.ready()).rejects.toThrow(/option "resource"/);
+  });
+
+  it('binds a session id set through reply.header() to its subject', async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, vectorOptions(issuer));
+    app.post('/mcp', async (request, reply) => {
+      if (request.headers['mcp-session-id'] === undefined) reply.header('Mcp-Session-Id', 'sess-1');
+      return { sub: request.auth?.extra?.sub };
+    });
+    const opened = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: bearer(readToken),
+      payload: listTodos,
+    });
+    expect(opened.headers['mcp-session-id']).toBe('sess-1');
+    const bob = await issuer.mintAccessToken({ claims: { sub: 'bob' } });
+    const session = { 'mcp-session-id': 'sess-1' };
+    const stolen = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { ...bearer(bob), ...session },
+      payload: listTodos,
+    });
+    expect(stolen.statusCode).toBe(403);
+    expect(stolen.json().error).toBe('session_forbidden');
+    const owner = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { ...bearer(readToken), ...session },
+      payload: listTodos,
+    });
+    expect(owner.json()).toEqual({ sub: 'user-123' });
+    await app.close();
+  });
+
+  it('registers once per endpoint: several protected endpoints with their own metadata', async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, {
+      ...vectorOptions(issuer),
+      resource: 'https://mcp.example/a/mcp',
+      policy: POLICY,
+    });
+    await app.register(mcpAuth, {
+      ...vectorOptions(issuer),
+      resource: 'https://mcp.example/b/mcp',
+      policy: { tools: { list_events: 'calendar:read' } },
+    });
+    app.post('/a/mcp', async (request) => ({ aud: request.auth?.resource?.href }));
+    app.post('/b/mcp', async (request) => ({ aud: request.auth?.resource?.href }));
+    const forA = await issuer.mintAccessToken({ claims: { aud: 'https://mcp.example/a/mcp' } });
+    const okA = await app.inject({
+      method: 'POST',
+      url: '/a/mcp',
+      headers: bearer(forA),
+      payload: listTodos,
+    });
+    expect(okA.json()).toEqual({ aud: 'https://mcp.example/a/mcp' });
+    const refusedByB = await app.inject({
+      method: 'POST',
+      url: '/b/mcp',
+      headers: bearer(forA),
+      payload: listTodos,
+    });
+    expect(refusedByB.statusCode).toBe(401);
+    expect(parseChallenge(String(refusedByB.headers['www-authenticate']))?.params).toMatchObject({
+      error: 'invalid_token',
+      resource_metadata: 'https://mcp.example/.well-known/oauth-protected-resource/b/mcp',
+    });
+    const prmA = await app.inject({ url: '/.well-known/oauth-protected-resource/a/mcp' });
+    const prmB = await app.inject({ url: '/.well-known/oauth-protected-resource/b/mcp' });
+    expect([prmA.json().resource, prmB.json().resource]).toEqual([
+      'https://mcp.example/a/mcp',
+      'https://mcp.example/b/mcp',
+    ]);
+    expect(prmB.json().scopes_supported).toEqual(['calendar:read']);
+    expect(
+      (await app.inject({ url: '/.well-known/oauth-protected-resource/c/mcp' })).statusCode,
+    ).toBe(404);
+    expect(
+      (await app.inject({ url: '/.well-known/oauth-protected-resource' })).json().resource,
+    ).toBe('https://mcp.example/a/mcp');
+    await app.close();
+  });
+});
