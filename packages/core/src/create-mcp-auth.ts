@@ -429,14 +429,16 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     const mcpName = headerValue(request.headers, 'mcp-name');
     const body = request.body;
     if (body === undefined) {
-      if (mcpMethod !== undefined) {
-        return {
-          ops: [
-            mcpName === undefined ? { method: mcpMethod } : { method: mcpMethod, name: mcpName },
-          ],
-        };
-      }
-      return needsBody ? parseError('Request body is required') : { ops: [] };
+      // Fail closed: headers alone are client claims the body could contradict, so a policy
+      // that needs the body never decides without it. Otherwise they only inform the audit.
+      if (needsBody) return parseError('Request body is required');
+      return mcpMethod === undefined
+        ? { ops: [] }
+        : {
+            ops: [
+              mcpName === undefined ? { method: mcpMethod } : { method: mcpMethod, name: mcpName },
+            ],
+          };
     }
     let message: unknown;
     try {

@@ -458,21 +458,32 @@ describe('authorize: bodies and 2026-07-28 headers', () => {
     expect(policyFree.body).toEqual(rpcError(-32020));
   });
 
-  it('matching headers pass; headers alone decide when the body was not read', async () => {
+  it('matching headers pass', async () => {
     const ok = await make().authorize(
       post(bearer('bob', { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' }), call('add_todo')),
     );
     expect(ok.type).toBe('allow');
-    const fromHeaders = denied(
-      await make().authorize(
-        post(bearer('alice', { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' }), undefined),
-      ),
-    );
-    expect(fromHeaders.status).toBe(403);
-    const methodOnly = await make().authorize(
-      post(bearer('alice', { 'mcp-method': 'tools/list' }), undefined),
-    );
-    expect(methodOnly.type).toBe('allow');
+  });
+
+  it('headers alone never decide for a policy that needs the body (fail closed)', async () => {
+    const headers = { 'mcp-method': 'tools/list', 'mcp-name': 'x' };
+    const result = denied(await make().authorize(post(bearer('alice', headers), undefined)));
+    expect(result.status).toBe(400);
+    expect(result.body).toEqual(rpcError(JSONRPC_PARSE_ERROR));
+  });
+
+  it('without a body, headers still name the operation in the audit event', async () => {
+    const events: DecisionEvent[] = [];
+    const auth = make({ policy: {}, onDecision: (e) => events.push(e) });
+    const headers = { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' };
+    expect((await auth.authorize(post(bearer('alice', headers), undefined))).type).toBe('allow');
+    expect(
+      (await auth.authorize(post(bearer('alice', { 'mcp-method': 'ping' }), undefined))).type,
+    ).toBe('allow');
+    expect(events.map((e) => [e.methods, e.tools])).toEqual([
+      [['tools/call'], ['add_todo']],
+      [['ping'], []],
+    ]);
   });
 });
 
