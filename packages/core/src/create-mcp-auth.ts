@@ -349,7 +349,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
   const { rootResource, ...extraMetadata } = o.metadata ?? {};
   if (rootResource !== undefined) validateResource('metadata.rootResource', rootResource);
 
-  const document = Object.freeze(
+  const document = freezeDocument(
     buildProtectedResourceMetadata({
       resource: o.resource,
       authorizationServers,
@@ -361,7 +361,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
   const rootDocument =
     rootResource === undefined || rootResource === o.resource
       ? document
-      : Object.freeze({ ...document, resource: rootResource });
+      : freezeDocument({ ...document, resource: rootResource });
   const path = protectedResourceMetadataPath(resourceUrl);
   const metadataUrl = `${resourceUrl.origin}${path}`;
   const metadataHeaders = Object.freeze({
@@ -734,6 +734,12 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       if (subject !== undefined) sessions.bind(sessionId, subject);
     },
   };
+}
+
+/** Freezes a metadata document and its lists, so no caller can alter what is served. */
+function freezeDocument(doc: ProtectedResourceMetadata): ProtectedResourceMetadata {
+  for (const value of Object.values(doc)) if (Array.isArray(value)) Object.freeze(value);
+  return Object.freeze(doc);
 }
 
 function parseError(message: string): Operations {

@@ -666,6 +666,10 @@ describe('metadata routes and preflight', () => {
       resource_name: 'Todos',
     });
     expect(auth.metadata.rootDocument.resource).toBe('https://mcp.example.com');
+    expect(Object.isFrozen(auth.metadata.document)).toBe(true);
+    expect(() => auth.metadata.document.authorization_servers.push('https://evil.example')).toThrow(
+      TypeError,
+    );
   });
 
   it('GET serves the path-inserted and root documents as JSON with open CORS', () => {
