@@ -1,0 +1,150 @@
+import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
+import { Hono } from 'hono';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { POLICY, RESOURCE, vectorOptions } from '../../express/test/shared/vectors.js';
+import {
+  type AuthInfo,
+  type McpAuthEnv,
+  type McpAuthHono,
+  mcpAuth,
+  mcpAuthMetadata,
+  parseChallenge,
+  toResponse,
+  type Variables,
+} from '../src/index.js';
+
+const listTodos = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_todos' } };
+const json = (token: string | undefined, body: unknown, extra: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: {
+    'Content-Type': 'application/json',
+    ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+    ...extra,
+  },
+  body: JSON.stringify(body),
+});
+
+let issuer: TestIssuer;
+let readToken: string;
+beforeAll(async () => {
+  issuer = await createTestIssuer({ audience: RESOURCE, scope: 'todo:read' });
+  readToken = await issuer.mintAccessToken();
+});
+
+describe('Hono middleware', () => {
+  it('types c.var.auth and c.get("auth") as AuthInfo, with or without the Env type', () => {
+    const auth = mcpAuth(vectorOptions(issuer));
+    new Hono<McpAuthEnv>().all('/mcp', auth.protect, (c) => {
+      expectTypeOf(c.var.auth).toEqualTypeOf<AuthInfo>();
+      return c.text('');
+    });
+    new Hono().all('/mcp', auth.protect, (c) => {
+      expectTypeOf(c.get('auth')).toEqualTypeOf<AuthInfo>();
+      return c.text('');
+    });
+    expectTypeOf<Variables['auth']>().toEqualTypeOf<AuthInfo>();
+    expectTypeOf<McpAuthHono['core']['needsBody']>().toEqualTypeOf<boolean>();
+    expect(auth.protect.name).toBe('mcpAuthProtect');
+  });
+
+  it('works when an earlier middleware already read the body through c.req', async () => {
+    const auth = mcpAuth(vectorOptions(issuer));
+    const app = new Hono();
+    app.post(
+      '/mcp',
+      async (c, next) => {
+        await c.req.json(); // consumes c.req.raw; hono caches the text
+        await next();
+      },
+      auth.protect,
+      async (c) => c.json({ body: await c.req.json(), sub: c.var.auth.extra?.sub }),
+    );
+    const res = await app.request('/mcp', json(readToken, listTodos));
+    expect(await res.json()).toEqual({ body: listTodos, sub: 'user-123' });
+  });
+
+  it('leaves a non-JSON body unread when the policy needs no body', async () => {
+    const auth = mcpAuth({ ...vectorOptions(issuer), policy: { baseline: 'todo:read' } });
+    const app = new Hono();
+    app.post('/upload', auth.protect, async (c) => c.json({ text: await c.req.raw.text() }));
+    const res = await app.request('/upload', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${readToken}`, 'Content-Type': 'text/plain' },
+      body: 'raw text',
+    });
+    expect(await res.json()).toEqual({ text: 'raw text' });
+  });
+
+  it('binds the session id of the response to its subject before returning it', async () => {
+    const auth = mcpAuth(vectorOptions(issuer));
+    const app = new Hono();
+    app.post('/mcp', auth.protect, (c) => {
+      if (!c.req.header('mcp-session-id')) c.header('Mcp-Session-Id', 'hono-session');
+      return c.json({ sub: c.var.auth.extra?.sub });
+    });
+    const opened = await app.request('/mcp', json(readToken, listTodos));
+    expect(opened.headers.get('mcp-session-id')).toBe('hono-session');
+    expect(opened.headers.get('access-control-expose-headers')).toBe(
+      'WWW-Authenticate, Mcp-Session-Id',
+    );
+    const bob = await issuer.mintAccessToken({ claims: { sub: 'bob' } });
+    const session = { 'Mcp-Session-Id': 'hono-session' };
+    const stolen = await app.request('/mcp', json(bob, listTodos, session));
+    expect(stolen.status).toBe(403);
+    expect((await stolen.json()).error).toBe('session_forbidden');
+    const owner = await app.request('/mcp', json(readToken, listTodos, session));
+    expect(await owner.json()).toEqual({ sub: 'user-123' });
+  });
+
+  it('serves several protected endpoints with their own resource, policy and metadata', async () => {
+    const a = mcpAuth({
+      ...vectorOptions(issuer),
+      resource: 'https://mcp.example/a/mcp',
+      policy: POLICY,
+    });
+    const b = mcpAuth({
+      ...vectorOptions(issuer),
+      resource: 'https://mcp.example/b/mcp',
+      policy: { tools: { list_events: 'calendar:read' } },
+    });
+    const app = new Hono();
+    app.use(mcpAuthMetadata(a.core, b.core));
+    app.post('/a/mcp', a.protect, (c) => c.json({ aud: c.var.auth.resource?.href }));
+    app.post('/b/mcp', b.protect, (c) => c.json({ aud: c.var.auth.resource?.href }));
+    const forA = await issuer.mintAccessToken({ claims: { aud: 'https://mcp.example/a/mcp' } });
+    expect(await (await app.request('/a/mcp', json(forA, listTodos))).json()).toEqual({
+      aud: 'https://mcp.example/a/mcp',
+    });
+    const refusedByB = await app.request('/b/mcp', json(forA, listTodos));
+    expect(refusedByB.status).toBe(401);
+    expect(parseChallenge(refusedByB.headers.get('www-authenticate')!)?.params).toMatchObject({
+      error: 'invalid_token',
+      resource_metadata: 'https://mcp.example/.well-known/oauth-protected-resource/b/mcp',
+    });
+    const prmB = await (await app.request('/.well-known/oauth-protected-resource/b/mcp')).json();
+    expect(prmB).toMatchObject({
+      resource: 'https://mcp.example/b/mcp',
+      scopes_supported: ['calendar:read'],
+    });
+    const prmA = await (await app.request('/.well-known/oauth-protected-resource/a/mcp')).json();
+    expect(prmA.resource).toBe('https://mcp.example/a/mcp');
+    expect((await app.request('/.well-known/oauth-protected-resource/c/mcp')).status).toBe(404);
+  });
+
+  it('throws a TypeError naming the option at construction', () => {
+    expect(() =>
+      mcpAuth({ resource: 'https://mcp.example/mcp#x', issuer: 'https://issuer.example' }),
+    ).toThrow(/option "resource"/);
+  });
+
+  it('turns a core response into a Web Response', async () => {
+    const res = toResponse({ status: 418, headers: { 'X-Test': '1' }, body: { a: 1 } });
+    expect([res.status, res.headers.get('content-type'), res.headers.get('x-test')]).toEqual([
+      418,
+      'application/json',
+      '1',
+    ]);
+    expect(await res.json()).toEqual({ a: 1 });
+    expect(toResponse({ status: 204, headers: {} }).body).toBeNull();
+  });
+});
