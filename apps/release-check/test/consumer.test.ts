@@ -2,10 +2,25 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  driveAuthorization,
+  startDevAuthorizationServer,
+} from '@org/mcp-auth-dev-authorization-server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { cleanPackageManagerEnv, npmInstall } from '../src/consumer-project.js';
 import { readValueExports } from '../src/index-exports.js';
 import { listTarball, packPackage, readPackedManifest } from '../src/read-packed-manifest.js';
 import { runCommand } from '../src/run-command.js';
+import {
+  copySampleApp,
+  freePort,
+  listSampleApps,
+  requestDevToken,
+  type StartedProcess,
+  startProcess,
+  waitForOk,
+} from '../src/sample-apps.js';
 import {
   DEPENDENCY_FIELDS,
   dependencyMap,
@@ -18,10 +33,14 @@ const root = repositoryRoot();
 const packages = listPublishedPackages(root);
 const names = packages.map((pkg) => pkg.manifest.name);
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
+const samples = listSampleApps(root);
 
 /** The public API names the design promises, beyond whatever else each index exports. */
 const PROMISED_EXPORTS: Record<string, string[]> = {
-  '@org/mcp-auth-core': ['createMcpAuth'],
+  '@org/mcp-auth-core': ['createMcpAuth', 'createJwtVerifier', 'isMcpAuthError'],
+  '@org/mcp-auth-express': ['mcpAuth', 'mcpAuthMetadata', 'createMcpAuth'],
+  '@org/mcp-auth-fastify': ['default', 'mcpAuth', 'createMcpAuth'],
+  '@org/mcp-auth-hono': ['mcpAuth', 'mcpAuthMetadata', 'toResponse', 'createMcpAuth'],
   '@org/mcp-auth-testing': ['createTestIssuer'],
 };
 
@@ -76,7 +95,14 @@ beforeAll(async () => {
       2,
     )}\n`,
   );
-  await npmInstall(consumer);
+  for (const sample of samples) {
+    await copySampleApp(root, sample, join(work, 'samples', sample.name), tarballs);
+  }
+  // The consumer project and every copied sample install at once; npm's cache is shared.
+  await Promise.all([
+    npmInstall(consumer),
+    ...samples.map((sample) => npmInstall(join(work, 'samples', sample.name))),
+  ]);
 }, 240_000);
 
 afterAll(() => {
@@ -164,6 +190,7 @@ describe('installed with npm in a project outside the workspace', () => {
           moduleResolution,
           types: ['node'],
           strict: true,
+          esModuleInterop: true,
           noEmit: true,
           skipLibCheck: false,
         },
@@ -177,5 +204,98 @@ describe('installed with npm in a project outside the workspace', () => {
       });
       expect(stdout).toBe('');
     },
+  );
+
+  it.each(['smoke.mjs', 'smoke.cjs'])(
+    '%s: a testing-issuer token passes the core and every adapter; no token gets a 401',
+    async (script) => {
+      for (const file of ['smoke-scenario.cjs', script]) {
+        copyFileSync(join(fixtures, file), join(consumer, file));
+      }
+      const { stdout } = await runCommand('node', [script], {
+        cwd: consumer,
+        env: cleanPackageManagerEnv(),
+      });
+      const results = JSON.parse(stdout) as Record<string, unknown>;
+      expect(results.core).toEqual(['todo:read']);
+      for (const adapter of ['hono', 'fastify', 'express']) {
+        const [allowed, denied] = results[adapter] as [number, string | null, string][];
+        expect(allowed, adapter).toEqual([200, null, JSON.stringify(['todo:read'])]);
+        expect(denied?.[0], adapter).toBe(401);
+        expect(denied?.[1], adapter).toMatch(
+          /^Bearer resource_metadata="http:\/\/127\.0\.0\.1:3000\/\.well-known\/oauth-protected-resource\/mcp"/,
+        );
+      }
+    },
+  );
+});
+
+// A sample counts once apps/sample-*/ has a src/ directory and a start script.
+describe.skipIf(samples.length === 0)('sample apps copied out of the workspace', () => {
+  it.each(samples.map((sample) => sample.name))(
+    '%s installs from the tarballs, starts, and answers a tool call with a dev-server token',
+    async (name) => {
+      const dir = join(work, 'samples', name);
+      const manifest = readManifest(join(dir, 'package.json'));
+      expect(JSON.stringify(manifest)).not.toMatch(/workspace:/);
+      const env = cleanPackageManagerEnv();
+      if (typeof (manifest.scripts as Record<string, string>).build === 'string') {
+        await runCommand('npm', ['run', 'build'], { cwd: dir, env });
+      }
+      const as = await startDevAuthorizationServer({ port: 0, autoApprove: true });
+      let app: StartedProcess | undefined;
+      try {
+        const port = await freePort();
+        const resource = `http://127.0.0.1:${port}/mcp`;
+        app = startProcess('npm', ['start'], {
+          cwd: dir,
+          env: { ...env, PORT: String(port), HOST: '127.0.0.1', MCP_AUTH_ISSUER: as.issuer },
+        });
+        const metadataUrl = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`;
+        await waitForOk(metadataUrl, app, 60_000);
+        const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>;
+        expect(metadata.resource).toBe(resource);
+        expect(metadata.authorization_servers).toEqual([as.issuer]);
+
+        const anonymous = await fetch(resource, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+        });
+        expect(anonymous.status).toBe(401);
+        expect(anonymous.headers.get('www-authenticate')).toContain(
+          `resource_metadata="${metadataUrl}"`,
+        );
+
+        const token = await requestDevToken({
+          issuer: as.issuer,
+          resource,
+          scope: 'todo:read',
+          drive: (url) => driveAuthorization(url),
+        });
+        const client = new Client({ name: 'release-check', version: '1.0.0' });
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(resource), {
+            requestInit: { headers: { authorization: `Bearer ${token}` } },
+          }),
+        );
+        try {
+          const whoami = await client.callTool({ name: 'whoami', arguments: {} });
+          expect(whoami.isError).not.toBe(true);
+          expect(JSON.stringify(whoami.content)).toContain('alice');
+          const todos = await client.callTool({ name: 'list_todos', arguments: {} });
+          expect(todos.isError).not.toBe(true);
+        } finally {
+          await client.close();
+        }
+      } finally {
+        await app?.stop();
+        await as.close();
+      }
+    },
+    150_000,
   );
 });
