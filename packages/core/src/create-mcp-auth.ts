@@ -26,6 +26,7 @@ import {
   type ScopePolicy,
 } from './scope-policy.js';
 import { createSessionStore, type SessionStore, sessionSubject } from './session-binding.js';
+import { createTokenCache, type TokenCacheOptions } from './token-cache.js';
 import type {
   AccessTokenVerifier,
   AuthInfo,
@@ -95,6 +96,12 @@ export interface McpAuthOptions {
   sessionBinding?: boolean | { maxSessions?: number; ttlMs?: number };
   /** One event per `authorize` call; exceptions are ignored. */
   onDecision?: DecisionListener;
+  /**
+   * Cache of verified tokens (keyed by digest, never past `exp`, dropped when the key set
+   * changes): `true`/`false` or `{ maxEntries = 1000, hash }`. Default on for the built-in JWT
+   * verifier, off for a custom `verifier`.
+   */
+  tokenCache?: boolean | TokenCacheOptions;
 }
 
 /**
@@ -226,6 +233,17 @@ const optionsSchema = z.strictObject({
     ])
     .optional(),
   onDecision: z.custom<DecisionListener>(isFunction, { message: 'must be a function' }).optional(),
+  tokenCache: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        maxEntries: positiveInt.optional(),
+        hash: z
+          .custom<(token: string) => string>(isFunction, { message: 'must be a function' })
+          .optional(),
+      }),
+    ])
+    .optional(),
 });
 
 function configError(error: z.ZodError): McpAuthConfigError {
@@ -386,6 +404,26 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       resource: o.resource,
     });
   const checkExpiry = o.verifier !== undefined;
+  const cacheOption = o.tokenCache ?? o.verifier === undefined;
+  const tokenCache =
+    cacheOption === false
+      ? undefined
+      : createTokenCache(typeof cacheOption === 'object' ? cacheOption : {});
+  const keySetVersion = () => {
+    const v = (verifier as { keySetVersion?: unknown }).keySetVersion;
+    return typeof v === 'number' ? v : 0;
+  };
+  const verify = async (token: string): Promise<AuthInfo> => {
+    if (tokenCache === undefined) return verifier.verifyAccessToken(token);
+    // A failing custom `hash` must never fail a request: fall back to full verification.
+    const hit = await tokenCache.get(token, keySetVersion()).catch(() => undefined);
+    if (hit !== undefined) return hit;
+    const info = await verifier.verifyAccessToken(token);
+    if (typeof info === 'object' && info !== null) {
+      await tokenCache.set(token, info, keySetVersion()).catch(() => undefined);
+    }
+    return info;
+  };
   const needsBody = policyNeedsBody(policy);
   const supported = new Set(
     (document.scopes_supported ?? []).filter((s) => !EXCLUDED_FROM_CHALLENGE.has(s)),
@@ -581,7 +619,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     let authInfo: AuthInfo | undefined;
     let failure: unknown;
     try {
-      authInfo = await verifier.verifyAccessToken(bearer.token);
+      authInfo = await verify(bearer.token);
     } catch (e) {
       failure = e;
     }

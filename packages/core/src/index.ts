@@ -75,5 +75,6 @@ export type {
   PlainResponse,
 } from './types.js';
 export { canonicalResource, isLoopbackHost, resourceMatches } from './url.js';
+export type { TokenCacheOptions } from './token-cache.js';
 export type { ChallengeParams, ParsedChallenge } from './www-authenticate.js';
 export { buildChallenge, parseChallenge, sanitizeChallengeValue } from './www-authenticate.js';

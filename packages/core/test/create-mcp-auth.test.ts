@@ -722,3 +722,61 @@ describe('metadata routes and preflight', () => {
     expect(result.headers['Access-Control-Allow-Headers']).toContain('Mcp-Session-Id');
   });
 });
+
+describe('verified-token cache', () => {
+  const counting = () => {
+    let calls = 0;
+    let version = 0;
+    const v = {
+      get keySetVersion() {
+        return version;
+      },
+      async verifyAccessToken(token: string): Promise<AuthInfo> {
+        calls++;
+        if (token === 'bad') throw new McpAuthError('invalid_token', 'Invalid signature');
+        return {
+          token,
+          clientId: 'app',
+          scopes: ['todo:read'],
+          expiresAt: Date.now() / 1000 + 60,
+          extra: { sub: 'u' },
+        };
+      },
+    };
+    return { v, calls: () => calls, bump: () => version++ };
+  };
+
+  it('is off by default for a custom verifier', async () => {
+    const { v, calls } = counting();
+    const auth = make({ verifier: v });
+    await auth.authorize(post(bearer('t1')));
+    await auth.authorize(post(bearer('t1')));
+    expect(calls()).toBe(2);
+  });
+
+  it('skips verification of a repeated token until the key set changes', async () => {
+    const { v, calls, bump } = counting();
+    const auth = make({ verifier: v, tokenCache: { maxEntries: 10 } });
+    const first = await auth.authorize(post(bearer('t1')));
+    const second = await auth.authorize(post(bearer('t1')));
+    expect(calls()).toBe(1);
+    expect(second).toEqual(first);
+    bump();
+    await auth.authorize(post(bearer('t1')));
+    expect(calls()).toBe(2);
+    await auth.authorize(post(bearer('bad')));
+    await auth.authorize(post(bearer('bad')));
+    expect(calls()).toBe(4);
+  });
+
+  it('a failing hash falls back to verification', async () => {
+    const { v, calls } = counting();
+    const hash = () => {
+      throw new Error('no hash');
+    };
+    const auth = make({ verifier: v, tokenCache: { hash } });
+    expect((await auth.authorize(post(bearer('t1')))).type).toBe('allow');
+    expect((await auth.authorize(post(bearer('t1')))).type).toBe('allow');
+    expect(calls()).toBe(2);
+  });
+});
