@@ -9,7 +9,8 @@ const rootLicense = readFileSync(join(root, 'LICENSE'), 'utf8');
 
 /** Framework peers and the ranges the adapters are tested against (see TOOLCHAIN.md). */
 const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
-  '@org/mcp-auth-express': { express: '^4.21.0 || ^5.0.0' },
+  // Express ships no types; TypeScript users bring @types/express, JavaScript users need not.
+  '@org/mcp-auth-express': { express: '^4.21.0 || ^5.0.0', '@types/express': '^4.17.21 || ^5.0.0' },
   '@org/mcp-auth-fastify': { fastify: '^5.0.0' },
   '@org/mcp-auth-hono': { hono: '^4.0.0' },
 };
@@ -73,6 +74,12 @@ describe('published packages', () => {
       for (const framework of Object.keys(frameworks)) {
         expect(dependencies[framework]).toBeUndefined();
       }
+      const optionalPeers = Object.entries(
+        (manifest.peerDependenciesMeta as Record<string, { optional?: boolean }> | undefined) ?? {},
+      )
+        .filter(([, meta]) => meta.optional)
+        .map(([name]) => name);
+      expect(optionalPeers).toEqual(Object.keys(frameworks).filter((n) => n.startsWith('@types/')));
       if (manifest.name !== '@org/mcp-auth-core' && manifest.name !== '@org/mcp-auth-testing') {
         expect(dependencies['@org/mcp-auth-core']).toBe('workspace:^');
       }
