@@ -697,7 +697,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       }
       const description =
         evaluation.unnamedTool !== undefined
-          ? `Tool ${evaluation.unnamedTool} is not available`
+          ? `Tool ${evaluation.unnamedTool.slice(0, 64)} is not available`
           : `Missing required scope: ${evaluation.missing.join(' ')}`;
       return oauthDeny(
         403,

@@ -390,6 +390,11 @@ describe('authorize: scopes (403 and step-up)', () => {
       error_description: 'Tool rm_rf is not available',
     });
     expect((await make().authorize(post(bearer('bob'), call('rm_rf')))).type).toBe('allow');
+    const long = denied(await auth.authorize(post(bearer('bob'), call('x'.repeat(500)))));
+    expect(long.body).toEqual({
+      error: 'insufficient_scope',
+      error_description: `Tool ${'x'.repeat(64)} is not available`,
+    });
   });
 
   it('GET and DELETE need the baseline only', async () => {
