@@ -7,13 +7,12 @@ import {
 } from '@org/mcp-auth-core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
-  BODY_TOO_LARGE,
-  BODY_UNREADABLE,
   hasUnreadJsonBody,
   onSessionIdWritten,
   parseJsonBody,
   rawHeaderPairs,
   readRawBody,
+  rpcError,
   writePlain,
 } from './node-http.js';
 
@@ -58,7 +57,9 @@ export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
     let body: unknown = req.body;
     if (core.needsBody && hasUnreadJsonBody(req)) {
       const raw = await readRawBody(req).catch(() => null);
-      if (!raw) return writePlain(res, raw === null ? BODY_UNREADABLE : BODY_TOO_LARGE);
+      if (raw === null) return writePlain(res, rpcError(400, -32700, 'Request body unreadable'));
+      if (raw === undefined)
+        return writePlain(res, rpcError(413, -32600, 'Request body too large'));
       body = parseJsonBody(raw);
       if (typeof body !== 'string') req.body = body;
     }

@@ -41,27 +41,17 @@ export async function readRawBody(req: IncomingMessage): Promise<Buffer | undefi
 /** The parsed JSON value, or the text itself when it does not parse (the core answers -32700). */
 export function parseJsonBody(raw: Buffer): unknown {
   const text = raw.toString('utf8');
-  if (text === '') return undefined;
   try {
-    return JSON.parse(text);
+    return text === '' ? undefined : JSON.parse(text);
   } catch {
     return text;
   }
 }
 
-/** JSON-RPC error for a body over {@link MAX_BODY_BYTES}. */
-export const BODY_TOO_LARGE: PlainResponse = {
-  status: 413,
-  headers: {},
-  body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
-};
-
-/** JSON-RPC error when the request body could not be read (client aborted, bad encoding). */
-export const BODY_UNREADABLE: PlainResponse = {
-  status: 400,
-  headers: {},
-  body: { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Request body unreadable' } },
-};
+/** A JSON-RPC error response (body too large: 413; body unreadable: 400). */
+export function rpcError(status: number, code: number, message: string): PlainResponse {
+  return { status, headers: {}, body: { jsonrpc: '2.0', id: null, error: { code, message } } };
+}
 
 /** Writes a core response (metadata, preflight, denial) as-is, JSON-encoding its body. */
 export function writePlain(res: ServerResponse, response: PlainResponse): void {

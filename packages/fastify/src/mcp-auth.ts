@@ -26,7 +26,10 @@ declare module 'fastify' {
 
 /** Options of the {@link mcpAuth} plugin: the core's options, or a core built beforehand. */
 export type McpAuthFastifyOptions = (McpAuthOptions | { auth: McpAuth }) & {
-  /** Exact URL paths of the MCP endpoint to protect (every method). Default: the path of `resource`. */
+  /**
+   * Route paths of the MCP endpoint to protect, as registered (`'/mcp'`, `'/tenants/:id/mcp'`),
+   * every method. Default: the path of `resource`.
+   */
   paths?: string[];
 };
 
@@ -64,7 +67,10 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
 
   // preParsing: the body stream is still unread, so the policy can see it before Fastify parses it.
   fastify.addHook('preParsing', async function mcpAuthProtect(request, reply, payload) {
-    if (!protectedPaths.has(request.url.split('?', 1)[0]!)) return payload;
+    // The route the router matched (whatever the spelling: %-escapes, case, trailing slash);
+    // a request no route matches (e.g. a preflight) is compared by its path.
+    const route = request.routeOptions.url ?? request.url.split('?', 1)[0]!;
+    if (!protectedPaths.has(route)) return payload;
     const answer = (response: PlainResponse) => {
       send(reply, response); // a sent reply ends the lifecycle; the payload is never parsed
       return payload;

@@ -162,3 +162,48 @@ describe('Fastify plugin', () => {
     await app.close();
   });
 });
+
+describe('Fastify route matching', () => {
+  it('protects the route however its URL is spelled', async () => {
+    const app = Fastify({ routerOptions: { ignoreTrailingSlash: true, caseSensitive: false } });
+    await app.register(mcpAuth, vectorOptions(issuer));
+    let ran = 0;
+    app.post('/mcp', async () => {
+      ran += 1;
+      return 'reached';
+    });
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/mcp',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.statusCode).toBe(204); // no OPTIONS route: answered by the plugin anyway
+    expect(preflight.headers['access-control-allow-headers']).toContain('Authorization');
+    for (const url of ['/mcp', '/mcp/', '/MCP', '/m%63p', '/mcp?x=1']) {
+      const res = await app.inject({ method: 'POST', url, payload: listTodos });
+      expect([url, res.statusCode]).toEqual([url, 401]);
+    }
+    expect(ran).toBe(0);
+    await app.close();
+  });
+
+  it('protects parametric routes named in paths', async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, { ...vectorOptions(issuer), paths: ['/tenants/:tenant/mcp'] });
+    app.post('/tenants/:tenant/mcp', async (request) => ({ sub: request.auth?.extra?.sub }));
+    const denied = await app.inject({
+      method: 'POST',
+      url: '/tenants/acme/mcp',
+      payload: listTodos,
+    });
+    expect(denied.statusCode).toBe(401);
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/tenants/acme/mcp',
+      headers: bearer(readToken),
+      payload: listTodos,
+    });
+    expect(ok.json()).toEqual({ sub: 'user-123' });
+    await app.close();
+  });
+});
