@@ -1,0 +1,13 @@
+export { callToolWithOAuth, connectWithOAuth, toolText } from './connect-with-oauth.js';
+export type { ConnectWithOAuthOptions, OAuthSession } from './connect-with-oauth.js';
+export { createObservedFetch } from './create-observed-fetch.js';
+export type { ObservedExchange } from './create-observed-fetch.js';
+export { findFreePort, isPortFree } from './find-free-port.js';
+export { InMemoryOAuthClientProvider } from './in-memory-oauth-client-provider.js';
+export type { InMemoryOAuthClientProviderOptions } from './in-memory-oauth-client-provider.js';
+export { createNarrator } from './narrator.js';
+export type { Narrator, NarratorOptions } from './narrator.js';
+export { DemoStepError, runDemo } from './run-demo.js';
+export type { DemoResult, RunDemoOptions } from './run-demo.js';
+export { SAMPLE_NAMES, startSample } from './start-sample.js';
+export type { RunningSample, SampleName, StartSampleOptions } from './start-sample.js';
