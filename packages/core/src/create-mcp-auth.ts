@@ -7,6 +7,7 @@ import {
 } from './audit.js';
 import { extractBearerToken } from './bearer-token.js';
 import { createCors } from './cors.js';
+import { authorizationServersOf } from './authorization-servers-of.js';
 import { createJwtVerifier, type JwtVerifierOptions } from './create-jwt-verifier.js';
 import { isMcpAuthError, McpAuthConfigError, type McpAuthErrorCode } from './errors.js';
 import { headerValue } from './headers.js';
@@ -26,7 +27,6 @@ import {
   type ScopePolicy,
 } from './scope-policy.js';
 import { createSessionStore, type SessionStore, sessionSubject } from './session-binding.js';
-import { createTokenCache, type TokenCacheOptions } from './token-cache.js';
 import type {
   AccessTokenVerifier,
   AuthInfo,
@@ -76,7 +76,7 @@ export interface McpAuthOptions {
   verifier?: AccessTokenVerifier;
   /** Options for the built-in JWT verifier. */
   jwt?: Omit<JwtVerifierOptions, 'issuer' | 'resource'>;
-  /** PRM `authorization_servers`. Default `[issuer]`. */
+  /** PRM `authorization_servers`. Default `[issuer]`, else the `verifier`'s own list (multi-issuer, composite, introspection). */
   authorizationServers?: string[];
   /** Scope policy. Default: no scopes needed beyond a valid token. */
   policy?: ScopePolicy;
@@ -96,12 +96,6 @@ export interface McpAuthOptions {
   sessionBinding?: boolean | { maxSessions?: number; ttlMs?: number };
   /** One event per `authorize` call; exceptions are ignored. */
   onDecision?: DecisionListener;
-  /**
-   * Cache of verified tokens (keyed by digest, never past `exp`, dropped when the key set
-   * changes): `true`/`false` or `{ maxEntries = 1000, hash }`. Default on for the built-in JWT
-   * verifier, off for a custom `verifier`.
-   */
-  tokenCache?: boolean | TokenCacheOptions;
 }
 
 /**
@@ -233,17 +227,6 @@ const optionsSchema = z.strictObject({
     ])
     .optional(),
   onDecision: z.custom<DecisionListener>(isFunction, { message: 'must be a function' }).optional(),
-  tokenCache: z
-    .union([
-      z.boolean(),
-      z.strictObject({
-        maxEntries: positiveInt.optional(),
-        hash: z
-          .custom<(token: string) => string>(isFunction, { message: 'must be a function' })
-          .optional(),
-      }),
-    ])
-    .optional(),
 });
 
 function configError(error: z.ZodError): McpAuthConfigError {
@@ -348,8 +331,14 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     throw new McpAuthConfigError('jwt', 'cannot be combined with verifier');
   }
   if (o.issuer !== undefined) assertSecureUrl('issuer', o.issuer);
+  const verifierServers = authorizationServersOf(o.verifier);
   const authorizationServers =
-    o.authorizationServers ?? (o.issuer === undefined ? undefined : [o.issuer]);
+    o.authorizationServers ??
+    (o.issuer !== undefined
+      ? [o.issuer]
+      : verifierServers.length > 0
+        ? verifierServers
+        : undefined);
   if (authorizationServers === undefined) {
     throw new McpAuthConfigError(
       'authorizationServers',
@@ -404,26 +393,6 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       resource: o.resource,
     });
   const checkExpiry = o.verifier !== undefined;
-  const cacheOption = o.tokenCache ?? o.verifier === undefined;
-  const tokenCache =
-    cacheOption === false
-      ? undefined
-      : createTokenCache(typeof cacheOption === 'object' ? cacheOption : {});
-  const keySetVersion = () => {
-    const v = (verifier as { keySetVersion?: unknown }).keySetVersion;
-    return typeof v === 'number' ? v : 0;
-  };
-  const verify = async (token: string): Promise<AuthInfo> => {
-    if (tokenCache === undefined) return verifier.verifyAccessToken(token);
-    // A failing custom `hash` must never fail a request: fall back to full verification.
-    const hit = await tokenCache.get(token, keySetVersion()).catch(() => undefined);
-    if (hit !== undefined) return hit;
-    const info = await verifier.verifyAccessToken(token);
-    if (typeof info === 'object' && info !== null) {
-      await tokenCache.set(token, info, keySetVersion()).catch(() => undefined);
-    }
-    return info;
-  };
   const needsBody = policyNeedsBody(policy);
   const supported = new Set(
     (document.scopes_supported ?? []).filter((s) => !EXCLUDED_FROM_CHALLENGE.has(s)),
@@ -619,7 +588,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     let authInfo: AuthInfo | undefined;
     let failure: unknown;
     try {
-      authInfo = await verify(bearer.token);
+      authInfo = await verifier.verifyAccessToken(bearer.token);
     } catch (e) {
       failure = e;
     }
