@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { mcpAuth } from '@org/mcp-auth-express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import type { SampleConfig } from './config.js';
+import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
+
+/**
+ * What {@link createApp} needs: the configuration with the resource URL settled.
+ *
+ * @example
+ * ```ts
+ * const config: AppConfig = { issuer: 'http://127.0.0.1:9400', resourceUrl: 'http://127.0.0.1:3001/mcp', allowedOrigins: [] };
+ * ```
+ */
+export type AppConfig = Omit<SampleConfig, 'port' | 'host' | 'resourceUrl'> & {
+  resourceUrl: string;
+};
+
+/**
+ * The Express app and a way to end its MCP sessions.
+ *
+ * @example
+ * ```ts
+ * const { app, closeSessions } = createApp(config);
+ * ```
+ */
+export interface SampleApp {
+  app: Express;
+  /** Path of the path-inserted Protected Resource Metadata, e.g. `/.well-known/oauth-protected-resource/mcp`. */
+  metadataPath: string;
+  /** Closes every open MCP session (transport and server). */
+  closeSessions(): Promise<void>;
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * True for requests without `Origin`, for localhost origins (any port) and for the configured
+ * ones. Browsers send `Origin`; refusing unknown ones stops DNS-rebinding attacks.
+ *
+ * @example
+ * ```ts
+ * isAllowedOrigin('http://localhost:6274', []); // true
+ * isAllowedOrigin('https://evil.example', []); // false
+ * ```
+ */
+export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined || allowed.includes(origin)) return true;
+  if (!URL.canParse(origin)) return false;
+  const { protocol, hostname } = new URL(origin);
+  return (protocol === 'http:' || protocol === 'https:') && LOCAL_HOSTS.has(hostname);
+}
+
+function jsonRpcError(res: Response, status: number, code: number, message: string): void {
+  res.status(status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
+}
+
+/**
+ * Builds the Express app: Protected Resource Metadata, and the MCP endpoint (Streamable HTTP,
+ * stateful sessions) behind an Origin check and the `@org/mcp-auth-express` middleware.
+ *
+ * @example
+ * ```ts
+ * const { app } = createApp({ issuer, resourceUrl: 'http://127.0.0.1:3001/mcp', allowedOrigins: [] });
+ * app.listen(3001, '127.0.0.1');
+ * ```
+ */
+export function createApp(config: AppConfig): SampleApp {
+  const auth = mcpAuth({
+    resource: config.resourceUrl,
+    issuer: config.issuer,
+    jwt: {
+      ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+      // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
+      // is 30 s), so a key rotation at the authorization server is picked up right away.
+      jwksCooldown: 1_000,
+    },
+    policy: SCOPE_POLICY,
+    scopesSupported: SCOPES,
+    resourceName: 'Sample MCP server (Express)',
+  });
+  const store = createUserStore();
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+
+  const checkOrigin: RequestHandler = (req, res, next) => {
+    if (isAllowedOrigin(req.headers.origin, config.allowedOrigins)) return next();
+    res.status(403).json({ error: 'invalid_origin', error_description: 'Origin not allowed' });
+  };
+
+  // Runs after auth.protect: req.auth holds the verified token, read by the transport.
+  const handleMcp: RequestHandler = async (req, res) => {
+    const sessionId = req.header('mcp-session-id');
+    let transport = sessionId === undefined ? undefined : transports.get(sessionId);
+    if (transport === undefined) {
+      if (sessionId !== undefined) return jsonRpcError(res, 404, -32001, 'Session not found');
+      if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
+        return jsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
+      }
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void transports.set(id, created),
+      });
+      created.onclose = () => {
+        if (created.sessionId !== undefined) transports.delete(created.sessionId);
+      };
+      await createMcpServer(store).connect(created);
+      transport = created;
+    }
+    await transport.handleRequest(req, res, req.body);
+  };
+
+  const notFound: RequestHandler = (_req, res) => {
+    res.status(404).json({ error: 'not_found', error_description: 'Not found' });
+  };
+
+  // Body-parser and any other error: a JSON-RPC error, never Express's HTML page or a stack.
+  const jsonErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+    if (res.headersSent) return void res.end();
+    const status = typeof err?.status === 'number' && err.status >= 400 ? err.status : 500;
+    if (err?.type === 'entity.parse.failed') {
+      return jsonRpcError(res, 400, -32700, 'Parse error: Invalid JSON');
+    }
+    if (status === 413) return jsonRpcError(res, 413, -32600, 'Request body too large');
+    if (status < 500) return jsonRpcError(res, status, -32600, 'Invalid request');
+    console.error('Unexpected error:', err instanceof Error ? err.message : err);
+    jsonRpcError(res, 500, -32603, 'Internal server error');
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(auth.metadata);
+  app.all(
+    new URL(config.resourceUrl).pathname,
+    checkOrigin,
+    express.json({ limit: '4mb' }),
+    auth.protect,
+    handleMcp,
+  );
+  app.use(notFound);
+  app.use(jsonErrors);
+
+  return {
+    app,
+    metadataPath: auth.core.metadata.path,
+    async closeSessions() {
+      const open = [...transports.values()];
+      transports.clear();
+      await Promise.allSettled(open.map((transport) => transport.close()));
+    },
+  };
+}
+
+/**
+ * A listening server.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(config);
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ */
+export interface RunningServer {
+  /** Where it listens, e.g. `http://127.0.0.1:3001`. */
+  url: string;
+  port: number;
+  /** The canonical resource URI (PRM `resource`, token `aud`). */
+  resourceUrl: string;
+  /** The MCP endpoint on the listening address. */
+  mcpUrl: string;
+  /** The path-inserted Protected Resource Metadata on the listening address. */
+  metadataUrl: string;
+  /** Closes every session, then the HTTP server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on `config.host:config.port` (`0` = a free port) and serves {@link createApp}. The
+ * default resource URL uses the port actually bound.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] });
+ * ```
+ */
+export async function startServer(config: SampleConfig): Promise<RunningServer> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
+  let sample: SampleApp;
+  try {
+    sample = createApp({ ...config, resourceUrl });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  server.on('request', sample.app);
+
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    port,
+    resourceUrl,
+    mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
+    metadataUrl: `${url}${sample.metadataPath}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sample.closeSessions();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
