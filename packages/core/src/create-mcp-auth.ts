@@ -476,61 +476,110 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     return { ops };
   }
 
+  /** Per-request state; the audit event is only built when someone listens. */
+  interface Decision {
+    started: number;
+    cors: Record<string, string>;
+    event: DecisionEvent | undefined;
+  }
+
+  function finish<T extends AuthorizeResult>(d: Decision, result: T): T {
+    const { event } = d;
+    if (event !== undefined) {
+      event.outcome = result.type;
+      event.status = result.type === 'deny' ? result.status : 200;
+      event.durationMs = performance.now() - d.started;
+      emitDecision(onDecision, event);
+    }
+    return result;
+  }
+
+  function deny(
+    d: Decision,
+    status: number,
+    reason: DecisionReason,
+    body: DenyBody,
+    extraHeaders?: Record<string, string>,
+  ): DenyResult {
+    if (d.event !== undefined) {
+      d.event.reason = reason;
+      if ('error_description' in body) d.event.description = body.error_description;
+    }
+    return finish(d, {
+      type: 'deny',
+      status,
+      headers: { ...extraHeaders, ...JSON_HEADERS, ...d.cors },
+      body,
+    });
+  }
+
+  function oauthDeny(
+    d: Decision,
+    status: number,
+    code: McpAuthErrorCode,
+    description: string,
+    wwwAuthenticate: string | undefined,
+    extra?: Record<string, string>,
+  ): DenyResult {
+    return deny(
+      d,
+      status,
+      code,
+      { error: code, error_description: description },
+      wwwAuthenticate === undefined ? extra : { ...extra, 'WWW-Authenticate': wwwAuthenticate },
+    );
+  }
+
+  /** 401 `invalid_token` (or 503 when the key set is unavailable) for a failed verification. */
+  function rejectToken(d: Decision, failure: unknown, required: string[]): DenyResult {
+    if (isMcpAuthError(failure) && failure.status === 503) {
+      const retryAfter = String(Math.max(1, Math.ceil(failure.retryAfter ?? 30)));
+      return oauthDeny(
+        d,
+        503,
+        failure.code,
+        safeDescription(failure.message, 'Authorization service unavailable'),
+        undefined,
+        { 'Retry-After': retryAfter },
+      );
+    }
+    // Only an McpAuthError's message is known to be safe to send; anything else is generic.
+    const description = isMcpAuthError(failure)
+      ? safeDescription(failure.message, INVALID_TOKEN)
+      : INVALID_TOKEN;
+    return oauthDeny(
+      d,
+      401,
+      'invalid_token',
+      description,
+      challenge('invalid_token', description, required),
+    );
+  }
+
   async function decide(request: AuthorizeRequest, started: number): Promise<AuthorizeResult> {
     const httpMethod = String(request.method).toUpperCase();
     const origin = headerValue(request.headers, 'origin');
-    const corsHeaders = cors.responseHeaders(origin);
-    const event: DecisionEvent = {
-      outcome: 'deny',
-      reason: 'missing_credentials',
-      status: 401,
-      resource: o.resource,
-      httpMethod,
-      methods: [],
-      tools: [],
-      requiredScopes: [],
-      missingScopes: [],
-      durationMs: 0,
-      timestamp: Date.now(),
-    };
-    const finish = <T extends AuthorizeResult>(result: T): T => {
-      event.outcome = result.type;
-      event.status = result.type === 'deny' ? result.status : 200;
-      event.durationMs = performance.now() - started;
-      emitDecision(onDecision, event);
-      return result;
-    };
-    const deny = (
-      status: number,
-      reason: DecisionReason,
-      body: DenyBody,
-      extraHeaders?: Record<string, string>,
-    ): DenyResult => {
-      event.reason = reason;
-      if ('error_description' in body) event.description = body.error_description;
-      return finish({
-        type: 'deny',
-        status,
-        headers: { ...extraHeaders, ...JSON_HEADERS, ...corsHeaders },
-        body,
-      });
-    };
-    const oauthDeny = (
-      status: number,
-      code: McpAuthErrorCode,
-      description: string,
-      wwwAuthenticate: string | undefined,
-      extra?: Record<string, string>,
-    ) =>
-      deny(
-        status,
-        code,
-        { error: code, error_description: description },
-        wwwAuthenticate === undefined ? extra : { ...extra, 'WWW-Authenticate': wwwAuthenticate },
-      );
+    const event: DecisionEvent | undefined =
+      onDecision === undefined
+        ? undefined
+        : {
+            outcome: 'deny',
+            reason: 'missing_credentials',
+            status: 401,
+            resource: o.resource,
+            httpMethod,
+            methods: [],
+            tools: [],
+            requiredScopes: [],
+            missingScopes: [],
+            durationMs: 0,
+            timestamp: Date.now(),
+          };
+    const d: Decision = { started, cors: cors.responseHeaders(origin), event };
 
     if (!cors.isAllowed(origin)) {
       return oauthDeny(
+        d,
         403,
         'invalid_origin',
         'Origin not allowed',
@@ -544,6 +593,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     );
     if (bearer.kind === 'invalid') {
       return oauthDeny(
+        d,
         400,
         'invalid_request',
         bearer.description,
@@ -552,13 +602,15 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     }
 
     const { ops, error } = readOperations(request, httpMethod);
-    for (const op of ops) {
-      event.methods.push(op.method);
-      if (op.method === 'tools/call' && op.name !== undefined) event.tools.push(op.name);
+    if (event !== undefined) {
+      for (const op of ops) {
+        event.methods.push(op.method);
+        if (op.method === 'tools/call' && op.name !== undefined) event.tools.push(op.name);
+      }
+      if (event.tools[0] !== undefined) event.tool = event.tools[0];
     }
-    if (event.tools[0] !== undefined) event.tool = event.tools[0];
     if (error !== undefined) {
-      return deny(400, error.code, {
+      return deny(d, 400, error.code, {
         jsonrpc: '2.0',
         id: null,
         error: { code: error.rpc, message: error.message },
@@ -567,17 +619,18 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
 
     if (bearer.kind === 'none') {
       if (isPublicRequest(policy, ops)) {
-        event.reason = 'public_method';
-        return finish({
+        if (event !== undefined) event.reason = 'public_method';
+        return finish(d, {
           type: 'allow',
           authInfo: { ...ANONYMOUS, scopes: [] },
-          headers: corsHeaders,
+          headers: d.cors,
           anonymous: true,
         });
       }
       const { required } = evaluateScopes(policy, ops, undefined);
-      event.requiredScopes = required;
+      if (event !== undefined) event.requiredScopes = required;
       return oauthDeny(
+        d,
         401,
         'missing_credentials',
         'Authorization required',
@@ -592,54 +645,36 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     } catch (e) {
       failure = e;
     }
-    if (authInfo === undefined || typeof authInfo !== 'object') {
-      const { required } = evaluateScopes(policy, ops, undefined);
-      event.requiredScopes = required;
-      if (isMcpAuthError(failure) && failure.status === 503) {
-        const retryAfter = String(Math.max(1, Math.ceil(failure.retryAfter ?? 30)));
-        return oauthDeny(
-          503,
-          failure.code,
-          safeDescription(failure.message, 'Authorization service unavailable'),
-          undefined,
-          { 'Retry-After': retryAfter },
-        );
-      }
-      // Only an McpAuthError's message is known to be safe to send; anything else is generic.
-      const description = isMcpAuthError(failure)
-        ? safeDescription(failure.message, INVALID_TOKEN)
-        : INVALID_TOKEN;
-      return oauthDeny(
-        401,
-        'invalid_token',
-        description,
-        challenge('invalid_token', description, required),
-      );
-    }
     // A custom verifier might not check `exp`; an expired token must not get in. (The built-in
     // JWT verifier checks it itself, with its clock tolerance.)
-    if (
+    const expired =
       checkExpiry &&
+      typeof authInfo === 'object' &&
+      authInfo !== null &&
       typeof authInfo.expiresAt === 'number' &&
-      authInfo.expiresAt * 1000 <= Date.now()
-    ) {
+      authInfo.expiresAt * 1000 <= Date.now();
+    if (typeof authInfo !== 'object' || authInfo === null || expired) {
       const { required } = evaluateScopes(policy, ops, undefined);
-      event.requiredScopes = required;
+      if (event !== undefined) event.requiredScopes = required;
+      if (!expired) return rejectToken(d, failure, required);
       return oauthDeny(
+        d,
         401,
         'invalid_token',
         EXPIRED,
         challenge('invalid_token', EXPIRED, required),
       );
     }
-    const sub = authInfo.extra?.sub;
-    if (typeof sub === 'string') event.sub = sub;
-    if (authInfo.clientId !== '') event.clientId = authInfo.clientId;
 
     const granted = Array.isArray(authInfo.scopes) ? authInfo.scopes : [];
     const evaluation = evaluateScopes(policy, ops, granted);
-    event.requiredScopes = evaluation.required;
-    event.missingScopes = evaluation.missing;
+    if (event !== undefined) {
+      const sub = authInfo.extra?.sub;
+      if (typeof sub === 'string') event.sub = sub;
+      if (authInfo.clientId !== '') event.clientId = authInfo.clientId;
+      event.requiredScopes = evaluation.required;
+      event.missingScopes = evaluation.missing;
+    }
 
     let sessionId: string | undefined;
     let subject: string | undefined;
@@ -650,6 +685,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
         const owner = sessions.owner(sessionId);
         if (owner !== undefined && owner !== subject) {
           return oauthDeny(
+            d,
             403,
             'session_forbidden',
             'The session belongs to another subject',
@@ -669,6 +705,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
           ? `Tool ${evaluation.unnamedTool.slice(0, 64)} is not available`
           : `Missing required scope: ${evaluation.missing.join(' ')}`;
       return oauthDeny(
+        d,
         403,
         'insufficient_scope',
         description,
@@ -676,16 +713,11 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       );
     }
 
-    if (
-      sessions !== undefined &&
-      sessionId !== undefined &&
-      httpMethod === 'DELETE' &&
-      subject !== undefined
-    ) {
-      if (sessions.owner(sessionId) === subject) sessions.forget(sessionId);
+    if (sessionId !== undefined && subject !== undefined && httpMethod === 'DELETE') {
+      if (sessions?.owner(sessionId) === subject) sessions.forget(sessionId);
     }
-    event.reason = 'authorized';
-    return finish({ type: 'allow', authInfo, headers: corsHeaders });
+    if (event !== undefined) event.reason = 'authorized';
+    return finish(d, { type: 'allow', authInfo, headers: d.cors });
   }
 
   return {
