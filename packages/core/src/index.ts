@@ -6,6 +6,7 @@ export type {
   ExtractBearerTokenOptions,
 } from './bearer-token.js';
 export { DEFAULT_MAX_TOKEN_LENGTH, extractBearerToken } from './bearer-token.js';
+export { authorizationServersOf } from './authorization-servers-of.js';
 export type { Cors, CorsOptions } from './cors.js';
 export {
   CORS_ALLOW_HEADERS,
@@ -13,6 +14,13 @@ export {
   CORS_EXPOSE_HEADERS,
   createCors,
 } from './cors.js';
+export type { CompositeVerifier, CompositeVerifierOptions } from './create-composite-verifier.js';
+export { createCompositeVerifier, isJwtShaped } from './create-composite-verifier.js';
+export type {
+  IntrospectionVerifier,
+  IntrospectionVerifierOptions,
+} from './create-introspection-verifier.js';
+export { createIntrospectionVerifier } from './create-introspection-verifier.js';
 export type { JwtVerifier, JwtVerifierOptions } from './create-jwt-verifier.js';
 export { createJwtVerifier } from './create-jwt-verifier.js';
 export type {
@@ -23,10 +31,37 @@ export type {
   McpAuthRouteRequest,
 } from './create-mcp-auth.js';
 export { createMcpAuth, JSONRPC_HEADER_MISMATCH, JSONRPC_PARSE_ERROR } from './create-mcp-auth.js';
+export type {
+  IssuerOptions,
+  MultiIssuerVerifier,
+  MultiIssuerVerifierOptions,
+} from './create-multi-issuer-verifier.js';
+export { createMultiIssuerVerifier } from './create-multi-issuer-verifier.js';
 export type { McpAuthErrorCode, McpAuthErrorOptions } from './errors.js';
 export { isMcpAuthError, McpAuthConfigError, McpAuthError } from './errors.js';
 export { headerValue, headerValues } from './headers.js';
 export { normalizeScopes } from './normalize-claims.js';
+export type { Auth0PresetOptions } from './presets/auth0.js';
+export { auth0 } from './presets/auth0.js';
+export type { ClerkPresetOptions } from './presets/clerk.js';
+export { clerk } from './presets/clerk.js';
+export type { EntraIdPresetOptions } from './presets/entra-id.js';
+export { entraId } from './presets/entra-id.js';
+export type { KeycloakPresetOptions } from './presets/keycloak.js';
+export { keycloak } from './presets/keycloak.js';
+export type { OktaPresetOptions } from './presets/okta.js';
+export { OKTA_ACCESS_TOKEN_TYPE, okta } from './presets/okta.js';
+export type { EnvRecord, ProviderName } from './presets/preset-from-env.js';
+export { PROVIDERS, presetFromEnv } from './presets/preset-from-env.js';
+export type {
+  PresetBaseOptions,
+  PresetJwtOptions,
+  ProviderPreset,
+} from './presets/provider-preset.js';
+export type { ScalekitPresetOptions } from './presets/scalekit.js';
+export { scalekit } from './presets/scalekit.js';
+export type { WorkosPresetOptions } from './presets/workos.js';
+export { workos } from './presets/workos.js';
 export type {
   ProtectedResourceMetadata,
   ProtectedResourceMetadataOptions,
@@ -75,6 +110,7 @@ export type {
   PlainResponse,
 } from './types.js';
 export { canonicalResource, isLoopbackHost, resourceMatches } from './url.js';
+export { toResponse } from './to-response.js';
 export type { TokenCacheOptions } from './token-cache.js';
 export type { ChallengeParams, ParsedChallenge } from './www-authenticate.js';
 export { buildChallenge, parseChallenge, sanitizeChallengeValue } from './www-authenticate.js';
