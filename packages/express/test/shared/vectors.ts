@@ -456,6 +456,26 @@ export const RESTRICTED_CORS_VECTORS: Vector[] = [
   },
 ];
 
+/** Vectors for an authorization server whose keys cannot be fetched (never 500, never a hang). */
+export const OUTAGE_VECTORS: Vector[] = [
+  {
+    name: 'valid-looking token, JWKS unreachable → 503 with Retry-After',
+    request: { method: 'POST', token: 'read', body: call('list_todos') },
+    expect: {
+      status: 503,
+      challenge: null,
+      body: oauth('jwks_unavailable', "the authorization server's signing keys are unavailable"),
+      headers: { 'retry-after': '30', ...cors },
+      handled: false,
+    },
+  },
+  {
+    name: 'no token during the outage → still a plain 401',
+    request: { method: 'POST', body: call('list_todos') },
+    expect: noToken,
+  },
+];
+
 /** The test issuer and the core options every harness is built with. */
 export async function createVectorIssuer(): Promise<TestIssuer> {
   return createTestIssuer({ audience: RESOURCE, scope: 'todo:read' });
@@ -537,11 +557,16 @@ export function describeVectors(
       issuer = await createVectorIssuer();
       tokens = await mintTokens(issuer);
     });
-    const table = (title: string, vectors: Vector[], extra?: Partial<McpAuthOptions>) =>
+    const table = (
+      title: string,
+      vectors: Vector[],
+      extra?: Partial<McpAuthOptions>,
+      keysFrom?: () => Promise<TestIssuer>,
+    ) =>
       describe(title, () => {
         let harness: Harness;
         beforeAll(async () => {
-          harness = await factory(vectorOptions(issuer, extra));
+          harness = await factory(vectorOptions(keysFrom ? await keysFrom() : issuer, extra));
           return () => harness.close();
         });
         for (const vector of vectors) {
@@ -559,6 +584,12 @@ export function describeVectors(
     table('metadata routes', METADATA_VECTORS);
     table('restricted CORS origins', RESTRICTED_CORS_VECTORS, {
       cors: { allowedOrigins: [ALLOWED_ORIGIN] },
+    });
+    // Same issuer identifier, but its JWKS and metadata answer 503.
+    table('authorization server unreachable', OUTAGE_VECTORS, {}, async () => {
+      const down = await createVectorIssuer();
+      down.setOutage('status');
+      return down;
     });
   });
 }
