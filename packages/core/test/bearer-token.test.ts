@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_TOKEN_LENGTH, extractBearerToken } from '../src/bearer-token.js';
 
@@ -103,5 +104,42 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
     expect(x({ authorization }, '/mcp', [{ access_token: 'x' }]).kind).toBe('token');
     expect(x({ authorization }, '/mcp', 42).kind).toBe('token');
     expect(x({ authorization }, '/mcp', null).kind).toBe('token');
+  });
+});
+
+describe('extractBearerToken (properties)', () => {
+  const token68 = fc.stringMatching(/^[A-Za-z0-9\-._~+/]{1,64}=*$/);
+
+  it('any token68 value behind Bearer and 1+ spaces is extracted unchanged', () => {
+    fc.assert(
+      fc.property(
+        token68,
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom('Bearer', 'bearer', 'BEARER'),
+        (token, spaces, scheme) => {
+          const result = extractBearerToken({
+            headers: { authorization: `${scheme}${' '.repeat(spaces)}${token}` },
+          });
+          expect(result).toEqual({ kind: 'token', token });
+        },
+      ),
+    );
+  });
+
+  it('a value with any character outside token68 is never accepted', () => {
+    fc.assert(
+      fc.property(
+        token68,
+        fc
+          .string({ unit: 'binary', minLength: 1, maxLength: 3 })
+          .filter((c) => /[^A-Za-z0-9\-._~+/=]/.test(c.trim())),
+        (token, bad) => {
+          const result = extractBearerToken({
+            headers: { authorization: `Bearer ${token}${bad}x` },
+          });
+          expect(result.kind).toBe('invalid');
+        },
+      ),
+    );
   });
 });
