@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { createMcpAuth, mcpAuth } from '@org/mcp-auth-fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { SampleConfig } from './config.js';
+import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
+
+/**
+ * What {@link createApp} needs: the configuration with the resource URL settled.
+ *
+ * @example
+ * ```ts
+ * const config: AppConfig = { issuer: 'http://127.0.0.1:9400', resourceUrl: 'http://127.0.0.1:3002/mcp', allowedOrigins: [] };
+ * ```
+ */
+export type AppConfig = Omit<SampleConfig, 'port' | 'host' | 'resourceUrl'> & {
+  resourceUrl: string;
+};
+
+/**
+ * The Fastify app (ready) and a way to end its MCP sessions.
+ *
+ * @example
+ * ```ts
+ * const { app, closeSessions } = await createApp(config);
+ * ```
+ */
+export interface SampleApp {
+  app: FastifyInstance;
+  /** Path of the path-inserted Protected Resource Metadata, e.g. `/.well-known/oauth-protected-resource/mcp`. */
+  metadataPath: string;
+  /** Closes every open MCP session (transport and server). */
+  closeSessions(): Promise<void>;
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * True for requests without `Origin`, for localhost origins (any port) and for the configured
+ * ones. Browsers send `Origin`; refusing unknown ones stops DNS-rebinding attacks.
+ *
+ * @example
+ * ```ts
+ * isAllowedOrigin('http://localhost:6274', []); // true
+ * isAllowedOrigin('https://evil.example', []); // false
+ * ```
+ */
+export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined || allowed.includes(origin)) return true;
+  if (!URL.canParse(origin)) return false;
+  const { protocol, hostname } = new URL(origin);
+  return (protocol === 'http:' || protocol === 'https:') && LOCAL_HOSTS.has(hostname);
+}
+
+function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string) {
+  return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code, message } });
+}
+
+/**
+ * Builds the Fastify app: Protected Resource Metadata, and the MCP endpoint (Streamable HTTP,
+ * stateful sessions) behind an Origin check and the `@org/mcp-auth-fastify` plugin. Pass
+ * `server` to serve on an existing Node HTTP server instead of calling `app.listen`.
+ *
+ * @example
+ * ```ts
+ * const { app } = await createApp({ issuer, resourceUrl: 'http://127.0.0.1:3002/mcp', allowedOrigins: [] });
+ * await app.listen({ port: 3002, host: '127.0.0.1' });
+ * ```
+ */
+export async function createApp(config: AppConfig, server?: Server): Promise<SampleApp> {
+  const mcpPath = new URL(config.resourceUrl).pathname;
+  const store = createUserStore();
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+
+  const app = Fastify({
+    bodyLimit: 4 * 1024 * 1024,
+    ...(server
+      ? { serverFactory: (handler: RequestListener) => server.on('request', handler) }
+      : {}),
+  });
+
+  // Origin check first, before authentication, on every method of the MCP endpoint.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.split('?', 1)[0] !== mcpPath) return;
+    if (isAllowedOrigin(request.headers.origin, config.allowedOrigins)) return;
+    return reply
+      .code(403)
+      .send({ error: 'invalid_origin', error_description: 'Origin not allowed' });
+  });
+
+  const auth = createMcpAuth({
+    resource: config.resourceUrl,
+    issuer: config.issuer,
+    jwt: {
+      ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+      // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
+      // is 30 s), so a key rotation at the authorization server is picked up right away.
+      jwksCooldown: 1_000,
+    },
+    policy: SCOPE_POLICY,
+    scopesSupported: SCOPES,
+    resourceName: 'Sample MCP server (Fastify)',
+  });
+  await app.register(mcpAuth, { auth });
+
+  // Runs after the plugin authorized the request: request.raw.auth is read by the transport.
+  app.route({
+    method: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    url: mcpPath,
+    handler: async (request, reply) => {
+      const header = request.headers['mcp-session-id'];
+      const sessionId = typeof header === 'string' ? header : undefined;
+      let transport = sessionId === undefined ? undefined : transports.get(sessionId);
+      if (transport === undefined) {
+        if (sessionId !== undefined) return jsonRpcError(reply, 404, -32001, 'Session not found');
+        if (request.method !== 'POST' || !isInitializeRequest(request.body)) {
+          return jsonRpcError(reply, 400, -32000, 'Bad Request: No valid session ID provided');
+        }
+        const created = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void transports.set(id, created),
+        });
+        created.onclose = () => {
+          if (created.sessionId !== undefined) transports.delete(created.sessionId);
+        };
+        await createMcpServer(store).connect(created);
+        transport = created;
+      }
+      reply.hijack(); // the transport writes the response itself
+      await transport.handleRequest(request.raw, reply.raw, request.body);
+    },
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    return reply.code(404).send({ error: 'not_found', error_description: 'Not found' });
+  });
+
+  // Content-type parser and any other error: a JSON-RPC error, never a stack.
+  app.setErrorHandler(
+    (error: { statusCode?: number; code?: string; name?: string }, _request, reply) => {
+      const status =
+        typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+      const parse =
+        error.name === 'SyntaxError' ||
+        /^FST_ERR_CTP_(INVALID|EMPTY)_JSON_BODY$/.test(error.code ?? '');
+      if (status === 400 && parse)
+        return jsonRpcError(reply, 400, -32700, 'Parse error: Invalid JSON');
+      if (status === 413) return jsonRpcError(reply, 413, -32600, 'Request body too large');
+      if (status < 500) return jsonRpcError(reply, status, -32600, 'Invalid request');
+      console.error('Unexpected error:', error instanceof Error ? error.message : error);
+      return jsonRpcError(reply, 500, -32603, 'Internal server error');
+    },
+  );
+
+  await app.ready();
+  return {
+    app,
+    metadataPath: auth.metadata.path,
+    async closeSessions() {
+      const open = [...transports.values()];
+      transports.clear();
+      await Promise.allSettled(open.map((transport) => transport.close()));
+    },
+  };
+}
+
+/**
+ * A listening server.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(config);
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ */
+export interface RunningServer {
+  /** Where it listens, e.g. `http://127.0.0.1:3002`. */
+  url: string;
+  port: number;
+  /** The canonical resource URI (PRM `resource`, token `aud`). */
+  resourceUrl: string;
+  /** The MCP endpoint on the listening address. */
+  mcpUrl: string;
+  /** The path-inserted Protected Resource Metadata on the listening address. */
+  metadataUrl: string;
+  /** Closes every session, then the HTTP server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on `config.host:config.port` (`0` = a free port) and serves {@link createApp}. The
+ * default resource URL uses the port actually bound.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] });
+ * ```
+ */
+export async function startServer(config: SampleConfig): Promise<RunningServer> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
+  let sample: SampleApp;
+  try {
+    sample = await createApp({ ...config, resourceUrl }, server);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    port,
+    resourceUrl,
+    mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
+    metadataUrl: `${url}${sample.metadataPath}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sample.closeSessions();
+      await sample.app.close();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
