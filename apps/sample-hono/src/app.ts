@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { type McpAuthEnv, mcpAuth } from '@org/mcp-auth-hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { SampleConfig } from './config.js';
+import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
+
+/**
+ * What {@link createApp} needs: the configuration with the resource URL settled.
+ *
+ * @example
+ * ```ts
+ * const config: AppConfig = { issuer: 'http://127.0.0.1:9400', resourceUrl: 'http://127.0.0.1:3003/mcp', allowedOrigins: [] };
+ * ```
+ */
+export type AppConfig = Omit<SampleConfig, 'port' | 'host' | 'resourceUrl'> & {
+  resourceUrl: string;
+};
+
+/**
+ * The Hono app and a way to end its MCP sessions.
+ *
+ * @example
+ * ```ts
+ * const { app, closeSessions } = createApp(config);
+ * ```
+ */
+export interface SampleApp {
+  app: Hono<McpAuthEnv>;
+  /** Path of the path-inserted Protected Resource Metadata, e.g. `/.well-known/oauth-protected-resource/mcp`. */
+  metadataPath: string;
+  /** Closes every open MCP session (transport and server). */
+  closeSessions(): Promise<void>;
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * True for requests without `Origin`, for localhost origins (any port) and for the configured
+ * ones. Browsers send `Origin`; refusing unknown ones stops DNS-rebinding attacks.
+ *
+ * @example
+ * ```ts
+ * isAllowedOrigin('http://localhost:6274', []); // true
+ * isAllowedOrigin('https://evil.example', []); // false
+ * ```
+ */
+export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined || allowed.includes(origin)) return true;
+  if (!URL.canParse(origin)) return false;
+  const { protocol, hostname } = new URL(origin);
+  return (protocol === 'http:' || protocol === 'https:') && LOCAL_HOSTS.has(hostname);
+}
+
+function jsonRpcError(c: Context, status: ContentfulStatusCode, code: number, message: string) {
+  return c.json({ jsonrpc: '2.0', id: null, error: { code, message } }, status);
+}
+
+/**
+ * Builds the Hono app: Protected Resource Metadata, and the MCP endpoint (the SDK's
+ * Web-standard Streamable HTTP transport, stateful sessions) behind an Origin check and the
+ * `@org/mcp-auth-hono` middleware.
+ *
+ * @example
+ * ```ts
+ * const { app } = createApp({ issuer, resourceUrl: 'http://127.0.0.1:3003/mcp', allowedOrigins: [] });
+ * serve({ fetch: app.fetch, port: 3003, hostname: '127.0.0.1' });
+ * ```
+ */
+export function createApp(config: AppConfig): SampleApp {
+  const auth = mcpAuth({
+    resource: config.resourceUrl,
+    issuer: config.issuer,
+    jwt: {
+      ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+      // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
+      // is 30 s), so a key rotation at the authorization server is picked up right away.
+      jwksCooldown: 1_000,
+    },
+    policy: SCOPE_POLICY,
+    scopesSupported: SCOPES,
+    resourceName: 'Sample MCP server (Hono)',
+  });
+  const store = createUserStore();
+  const transports = new Map<string, WebStandardStreamableHTTPServerTransport>();
+
+  const checkOrigin: MiddlewareHandler = async (c, next) => {
+    if (!isAllowedOrigin(c.req.header('origin'), config.allowedOrigins)) {
+      return c.json({ error: 'invalid_origin', error_description: 'Origin not allowed' }, 403);
+    }
+    await next();
+  };
+
+  const limitBody = bodyLimit({
+    maxSize: 4 * 1024 * 1024,
+    onError: (c) => jsonRpcError(c, 413, -32600, 'Request body too large'),
+  });
+
+  const app = new Hono<McpAuthEnv>();
+  app.use(auth.metadata);
+  // After auth.protect: c.var.auth holds the verified token, handed to the transport.
+  app.all(new URL(config.resourceUrl).pathname, checkOrigin, limitBody, auth.protect, async (c) => {
+    let body: unknown;
+    if (c.req.method === 'POST') {
+      try {
+        body = await c.req.json();
+      } catch {
+        return jsonRpcError(c, 400, -32700, 'Parse error: Invalid JSON');
+      }
+    }
+    const sessionId = c.req.header('mcp-session-id');
+    let transport = sessionId === undefined ? undefined : transports.get(sessionId);
+    if (transport === undefined) {
+      if (sessionId !== undefined) return jsonRpcError(c, 404, -32001, 'Session not found');
+      if (c.req.method !== 'POST' || !isInitializeRequest(body)) {
+        return jsonRpcError(c, 400, -32000, 'Bad Request: No valid session ID provided');
+      }
+      const created = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void transports.set(id, created),
+      });
+      created.onclose = () => {
+        if (created.sessionId !== undefined) transports.delete(created.sessionId);
+      };
+      await createMcpServer(store).connect(created);
+      transport = created;
+    }
+    return transport.handleRequest(c.req.raw, { authInfo: c.var.auth, parsedBody: body });
+  });
+
+  app.notFound((c) => c.json({ error: 'not_found', error_description: 'Not found' }, 404));
+  // Any unexpected error: a JSON-RPC error, never a stack.
+  app.onError((error, c) => {
+    console.error('Unexpected error:', error.message);
+    return jsonRpcError(c, 500, -32603, 'Internal server error');
+  });
+
+  return {
+    app,
+    metadataPath: auth.core.metadata.path,
+    async closeSessions() {
+      const open = [...transports.values()];
+      transports.clear();
+      await Promise.allSettled(open.map((transport) => transport.close()));
+    },
+  };
+}
+
+/**
+ * A listening server.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(config);
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ */
+export interface RunningServer {
+  /** Where it listens, e.g. `http://127.0.0.1:3003`. */
+  url: string;
+  port: number;
+  /** The canonical resource URI (PRM `resource`, token `aud`). */
+  resourceUrl: string;
+  /** The MCP endpoint on the listening address. */
+  mcpUrl: string;
+  /** The path-inserted Protected Resource Metadata on the listening address. */
+  metadataUrl: string;
+  /** Closes every session, then the HTTP server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on `config.host:config.port` (`0` = a free port) and serves {@link createApp} through
+ * `@hono/node-server`. The default resource URL uses the port actually bound.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] });
+ * ```
+ */
+export async function startServer(config: SampleConfig): Promise<RunningServer> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
+  let sample: SampleApp;
+  try {
+    sample = createApp({ ...config, resourceUrl });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  server.on('request', getRequestListener(sample.app.fetch));
+
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    port,
+    resourceUrl,
+    mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
+    metadataUrl: `${url}${sample.metadataPath}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sample.closeSessions();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

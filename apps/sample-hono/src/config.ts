@@ -1,0 +1,89 @@
+/**
+ * Where the server listens and whom it trusts.
+ *
+ * @example
+ * ```ts
+ * const config: SampleConfig = { port: 3003, host: '127.0.0.1', issuer: 'http://127.0.0.1:9400', allowedOrigins: [] };
+ * ```
+ */
+export interface SampleConfig {
+  /** `PORT`; `0` picks a free port. */
+  port: number;
+  /** `HOST`, the interface to listen on. */
+  host: string;
+  /** `MCP_AUTH_ISSUER`: the authorization server's issuer, compared exactly with `iss`. */
+  issuer: string;
+  /** `MCP_AUTH_JWKS_URI`: where the signing keys are. Default: from the issuer's metadata. */
+  jwksUri?: string;
+  /** `MCP_RESOURCE_URL`: this server's canonical URI. Default `http://127.0.0.1:<port>/mcp`. */
+  resourceUrl?: string;
+  /** `MCP_ALLOWED_ORIGINS`: browser origins allowed besides localhost ones. */
+  allowedOrigins: string[];
+}
+
+/** Default `PORT`. */
+export const DEFAULT_PORT = 3003;
+/** Default `MCP_AUTH_ISSUER`: the monorepo's development authorization server. */
+export const DEFAULT_ISSUER = 'http://127.0.0.1:9400';
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+function url(name: string, value: string, options: { path?: boolean } = {}): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new TypeError(`${name} must be an absolute URL (got "${value}")`);
+  }
+  if (
+    parsed.protocol !== 'https:' &&
+    !(parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname))
+  ) {
+    throw new TypeError(`${name} must be an https URL (http only for localhost) (got "${value}")`);
+  }
+  if (options.path === false && (parsed.search !== '' || value.includes('#'))) {
+    throw new TypeError(`${name} must not have a query or a fragment (got "${value}")`);
+  }
+  return value;
+}
+
+/**
+ * Reads the configuration from environment variables. Throws a `TypeError` naming the variable
+ * for any invalid value.
+ *
+ * @example
+ * ```ts
+ * const config = readConfig(process.env);
+ * ```
+ */
+export function readConfig(env: Record<string, string | undefined>): SampleConfig {
+  const portText = env.PORT?.trim() || String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new TypeError(`PORT must be an integer from 0 to 65535 (got "${env.PORT}")`);
+  }
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const issuer = url('MCP_AUTH_ISSUER', env.MCP_AUTH_ISSUER?.trim() || DEFAULT_ISSUER);
+  const jwksUri = env.MCP_AUTH_JWKS_URI?.trim();
+  const resourceUrl = env.MCP_RESOURCE_URL?.trim();
+  const allowedOrigins = (env.MCP_ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+    .map((origin) => {
+      if (!URL.canParse(origin) || new URL(origin).origin === 'null') {
+        throw new TypeError(
+          `MCP_ALLOWED_ORIGINS must list origins like https://app.example (got "${origin}")`,
+        );
+      }
+      return new URL(origin).origin;
+    });
+  return {
+    port,
+    host,
+    issuer,
+    ...(jwksUri ? { jwksUri: url('MCP_AUTH_JWKS_URI', jwksUri) } : {}),
+    ...(resourceUrl ? { resourceUrl: url('MCP_RESOURCE_URL', resourceUrl, { path: false }) } : {}),
+    allowedOrigins,
+  };
+}
