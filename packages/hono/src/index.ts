@@ -1,5 +1,5 @@
 export type { McpAuthEnv, McpAuthHono, Variables } from './mcp-auth.js';
-export { mcpAuth, mcpAuthMetadata, toResponse } from './mcp-auth.js';
+export { mcpAuth, mcpAuthMetadata } from './mcp-auth.js';
 // Re-exported from @org/mcp-auth-core so one install suffices.
 export type {
   AccessTokenVerifier,
@@ -29,4 +29,5 @@ export {
   McpAuthConfigError,
   McpAuthError,
   parseChallenge,
+  toResponse,
 } from '@org/mcp-auth-core';

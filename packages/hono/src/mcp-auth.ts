@@ -4,6 +4,7 @@ import {
   type McpAuth,
   type McpAuthOptions,
   type PlainResponse,
+  toResponse,
 } from '@org/mcp-auth-core';
 import type { Context, MiddlewareHandler } from 'hono';
 
@@ -37,22 +38,6 @@ export interface McpAuthHono {
 }
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
-
-/**
- * A core response as a Web `Response` (JSON body, or none).
- *
- * @example
- * ```ts
- * return toResponse(auth.core.preflight({ method: 'OPTIONS', url: c.req.url, headers: c.req.raw.headers }));
- * ```
- */
-export function toResponse({ status, headers, body }: PlainResponse): Response {
-  if (body === undefined) return new Response(null, { status, headers });
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...headers },
-  });
-}
 
 /** The body text without consuming `c.req.raw` (the transport reads it again), else hono's cache. */
 async function peekText(c: Context): Promise<string> {

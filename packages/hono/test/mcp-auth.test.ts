@@ -9,7 +9,6 @@ import {
   mcpAuth,
   mcpAuthMetadata,
   parseChallenge,
-  toResponse,
   type Variables,
 } from '../src/index.js';
 
@@ -135,16 +134,5 @@ describe('Hono middleware', () => {
     expect(() =>
       mcpAuth({ resource: 'https://mcp.example/mcp#x', issuer: 'https://issuer.example' }),
     ).toThrow(/option "resource"/);
-  });
-
-  it('turns a core response into a Web Response', async () => {
-    const res = toResponse({ status: 418, headers: { 'X-Test': '1' }, body: { a: 1 } });
-    expect([res.status, res.headers.get('content-type'), res.headers.get('x-test')]).toEqual([
-      418,
-      'application/json',
-      '1',
-    ]);
-    expect(await res.json()).toEqual({ a: 1 });
-    expect(toResponse({ status: 204, headers: {} }).body).toBeNull();
   });
 });
