@@ -1,97 +1,343 @@
+import { McpAuthConfigError } from './errors.js';
 import type { AuthInfo } from './types.js';
 
-/** Options of the verified-token cache (`createMcpAuth({ tokenCache })`). */
+/**
+ * A token digest as a hasher may return it: a string (hex, base64, binary) or raw bytes.
+ * @example
+ * ```ts
+ * const digest: TokenDigest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+ * ```
+ */
+export type TokenDigest = string | ArrayBuffer | Uint8Array;
+
+/**
+ * Turns a token into the cache key: a cryptographic digest, synchronous or not. The cache
+ * never holds the token itself.
+ * @example
+ * ```ts
+ * import { createHash } from 'node:crypto';
+ * const hash: TokenHasher = (token) => createHash('sha256').update(token).digest('base64');
+ * ```
+ */
+export type TokenHasher = (token: string) => TokenDigest | Promise<TokenDigest>;
+
+/**
+ * Options of the verified-token cache (`createJwtVerifier({ cache })`,
+ * `createMcpAuth({ jwt: { cache } })`). Every bound applies at once.
+ * @example
+ * ```ts
+ * createJwtVerifier({ issuer, resource, cache: { maxEntries: 5_000, maxAgeMs: 60_000 } });
+ * ```
+ */
 export interface TokenCacheOptions {
-  /** Most tokens remembered; the least recently used is dropped first. Default 1000. */
+  /** Most entries kept (valid and rejected tokens); least recently used dropped first. Default 10 000. */
   maxEntries?: number;
+  /** Upper bound of the estimated memory held by entries, bytes. Default 8 MiB. */
+  maxBytes?: number;
+  /** Longest time a verification is reused, ms (never past the token's `exp` either). Default 300 000. */
+  maxAgeMs?: number;
+  /** How long a token with a bad signature is refused without re-checking, ms (0 = never). Default 5 000, at most 60 000. */
+  negativeTtlMs?: number;
   /**
-   * Digest of a token used as the cache key, so the cache never holds raw tokens. Default
-   * SHA-256 through Web Crypto (asynchronous, tens of µs on Node); a Node host may inject a
-   * synchronous one, e.g. `(t) => createHash('sha256').update(t).digest('base64url')`.
+   * Digest used as the key. Default SHA-256 through Web Crypto (`crypto.subtle.digest`,
+   * asynchronous, tens of µs on Node); Node hosts may inject a synchronous one, e.g.
+   * `(t) => createHash('sha256').update(t).digest('base64')` (~2 µs).
    */
-  hash?: (token: string) => string | Promise<string>;
-}
-
-/** A bounded cache of verified tokens, keyed by digest, never used past `exp`. */
-export interface TokenCache {
-  /** The cached AuthInfo for `token` (a fresh copy), if verified under `version` and not expired. */
-  get(token: string, version: number): Promise<AuthInfo | undefined>;
-  /** Remembers a verification made under key-set `version` (only tokens with `expiresAt`). */
-  set(token: string, authInfo: AuthInfo, version: number): Promise<void>;
-  readonly size: number;
-}
-
-/** Default {@link TokenCacheOptions.maxEntries}. */
-export const DEFAULT_TOKEN_CACHE_ENTRIES = 1000;
-
-const encoder = new TextEncoder();
-
-async function sha256(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(token)));
-  return String.fromCharCode(...digest);
-}
-
-interface Entry {
-  /** AuthInfo without the token. */
-  info: AuthInfo;
-  expiresAtMs: number;
-  version: number;
+  hash?: TokenHasher;
 }
 
 /**
- * Creates the verified-token cache used by `createMcpAuth`: repeated tokens skip signature
- * work. Entries expire at the token's `exp`, are dropped when the key set changes (a new
- * `version`), and hold no raw token.
+ * A bounded LRU cache of token verifications keyed by digest. Valid entries expire at the
+ * token's `exp` or after `maxAgeMs`; rejected (bad-signature) entries after `negativeTtlMs`.
+ * Every entry is dropped when a newer key-set `version` is seen.
+ * @example
+ * ```ts
+ * const cache = createTokenCache();
+ * const key = await cache.key(token);
+ * const hit = cache.lookup(key, token, verifier.keySetVersion); // AuthInfo | false | undefined
+ * ```
+ */
+export interface TokenCache {
+  /** The cache key of `token` (its digest; synchronous when the hasher is). */
+  key(token: string): string | Promise<string>;
+  /**
+   * A fresh `AuthInfo` carrying `token` on a hit, `false` for a token recently rejected for
+   * its signature, `undefined` on a miss (absent, expired, or another key-set version).
+   */
+  lookup(key: string, token: string, version: number): AuthInfo | false | undefined;
+  /** Remembers a successful verification made under key-set `version`. */
+  store(key: string, authInfo: AuthInfo, version: number): void;
+  /** Remembers a bad-signature rejection under key-set `version` for `negativeTtlMs`. */
+  reject(key: string, version: number): void;
+  /** Hashes `token` and looks it up (hits only; a rejected entry reads as a miss). */
+  get(token: string, version: number): Promise<AuthInfo | undefined>;
+  /** Hashes `token` and stores `authInfo`. */
+  set(token: string, authInfo: AuthInfo, version: number): Promise<void>;
+  /** Drops every entry. */
+  clear(): void;
+  /** The keys held, oldest first (digests, never tokens). */
+  keys(): IterableIterator<string>;
+  /** Number of entries. */
+  readonly size: number;
+  /** Estimated bytes held by the entries. */
+  readonly bytes: number;
+}
+
+/**
+ * Default {@link TokenCacheOptions.maxEntries}.
+ * @example
+ * ```ts
+ * createJwtVerifier({ issuer, resource, cache: { maxEntries: DEFAULT_TOKEN_CACHE_ENTRIES * 2 } });
+ * ```
+ */
+export const DEFAULT_TOKEN_CACHE_ENTRIES = 10_000;
+/**
+ * Default {@link TokenCacheOptions.maxBytes}: 8 MiB.
+ * @example
+ * ```ts
+ * createJwtVerifier({ issuer, resource, cache: { maxBytes: DEFAULT_TOKEN_CACHE_BYTES / 2 } });
+ * ```
+ */
+export const DEFAULT_TOKEN_CACHE_BYTES = 8 * 1024 * 1024;
+/**
+ * Default {@link TokenCacheOptions.maxAgeMs}: 5 minutes.
+ * @example
+ * ```ts
+ * createJwtVerifier({ issuer, resource, cache: { maxAgeMs: DEFAULT_TOKEN_CACHE_MAX_AGE_MS / 5 } });
+ * ```
+ */
+export const DEFAULT_TOKEN_CACHE_MAX_AGE_MS = 300_000;
+/**
+ * Default {@link TokenCacheOptions.negativeTtlMs}: 5 seconds.
+ * @example
+ * ```ts
+ * createJwtVerifier({ issuer, resource, cache: { negativeTtlMs: DEFAULT_NEGATIVE_TTL_MS } });
+ * ```
+ */
+export const DEFAULT_NEGATIVE_TTL_MS = 5_000;
+const MAX_NEGATIVE_TTL_MS = 60_000;
+
+/** Fixed per-entry cost estimate: Map slot, entry and AuthInfo objects, scopes array, URL. */
+const ENTRY_OVERHEAD = 640;
+const NEGATIVE_ENTRY_OVERHEAD = 160;
+
+const encoder = new TextEncoder();
+
+async function webSha256(token: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest('SHA-256', encoder.encode(token));
+}
+
+function digestToKey(digest: TokenDigest): string {
+  if (typeof digest === 'string') return digest;
+  const bytes = digest instanceof Uint8Array ? digest : new Uint8Array(digest);
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
+function isDigest(value: unknown): value is TokenDigest {
+  return typeof value === 'string' || value instanceof ArrayBuffer || value instanceof Uint8Array;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+interface Entry {
+  /** Verification without the token; `undefined` for a rejected token. */
+  info: AuthInfo | undefined;
+  /** `resource.href`, rebuilt into a fresh URL on each hit. */
+  resource: string | undefined;
+  /** Epoch ms at which the entry stops being used. */
+  expires: number;
+  bytes: number;
+}
+
+function limit(option: string, value: unknown, fallback: number, min: number, max = Infinity) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
+    throw new McpAuthConfigError(
+      option,
+      `must be a number from ${min}${max === Infinity ? '' : ` to ${max}`}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Validates {@link TokenCacheOptions} (a `TypeError` naming the option) and creates the cache.
+ * `now` is the clock in ms (default `Date.now`, so fake timers apply).
+ *
+ * The key is a digest of the token, never the token. A hit returns a new `AuthInfo` built
+ * from what was stored, carrying the token presented (never another token's); `claims` are
+ * frozen and shared. An entry is used strictly before the token's `exp` (no clock tolerance:
+ * past `exp` the token is verified again and gets the proper expiry error).
  *
  * @example
  * ```ts
- * const cache = createTokenCache({ maxEntries: 500 });
- * await cache.set(token, authInfo, verifier.keySetVersion);
- * await cache.get(token, verifier.keySetVersion); // a copy of authInfo
+ * const cache = createTokenCache({ maxEntries: 1_000, hash: (t) => createHash('sha256').update(t).digest('base64') });
+ * cache.store(cache.key(token) as string, authInfo, verifier.keySetVersion);
  * ```
  */
 export function createTokenCache(
   options: TokenCacheOptions = {},
   now: () => number = Date.now,
 ): TokenCache {
-  const max = options.maxEntries ?? DEFAULT_TOKEN_CACHE_ENTRIES;
-  const hash = options.hash ?? sha256;
+  if (typeof options !== 'object' || options === null) {
+    throw new McpAuthConfigError('cache', 'must be false or an object');
+  }
+  const maxEntries = limit('cache.maxEntries', options.maxEntries, DEFAULT_TOKEN_CACHE_ENTRIES, 1);
+  const maxBytes = limit('cache.maxBytes', options.maxBytes, DEFAULT_TOKEN_CACHE_BYTES, 1024);
+  const maxAgeMs = limit('cache.maxAgeMs', options.maxAgeMs, DEFAULT_TOKEN_CACHE_MAX_AGE_MS, 1);
+  const negativeTtlMs = limit(
+    'cache.negativeTtlMs',
+    options.negativeTtlMs,
+    DEFAULT_NEGATIVE_TTL_MS,
+    0,
+    MAX_NEGATIVE_TTL_MS,
+  );
+  if (options.hash !== undefined && typeof options.hash !== 'function') {
+    throw new McpAuthConfigError('cache.hash', 'must be a function returning a digest');
+  }
+  const hash: TokenHasher = options.hash ?? webSha256;
   const entries = new Map<string, Entry>();
+  let bytes = 0;
+  let version = Number.NEGATIVE_INFINITY;
+
+  /** True when entries for `v` may be used; a newer version empties the cache. */
+  function current(v: number): boolean {
+    if (v === version) return true;
+    if (v < version) return false;
+    entries.clear();
+    bytes = 0;
+    version = v;
+    return true;
+  }
+
+  function remove(key: string, entry: Entry): void {
+    entries.delete(key);
+    bytes -= entry.bytes;
+  }
+
+  function put(key: string, entry: Entry): void {
+    if (entry.bytes > maxBytes) return;
+    const old = entries.get(key);
+    if (old !== undefined) remove(key, old);
+    entries.set(key, entry);
+    bytes += entry.bytes;
+    while (entries.size > maxEntries || bytes > maxBytes) {
+      const oldest = entries.keys().next().value as string;
+      remove(oldest, entries.get(oldest) as Entry);
+    }
+  }
+
+  function key(token: string): string | Promise<string> {
+    let digest: ReturnType<TokenHasher>;
+    try {
+      digest = hash(token);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (typeof digest === 'string') return digest;
+    if (isDigest(digest)) return digestToKey(digest);
+    return Promise.resolve(digest).then((d) => {
+      if (!isDigest(d)) throw new TypeError('cache.hash must return a string or bytes');
+      return digestToKey(d);
+    });
+  }
+
+  function lookup(k: string, token: string, v: number): AuthInfo | false | undefined {
+    if (!current(v)) return undefined;
+    const entry = entries.get(k);
+    if (entry === undefined) return undefined;
+    if (entry.expires <= now()) {
+      remove(k, entry);
+      return undefined;
+    }
+    // Most recently used last.
+    entries.delete(k);
+    entries.set(k, entry);
+    const info = entry.info;
+    if (info === undefined) return false;
+    const out: AuthInfo = { token, clientId: info.clientId, scopes: info.scopes.slice() };
+    if (info.expiresAt !== undefined) out.expiresAt = info.expiresAt;
+    if (entry.resource !== undefined) out.resource = new URL(entry.resource);
+    if (info.extra !== undefined) out.extra = { ...info.extra };
+    return out;
+  }
+
+  function store(k: string, authInfo: AuthInfo, v: number): void {
+    if (!current(v) || typeof authInfo !== 'object' || authInfo === null) return;
+    const { expiresAt } = authInfo;
+    if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return;
+    const t = now();
+    const expires = Math.min(expiresAt * 1000, t + maxAgeMs);
+    if (expires <= t) return;
+    let extra: Record<string, unknown> | undefined;
+    let json = '';
+    try {
+      if (authInfo.extra !== undefined) {
+        extra = deepFreeze(structuredClone(authInfo.extra));
+        json = JSON.stringify(extra) ?? '';
+      }
+    } catch {
+      return; // not plain data: do not cache what cannot be copied safely
+    }
+    const scopes = Array.isArray(authInfo.scopes) ? authInfo.scopes.filter(isString) : [];
+    const clientId = typeof authInfo.clientId === 'string' ? authInfo.clientId : '';
+    const info: AuthInfo = { token: '', clientId, scopes };
+    info.expiresAt = expiresAt;
+    if (extra !== undefined) info.extra = extra;
+    const resource = authInfo.resource instanceof URL ? authInfo.resource.href : undefined;
+    const size =
+      ENTRY_OVERHEAD +
+      2 *
+        (k.length +
+          json.length +
+          clientId.length +
+          (resource?.length ?? 0) +
+          scopes.join(' ').length);
+    put(k, { info, resource, expires, bytes: size });
+  }
+
+  function reject(k: string, v: number): void {
+    if (negativeTtlMs === 0 || !current(v)) return;
+    put(k, {
+      info: undefined,
+      resource: undefined,
+      expires: now() + negativeTtlMs,
+      bytes: NEGATIVE_ENTRY_OVERHEAD + 2 * k.length,
+    });
+  }
+
   return {
-    async get(token, version) {
-      const key = await hash(token);
-      const entry = entries.get(key);
-      if (entry === undefined) return undefined;
-      entries.delete(key);
-      if (entry.version !== version || entry.expiresAtMs <= now()) return undefined;
-      entries.set(key, entry);
-      const { info } = entry;
-      return {
-        ...info,
-        token,
-        scopes: [...info.scopes],
-        ...(info.resource === undefined ? {} : { resource: new URL(info.resource.href) }),
-        ...(info.extra === undefined ? {} : { extra: { ...info.extra } }),
-      };
+    key,
+    lookup,
+    store,
+    reject,
+    async get(token, v) {
+      const hit = lookup(await key(token), token, v);
+      return hit === false ? undefined : hit;
     },
-    async set(token, authInfo, version) {
-      if (typeof authInfo.expiresAt !== 'number') return;
-      const expiresAtMs = authInfo.expiresAt * 1000;
-      if (expiresAtMs <= now()) return;
-      const key = await hash(token);
-      entries.delete(key);
-      const info: AuthInfo = {
-        ...authInfo,
-        token: '',
-        scopes: [...authInfo.scopes],
-        ...(authInfo.resource === undefined ? {} : { resource: new URL(authInfo.resource.href) }),
-        ...(authInfo.extra === undefined ? {} : { extra: { ...authInfo.extra } }),
-      };
-      entries.set(key, { info, expiresAtMs, version });
-      while (entries.size > max) entries.delete(entries.keys().next().value as string);
+    async set(token, authInfo, v) {
+      store(await key(token), authInfo, v);
     },
+    clear() {
+      entries.clear();
+      bytes = 0;
+    },
+    keys: () => entries.keys(),
     get size() {
       return entries.size;
     },
+    get bytes() {
+      return bytes;
+    },
   };
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }

@@ -1,0 +1,428 @@
+import { alterTokenPayload, createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createJwtVerifier, type JwtVerifierOptions } from '../src/create-jwt-verifier.js';
+import { isMcpAuthError, McpAuthConfigError } from '../src/errors.js';
+import {
+  createTokenCache,
+  DEFAULT_NEGATIVE_TTL_MS,
+  DEFAULT_TOKEN_CACHE_BYTES,
+  DEFAULT_TOKEN_CACHE_ENTRIES,
+  DEFAULT_TOKEN_CACHE_MAX_AGE_MS,
+} from '../src/token-cache.js';
+import type { AuthInfo } from '../src/types.js';
+
+const RESOURCE = 'https://mcp.example.com/mcp';
+const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+const exp = (secondsFromNow: number) => NOW / 1000 + secondsFromNow;
+
+const info = (expiresAt: number, extra: Record<string, unknown> = { sub: 'u' }): AuthInfo => ({
+  token: 'presented-token',
+  clientId: 'app',
+  scopes: ['todo:read'],
+  expiresAt,
+  resource: new URL(RESOURCE),
+  extra: { ...extra, claims: { sub: extra.sub, scope: 'todo:read' } },
+});
+
+/** A readable synchronous test hash (NOT the token). */
+const hexHash = (t: string) =>
+  `h${t.length}:${[...t].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7)}`;
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('createTokenCache', () => {
+  it('documents its defaults', () => {
+    expect(DEFAULT_TOKEN_CACHE_ENTRIES).toBe(10_000);
+    expect(DEFAULT_TOKEN_CACHE_BYTES).toBe(8 * 1024 * 1024);
+    expect(DEFAULT_TOKEN_CACHE_MAX_AGE_MS).toBe(300_000);
+    expect(DEFAULT_NEGATIVE_TTL_MS).toBe(5_000);
+  });
+
+  it('keys by the Web Crypto SHA-256 digest by default, never by the token', async () => {
+    const cache = createTokenCache();
+    const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
+    const key = await cache.key(token);
+    const expected = new Uint8Array(
+      await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)),
+    );
+    expect(key).toHaveLength(32);
+    expect([...key].map((c) => c.charCodeAt(0))).toEqual([...expected]);
+    cache.store(key, info(exp(60)), 1);
+    expect([...cache.keys()]).toEqual([key]);
+    expect([...cache.keys()].some((k) => k.includes(token) || token.includes(k))).toBe(false);
+  });
+
+  it('accepts synchronous and asynchronous hashers returning strings or bytes', async () => {
+    expect(createTokenCache({ hash: () => 'abc' }).key('t')).toBe('abc');
+    expect(createTokenCache({ hash: () => new Uint8Array([65, 66]) }).key('t')).toBe('AB');
+    expect(createTokenCache({ hash: () => new Uint8Array([67]).buffer }).key('t')).toBe('C');
+    await expect(createTokenCache({ hash: async () => 'async' }).key('t')).resolves.toBe('async');
+    await expect(
+      createTokenCache({ hash: async () => new Uint8Array([68]) }).key('t'),
+    ).resolves.toBe('D');
+    const bad = createTokenCache({ hash: () => 42 as unknown as string });
+    await expect(bad.key('t')).rejects.toThrow(/cache.hash/);
+    const throwing = createTokenCache({
+      hash: () => {
+        throw new Error('boom');
+      },
+    });
+    await expect(throwing.key('t')).rejects.toThrow('boom');
+  });
+
+  it('returns a fresh AuthInfo carrying the token presented; nothing leaks between hits', async () => {
+    const cache = createTokenCache({ hash: hexHash });
+    cache.store('k', info(exp(60)), 1);
+    const a = cache.lookup('k', 'token-a', 1) as AuthInfo;
+    expect(a).toEqual({ ...info(exp(60)), token: 'token-a' });
+    a.scopes.push('admin');
+    a.resource?.searchParams.set('x', '1');
+    (a.extra as Record<string, unknown>).sub = 'mallory';
+    const b = cache.lookup('k', 'token-b', 1) as AuthInfo;
+    expect(b.token).toBe('token-b');
+    expect(b.scopes).toEqual(['todo:read']);
+    expect(b.resource?.href).toBe(RESOURCE);
+    expect(b.extra?.sub).toBe('u');
+    // Claims are shared between hits, so they are frozen.
+    expect(Object.isFrozen(b.extra?.claims)).toBe(true);
+    expect(() => {
+      (b.extra?.claims as Record<string, unknown>).scope = 'admin';
+    }).toThrow(TypeError);
+  });
+
+  it('keeps distinct tokens with the same claims apart', async () => {
+    const cache = createTokenCache({ hash: hexHash });
+    const [k1, k2] = [cache.key('token-one') as string, cache.key('token-two') as string];
+    cache.store(k1, info(exp(60)), 1);
+    cache.store(k2, info(exp(60)), 1);
+    expect(cache.size).toBe(2);
+    expect((cache.lookup(k1, 'token-one', 1) as AuthInfo).token).toBe('token-one');
+    expect((cache.lookup(k2, 'token-two', 1) as AuthInfo).token).toBe('token-two');
+    expect(cache.lookup(cache.key('token-three') as string, 'token-three', 1)).toBeUndefined();
+  });
+
+  it('never uses an entry at or past exp', () => {
+    const cache = createTokenCache();
+    cache.store('k', info(exp(10)), 1);
+    vi.advanceTimersByTime(9_999);
+    expect(cache.lookup('k', 't', 1)).toBeDefined();
+    vi.advanceTimersByTime(1);
+    expect(cache.lookup('k', 't', 1)).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.bytes).toBe(0);
+    // Already expired, without exp, or with a broken exp: never stored.
+    cache.store('old', info(exp(0)), 1);
+    cache.store('none', { token: 't', clientId: '', scopes: [] }, 1);
+    cache.store('nan', { ...info(exp(10)), expiresAt: Number.NaN }, 1);
+    expect(cache.size).toBe(0);
+  });
+
+  it('never uses an entry past maxAgeMs', () => {
+    const cache = createTokenCache({ maxAgeMs: 1_000 });
+    cache.store('k', info(exp(3_600)), 1);
+    vi.advanceTimersByTime(999);
+    expect(cache.lookup('k', 't', 1)).toBeDefined();
+    vi.advanceTimersByTime(1);
+    expect(cache.lookup('k', 't', 1)).toBeUndefined();
+  });
+
+  it('is bounded by entries, evicting the least recently used', () => {
+    const cache = createTokenCache({ maxEntries: 2 });
+    cache.store('a', info(exp(60)), 1);
+    cache.store('b', info(exp(60)), 1);
+    expect(cache.lookup('a', 't', 1)).toBeDefined(); // a is now the most recent
+    cache.store('c', info(exp(60)), 1);
+    expect([...cache.keys()]).toEqual(['a', 'c']);
+    expect(cache.lookup('b', 't', 1)).toBeUndefined();
+    cache.store('a', info(exp(120)), 1); // replacing keeps one entry
+    expect(cache.size).toBe(2);
+    expect((cache.lookup('a', 't', 1) as AuthInfo).expiresAt).toBe(exp(120));
+  });
+
+  it('is bounded by estimated bytes, evicting the least recently used', () => {
+    const probe = createTokenCache();
+    probe.store('k0', info(exp(60)), 1);
+    const entryBytes = probe.bytes;
+    expect(entryBytes).toBeGreaterThan(640);
+    const cache = createTokenCache({ maxBytes: entryBytes * 3 + 10 });
+    for (const k of ['k1', 'k2', 'k3', 'k4', 'k5']) cache.store(k, info(exp(60)), 1);
+    expect([...cache.keys()]).toEqual(['k3', 'k4', 'k5']);
+    expect(cache.bytes).toBe(entryBytes * 3);
+    expect(cache.bytes).toBeLessThanOrEqual(entryBytes * 3 + 10);
+    // An entry larger than the whole bound is not stored (and evicts nothing).
+    cache.store('huge', info(exp(60), { sub: 'u', blob: 'x'.repeat(entryBytes * 4) }), 1);
+    expect([...cache.keys()]).toEqual(['k3', 'k4', 'k5']);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    expect(cache.bytes).toBe(0);
+  });
+
+  it('empties on a newer key-set version and ignores stale versions', () => {
+    const cache = createTokenCache();
+    cache.store('a', info(exp(60)), 1);
+    cache.reject('bad', 1);
+    expect(cache.lookup('a', 't', 2)).toBeUndefined();
+    expect(cache.size).toBe(0);
+    cache.store('b', info(exp(60)), 1); // verified under the old set: not kept
+    cache.reject('c', 1);
+    expect(cache.size).toBe(0);
+    cache.store('b', info(exp(60)), 2);
+    expect(cache.lookup('b', 't', 1)).toBeUndefined();
+    expect(cache.lookup('b', 't', 2)).toBeDefined();
+  });
+
+  it('remembers bad signatures for negativeTtlMs only', () => {
+    const cache = createTokenCache();
+    cache.reject('bad', 1);
+    expect(cache.lookup('bad', 't', 1)).toBe(false);
+    vi.advanceTimersByTime(DEFAULT_NEGATIVE_TTL_MS - 1);
+    expect(cache.lookup('bad', 't', 1)).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(cache.lookup('bad', 't', 1)).toBeUndefined();
+    const off = createTokenCache({ negativeTtlMs: 0 });
+    off.reject('bad', 1);
+    expect(off.size).toBe(0);
+  });
+
+  it('get/set hash the token themselves', async () => {
+    const cache = createTokenCache({ hash: hexHash });
+    await cache.set('tok', info(exp(60)), 1);
+    expect((await cache.get('tok', 1))?.token).toBe('tok');
+    cache.reject(hexHash('bad'), 1);
+    expect(await cache.get('bad', 1)).toBeUndefined();
+    expect([...cache.keys()]).not.toContain('tok');
+  });
+
+  it.each([
+    [{ maxEntries: 0 }, 'cache.maxEntries'],
+    [{ maxEntries: Number.NaN }, 'cache.maxEntries'],
+    [{ maxBytes: 10 }, 'cache.maxBytes'],
+    [{ maxAgeMs: 0 }, 'cache.maxAgeMs'],
+    [{ negativeTtlMs: 60_001 }, 'cache.negativeTtlMs'],
+    [{ negativeTtlMs: -1 }, 'cache.negativeTtlMs'],
+    [{ hash: 'sha256' }, 'cache.hash'],
+  ])('rejects %o naming %s', (options, option) => {
+    expect(() => createTokenCache(options as never)).toThrow(McpAuthConfigError);
+    expect(() => createTokenCache(options as never)).toThrow(option);
+  });
+
+  it('rejects a cache option that is not an object', () => {
+    expect(() => createTokenCache(true as never)).toThrow(/cache/);
+    expect(() =>
+      createJwtVerifier({ issuer: 'https://a.example', resource: RESOURCE, cache: true as never }),
+    ).toThrow(TypeError);
+  });
+});
+
+describe('the JWT verifier cache', () => {
+  let issuer: TestIssuer;
+
+  beforeAll(async () => {
+    issuer = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+      algorithms: ['ES256'],
+      scope: 'todo:read',
+    });
+  });
+
+  const verifier = (options: Partial<JwtVerifierOptions> = {}) =>
+    createJwtVerifier({
+      issuer: issuer.issuer,
+      resource: RESOURCE,
+      fetch: issuer.fetch,
+      ...options,
+    });
+
+  const signatureChecks = () => vi.spyOn(crypto.subtle, 'verify');
+
+  async function rejectionOf(promise: Promise<unknown>) {
+    const error = await promise.then(
+      () => {
+        throw new Error('expected a rejection');
+      },
+      (e: unknown) => e,
+    );
+    expect(isMcpAuthError(error)).toBe(true);
+    return error as Error & { code: string; status: number };
+  }
+
+  it('skips the signature check for a repeated token and returns the token presented', async () => {
+    const v = verifier();
+    const token = await issuer.mintAccessToken({ claims: { sub: 'alice' } });
+    const spy = signatureChecks();
+    const first = await v.verifyAccessToken(token);
+    const checks = spy.mock.calls.length;
+    expect(checks).toBeGreaterThan(0);
+    const second = await v.verifyAccessToken(token);
+    expect(spy.mock.calls.length).toBe(checks);
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    expect(second.token).toBe(token);
+  });
+
+  it('verifies distinct tokens with identical claims separately', async () => {
+    const v = verifier();
+    const claims = { sub: 'bob', jti: 'same', iat: NOW / 1000 };
+    const a = await issuer.mintAccessToken({ claims });
+    const b = await issuer.mintAccessToken({ claims, header: { extra: 'x' } });
+    expect(a).not.toBe(b);
+    await v.verifyAccessToken(a);
+    const spy = signatureChecks();
+    expect((await v.verifyAccessToken(b)).token).toBe(b);
+    expect(spy).toHaveBeenCalled();
+    expect((await v.verifyAccessToken(a)).token).toBe(a);
+    expect((await v.verifyAccessToken(b)).token).toBe(b);
+  });
+
+  it('re-verifies at exp exactly and then reports the expiry', async () => {
+    const v = verifier({ clockTolerance: 0 });
+    const token = await issuer.mintAccessToken({ expiresIn: 60 });
+    await v.verifyAccessToken(token);
+    vi.advanceTimersByTime(59_999);
+    const spy = signatureChecks();
+    await expect(v.verifyAccessToken(token)).resolves.toMatchObject({ token });
+    expect(spy).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    const error = await rejectionOf(v.verifyAccessToken(token));
+    expect(error.message).toBe('token expired');
+  });
+
+  it('re-verifies after maxAgeMs', async () => {
+    const v = verifier({ cache: { maxAgeMs: 1_000 } });
+    const token = await issuer.mintAccessToken();
+    await v.verifyAccessToken(token);
+    const spy = signatureChecks();
+    vi.advanceTimersByTime(1_000);
+    await v.verifyAccessToken(token);
+    expect(spy).toHaveBeenCalled();
+  });
+
+  it('drops every cached verification when the key set changes', async () => {
+    const local = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+      algorithms: ['ES256'],
+    });
+    const v = createJwtVerifier({ issuer: local.issuer, resource: RESOURCE, fetch: local.fetch });
+    const old = await local.mintAccessToken();
+    await v.verifyAccessToken(old);
+    await v.verifyAccessToken(old); // cached
+    await local.rotateKeys({ keepOld: false });
+    vi.advanceTimersByTime(30_001);
+    await v.verifyAccessToken(await local.mintAccessToken()); // unknown kid → refetch → version 2
+    expect(v.keySetVersion).toBe(2);
+    const error = await rejectionOf(v.verifyAccessToken(old));
+    expect(error.message).toBe('no signing key matches the token (unknown kid)');
+  });
+
+  it('refuses a bad signature from the negative cache for 5 s, then checks again', async () => {
+    const v = verifier();
+    await v.verifyAccessToken(await issuer.mintAccessToken()); // warm the key set
+    const forged = alterTokenPayload(await issuer.mintAccessToken(), { scope: 'admin' });
+    expect((await rejectionOf(v.verifyAccessToken(forged))).message).toBe('invalid signature');
+    const spy = signatureChecks();
+    const again = await rejectionOf(v.verifyAccessToken(forged));
+    expect(again.message).toBe('invalid signature');
+    expect(again.status).toBe(401);
+    expect(spy).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(5_000);
+    await rejectionOf(v.verifyAccessToken(forged));
+    expect(spy).toHaveBeenCalled();
+  });
+
+  it('clears the negative cache when the key set changes', async () => {
+    const local = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+      algorithms: ['ES256'],
+    });
+    const v = createJwtVerifier({ issuer: local.issuer, resource: RESOURCE, fetch: local.fetch });
+    const good = await local.mintAccessToken();
+    await v.verifyAccessToken(good);
+    const forged = alterTokenPayload(await local.mintAccessToken(), { sub: 'x' });
+    await rejectionOf(v.verifyAccessToken(forged));
+    await local.rotateKeys();
+    vi.advanceTimersByTime(30_001);
+    await v.verifyAccessToken(await local.mintAccessToken()); // new kid → version 2
+    const spy = signatureChecks();
+    await rejectionOf(v.verifyAccessToken(forged));
+    expect(spy).toHaveBeenCalled();
+  });
+
+  it('never caches a 503: the token verifies once the key set is back', async () => {
+    const local = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+      algorithms: ['ES256'],
+    });
+    const v = createJwtVerifier({ issuer: local.issuer, resource: RESOURCE, fetch: local.fetch });
+    const token = await local.mintAccessToken();
+    local.setOutage(true);
+    expect((await rejectionOf(v.verifyAccessToken(token))).status).toBe(503);
+    local.setOutage(false);
+    vi.advanceTimersByTime(30_000);
+    await expect(v.verifyAccessToken(token)).resolves.toMatchObject({ token });
+  });
+
+  it('does not cache other failures (claims checks run again)', async () => {
+    const v = verifier();
+    await v.verifyAccessToken(await issuer.mintAccessToken());
+    const wrongAud = await issuer.mintAccessToken({ claims: { aud: 'https://other.example' } });
+    await rejectionOf(v.verifyAccessToken(wrongAud));
+    const spy = signatureChecks();
+    expect((await rejectionOf(v.verifyAccessToken(wrongAud))).message).toBe('audience mismatch');
+    expect(spy).toHaveBeenCalled();
+  });
+
+  it('can be turned off', async () => {
+    const v = verifier({ cache: false });
+    const token = await issuer.mintAccessToken();
+    await v.verifyAccessToken(token);
+    const spy = signatureChecks();
+    await v.verifyAccessToken(token);
+    expect(spy).toHaveBeenCalled();
+  });
+
+  it('uses an injected synchronous hash, and a failing hash falls back to verification', async () => {
+    const seen: string[] = [];
+    const v = verifier({
+      cache: {
+        hash: (t) => {
+          seen.push(t);
+          return hexHash(t);
+        },
+      },
+    });
+    const token = await issuer.mintAccessToken();
+    await v.verifyAccessToken(token);
+    const spy = signatureChecks();
+    await v.verifyAccessToken(token);
+    expect(spy).not.toHaveBeenCalled();
+    expect(seen).toContain(token);
+
+    const failing = verifier({
+      cache: {
+        hash: () => {
+          throw new Error('no digest');
+        },
+      },
+    });
+    await expect(failing.verifyAccessToken(token)).resolves.toMatchObject({ token });
+    await expect(failing.verifyAccessToken(token)).resolves.toMatchObject({ token });
+    const rejecting = verifier({ cache: { hash: async () => Promise.reject(new Error('x')) } });
+    await rejecting.verifyAccessToken(token);
+    await expect(rejecting.verifyAccessToken(token)).resolves.toMatchObject({ token });
+    const forged = alterTokenPayload(token, { sub: 'x' });
+    expect((await rejectionOf(rejecting.verifyAccessToken(forged))).message).toBe(
+      'invalid signature',
+    );
+  });
+});
