@@ -1,10 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  driveAuthorization,
+  startDevAuthorizationServer,
+} from '@org/mcp-auth-dev-authorization-server';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { replaceWorkspaceRanges } from './consumer-project.js';
 import { copyRepository } from './copy-repository.js';
+import { runCommand } from './run-command.js';
 import { readManifest } from './workspace-packages.js';
 
 /** A sample app a user can copy out of `apps/` as a starter. */
@@ -247,4 +254,97 @@ export async function requestDevToken(request: DevTokenRequest): Promise<string>
     throw new Error(`token request failed: ${tokenResponse.status} ${JSON.stringify(body)}`);
   }
   return body.access_token;
+}
+
+/** What {@link exerciseSampleApp} observed. */
+export interface SampleAppRun {
+  /** The development authorization server's issuer the sample was pointed at. */
+  issuer: string;
+  /** `http://127.0.0.1:<port>/mcp`, the sample's default `MCP_RESOURCE_URL`. */
+  resource: string;
+  /** Where the path-inserted Protected Resource Metadata was fetched. */
+  metadataUrl: string;
+  metadata: Record<string, unknown>;
+  /** A `tools/list` POST without a token. */
+  anonymous: { status: number; challenge: string | null };
+  /** `whoami` and `list_todos` called with alice's `todo:read` token. */
+  whoami: Record<string, unknown>;
+  listTodos: Record<string, unknown>;
+}
+
+/**
+ * Runs an installed sample app the way its README describes — `npm run build` when it has a
+ * build script, then `npm start` with `PORT`, `HOST` and `MCP_AUTH_ISSUER` — against a
+ * development authorization server started beside it (auto-approving alice). Fetches the
+ * metadata, posts once without a token, gets a `todo:read` token through the server's
+ * documented authorization-code flow, and calls `whoami` and `list_todos` with the MCP SDK
+ * client. Stops both servers before resolving.
+ *
+ * @example
+ * ```ts
+ * const run = await exerciseSampleApp(join(work, 'samples/sample-express'), process.env);
+ * run.anonymous.status; // 401
+ * ```
+ */
+export async function exerciseSampleApp(
+  dir: string,
+  env: Record<string, string | undefined>,
+): Promise<SampleAppRun> {
+  const scripts = (readManifest(join(dir, 'package.json')).scripts ?? {}) as Record<string, string>;
+  if (typeof scripts.build === 'string') {
+    await runCommand('npm', ['run', 'build'], { cwd: dir, env });
+  }
+  const as = await startDevAuthorizationServer({ port: 0, autoApprove: true });
+  let app: StartedProcess | undefined;
+  try {
+    const port = await freePort();
+    const resource = `http://127.0.0.1:${port}/mcp`;
+    app = startProcess('npm', ['start'], {
+      cwd: dir,
+      env: { ...env, PORT: String(port), HOST: '127.0.0.1', MCP_AUTH_ISSUER: as.issuer },
+    });
+    const metadataUrl = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`;
+    await waitForOk(metadataUrl, app, 60_000);
+    const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>;
+    const anonymousResponse = await fetch(resource, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    await anonymousResponse.body?.cancel();
+    const token = await requestDevToken({
+      issuer: as.issuer,
+      resource,
+      scope: 'todo:read',
+      drive: (url) => driveAuthorization(url),
+    });
+    const client = new Client({ name: 'release-check', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(resource), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      return {
+        issuer: as.issuer,
+        resource,
+        metadataUrl,
+        metadata,
+        anonymous: {
+          status: anonymousResponse.status,
+          challenge: anonymousResponse.headers.get('www-authenticate'),
+        },
+        whoami: await client.callTool({ name: 'whoami', arguments: {} }),
+        listTodos: await client.callTool({ name: 'list_todos', arguments: {} }),
+      };
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await app?.stop();
+    await as.close();
+  }
 }

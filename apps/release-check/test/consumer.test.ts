@@ -1,26 +1,20 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  driveAuthorization,
-  startDevAuthorizationServer,
-} from '@org/mcp-auth-dev-authorization-server';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { cleanPackageManagerEnv, npmInstall } from '../src/consumer-project.js';
 import { readValueExports } from '../src/index-exports.js';
 import { listTarball, packPackage, readPackedManifest } from '../src/read-packed-manifest.js';
 import { runCommand } from '../src/run-command.js';
-import {
-  copySampleApp,
-  freePort,
-  listSampleApps,
-  requestDevToken,
-  type StartedProcess,
-  startProcess,
-  waitForOk,
-} from '../src/sample-apps.js';
+import { copySampleApp, exerciseSampleApp, listSampleApps } from '../src/sample-apps.js';
 import {
   DEPENDENCY_FIELDS,
   dependencyMap,
@@ -236,65 +230,15 @@ describe.skipIf(samples.length === 0)('sample apps copied out of the workspace',
     '%s installs from the tarballs, starts, and answers a tool call with a dev-server token',
     async (name) => {
       const dir = join(work, 'samples', name);
-      const manifest = readManifest(join(dir, 'package.json'));
-      expect(JSON.stringify(manifest)).not.toMatch(/workspace:/);
-      const env = cleanPackageManagerEnv();
-      if (typeof (manifest.scripts as Record<string, string>).build === 'string') {
-        await runCommand('npm', ['run', 'build'], { cwd: dir, env });
-      }
-      const as = await startDevAuthorizationServer({ port: 0, autoApprove: true });
-      let app: StartedProcess | undefined;
-      try {
-        const port = await freePort();
-        const resource = `http://127.0.0.1:${port}/mcp`;
-        app = startProcess('npm', ['start'], {
-          cwd: dir,
-          env: { ...env, PORT: String(port), HOST: '127.0.0.1', MCP_AUTH_ISSUER: as.issuer },
-        });
-        const metadataUrl = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`;
-        await waitForOk(metadataUrl, app, 60_000);
-        const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>;
-        expect(metadata.resource).toBe(resource);
-        expect(metadata.authorization_servers).toEqual([as.issuer]);
-
-        const anonymous = await fetch(resource, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            accept: 'application/json, text/event-stream',
-          },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-        });
-        expect(anonymous.status).toBe(401);
-        expect(anonymous.headers.get('www-authenticate')).toContain(
-          `resource_metadata="${metadataUrl}"`,
-        );
-
-        const token = await requestDevToken({
-          issuer: as.issuer,
-          resource,
-          scope: 'todo:read',
-          drive: (url) => driveAuthorization(url),
-        });
-        const client = new Client({ name: 'release-check', version: '1.0.0' });
-        await client.connect(
-          new StreamableHTTPClientTransport(new URL(resource), {
-            requestInit: { headers: { authorization: `Bearer ${token}` } },
-          }),
-        );
-        try {
-          const whoami = await client.callTool({ name: 'whoami', arguments: {} });
-          expect(whoami.isError).not.toBe(true);
-          expect(JSON.stringify(whoami.content)).toContain('alice');
-          const todos = await client.callTool({ name: 'list_todos', arguments: {} });
-          expect(todos.isError).not.toBe(true);
-        } finally {
-          await client.close();
-        }
-      } finally {
-        await app?.stop();
-        await as.close();
-      }
+      expect(readFileSync(join(dir, 'package.json'), 'utf8')).not.toMatch(/workspace:/);
+      const run = await exerciseSampleApp(dir, cleanPackageManagerEnv());
+      expect(run.metadata.resource).toBe(run.resource);
+      expect(run.metadata.authorization_servers).toEqual([run.issuer]);
+      expect(run.anonymous.status).toBe(401);
+      expect(run.anonymous.challenge).toContain(`resource_metadata="${run.metadataUrl}"`);
+      expect(run.whoami.isError).not.toBe(true);
+      expect(JSON.stringify(run.whoami.content)).toContain('alice');
+      expect(run.listTodos.isError).not.toBe(true);
     },
     150_000,
   );

@@ -1,4 +1,4 @@
-import { type JWK, exportJWK, exportSPKI, generateKeyPair } from 'jose';
+import { type CryptoKey, type JWK, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 
 /** Signing algorithms a {@link TestKey} can be generated for. */
 export type TestKeyAlgorithm =
