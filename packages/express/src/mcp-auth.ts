@@ -15,6 +15,7 @@ import {
   rpcError,
   writePlain,
 } from './node-http.js';
+import { withNodeTokenHash } from './with-node-token-hash.js';
 
 declare global {
   namespace Express {
@@ -50,7 +51,7 @@ export interface McpAuthExpress {
  * ```
  */
 export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
-  const core = 'authorize' in options ? options : createMcpAuth(options);
+  const core = 'authorize' in options ? options : createMcpAuth(withNodeTokenHash(options));
   async function mcpAuthProtect(req: Request, res: Response, next: NextFunction): Promise<void> {
     const request = { method: req.method, url: req.originalUrl, headers: rawHeaderPairs(req) };
     if (req.method === 'OPTIONS') return writePlain(res, core.preflight(request));

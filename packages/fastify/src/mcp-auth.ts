@@ -16,6 +16,7 @@ import {
   rawHeaderPairs,
   readRawBody,
 } from './node-http.js';
+import { withNodeTokenHash } from './with-node-token-hash.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -50,7 +51,7 @@ function routeRequest(request: FastifyRequest) {
 
 const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, options) => {
   const { paths, ...rest } = options;
-  const core = 'auth' in rest ? rest.auth : createMcpAuth(rest);
+  const core = 'auth' in rest ? rest.auth : createMcpAuth(withNodeTokenHash(rest));
   const protectedPaths = new Set(paths ?? [new URL(core.resource).pathname]);
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
 
