@@ -20,6 +20,11 @@ export interface JwtVerifierOptions {
   resource: string;
   /** Other accepted `aud` values, compared the same way. Default none. */
   additionalAudiences?: string[];
+  /**
+   * Other accepted `iss` values signed by the same keys (one authorization server known under
+   * several issuer identifiers, e.g. Entra ID v1 and v2). Each compared exactly. Default none.
+   */
+  additionalIssuers?: string[];
   /** JWKS location. Default: `jwks_uri` from the issuer's RFC 8414 metadata, else OIDC discovery. */
   jwksUri?: string;
   /** Accepted signing algorithms (asymmetric only). Default RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA. */
@@ -33,6 +38,13 @@ export interface JwtVerifierOptions {
    * carrying `nonce` or `at_hash` (ID tokens) are still rejected. Default false.
    */
   allowGenericJwtType?: boolean;
+  /**
+   * Further `typ` values accepted besides `at+jwt` (case-insensitive), for a provider that
+   * labels its access tokens with its own media type (e.g. Okta's
+   * `application/okta-internal-at+jwt`). Tokens carrying `nonce` or `at_hash` are still
+   * rejected. Default none.
+   */
+  acceptedTypes?: string[];
   /** Claims scopes are read from (strings or arrays). Default `['scope']`. */
   scopeClaims?: string[];
   /** Minimum time between JWKS fetches after an unknown `kid` or a failure, ms. Default 30 000. */
@@ -210,6 +222,13 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const jwksUri =
     options.jwksUri === undefined ? undefined : assertSecureUrl('jwksUri', options.jwksUri).href;
   const additionalAudiences = stringList('additionalAudiences', options.additionalAudiences, []);
+  const additionalIssuers = stringList('additionalIssuers', options.additionalIssuers, []);
+  additionalIssuers.forEach((value, i) => {
+    assertSecureUrl(`additionalIssuers[${i}]`, value);
+  });
+  const acceptedTypes = new Set(
+    stringList('acceptedTypes', options.acceptedTypes, []).map((t) => t.toLowerCase()),
+  );
   const algorithms = resolveAlgorithms(options.algorithms);
   const requiredClaims = stringList(
     'requiredClaims',
@@ -238,7 +257,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const keySet = createRemoteKeySet({ issuer, jwksUri, fetch: doFetch, timeout, cooldown });
   const audiences = new Set([resource, ...additionalAudiences]);
   const canonicalAudiences = new Set([...audiences].map(canonicalResource));
-  const verifyOptions: JWTVerifyOptions = { issuer, algorithms, clockTolerance, requiredClaims };
+  const verifyOptions: JWTVerifyOptions = {
+    issuer: additionalIssuers.length === 0 ? issuer : [issuer, ...additionalIssuers],
+    algorithms,
+    clockTolerance,
+    requiredClaims,
+  };
 
   function isAccessTokenType(typ: unknown): boolean {
     if (typeof typ !== 'string') return false;
@@ -248,6 +272,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 
   function checkType(typ: unknown): void {
     if (isAccessTokenType(typ)) return;
+    if (typeof typ === 'string' && acceptedTypes.has(typ.toLowerCase())) return;
     if (allowGenericJwtType) {
       if (typ === undefined) return;
       if (typeof typ === 'string' && ['jwt', 'application/jwt'].includes(typ.toLowerCase())) return;

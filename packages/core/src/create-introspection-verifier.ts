@@ -1,0 +1,397 @@
+import { base64url } from 'jose';
+import { McpAuthConfigError, McpAuthError, isMcpAuthError } from './errors.js';
+import { DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
+import type { AccessTokenVerifier, AuthInfo } from './types.js';
+import { assertSecureUrl, canonicalResource } from './url.js';
+
+type Digest = string | ArrayBuffer | Uint8Array;
+
+/**
+ * Options of {@link createIntrospectionVerifier}. Validated once, at construction.
+ * @example
+ * ```ts
+ * const options: IntrospectionVerifierOptions = {
+ *   endpoint: 'https://auth.example.com/oauth2/introspect',
+ *   clientId: 'mcp-server',
+ *   clientSecret: secret,
+ *   resource: 'https://mcp.example.com/mcp',
+ *   issuer: 'https://auth.example.com',
+ * };
+ * ```
+ */
+export interface IntrospectionVerifierOptions {
+  /** The authorization server's `introspection_endpoint`. https (or loopback http). */
+  endpoint: string;
+  /** This resource server's client id at the authorization server. */
+  clientId: string;
+  /** Its client secret. Never logged or put in an error. */
+  clientSecret: string;
+  /** How the client authenticates (RFC 6749 §2.3.1). Default `'client_secret_basic'`. */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** This server's canonical resource URI; the response's `aud` must name it. */
+  resource: string;
+  /** Other accepted `aud` values. Default none. */
+  additionalAudiences?: string[];
+  /**
+   * Refuse responses without `aud`. Default true; set false only for an authorization server
+   * that never returns `aud` and issues tokens for this resource alone.
+   */
+  requireAudience?: boolean;
+  /** When set, a response's `iss` (if present) must equal it; also the PRM authorization server. */
+  issuer?: string;
+  /** Claims scopes are read from. Default `['scope']`. */
+  scopeClaims?: string[];
+  /** Longest time an active result is reused, ms (never past the token's `exp`). Default 60 000; 0 disables. */
+  cacheMaxAge?: number;
+  /** How long an inactive or rejected result is reused, ms. Default 5 000; 0 disables. */
+  negativeCacheMaxAge?: number;
+  /** Most cached results kept (oldest dropped first). Default 10 000. */
+  maxCacheEntries?: number;
+  /** Timeout of each introspection request, ms. Default 5 000. */
+  timeout?: number;
+  /** Tokens longer than this are rejected without a request. Default 16 384. */
+  maxTokenLength?: number;
+  /**
+   * Cache-key digest of a token (a cryptographic hash; the token itself is never a key).
+   * Default SHA-256 through Web Crypto. A Node host may inject `node:crypto`'s faster one.
+   */
+  hash?: (token: string) => Digest | Promise<Digest>;
+  /** The `fetch` used for introspection. Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * A verifier of opaque (or any) access tokens by RFC 7662 introspection.
+ * @example
+ * ```ts
+ * const info = await verifier.verifyAccessToken(token);
+ * ```
+ */
+export interface IntrospectionVerifier extends AccessTokenVerifier {
+  /**
+   * Resolves with the token's {@link AuthInfo}; rejects only with `McpAuthError`:
+   * `invalid_token` (401) for an inactive or unacceptable token,
+   * `authorization_server_unavailable` (503, with `retryAfter`) when the endpoint fails,
+   * times out or answers something other than a JSON introspection response.
+   */
+  verifyAccessToken(token: string): Promise<AuthInfo>;
+  /** `[issuer]` when configured, else empty. */
+  readonly authorizationServers: readonly string[];
+  /** Drops every cached result. */
+  clearCache(): void;
+}
+
+type Claims = Record<string, unknown>;
+interface Entry {
+  until: number;
+  claims?: Claims;
+  rejection?: string;
+}
+
+const DEFAULT_RETRY_AFTER = 5;
+
+async function sha256TokenHash(token: string): Promise<Digest> {
+  return globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
+}
+
+function digestKey(digest: Digest): string {
+  if (typeof digest === 'string') {
+    if (digest === '') throw new TypeError('empty digest');
+    return digest;
+  }
+  if (digest instanceof ArrayBuffer || ArrayBuffer.isView(digest)) {
+    const bytes =
+      digest instanceof ArrayBuffer
+        ? new Uint8Array(digest)
+        : new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+    if (bytes.length < 16) throw new TypeError('digest too short');
+    return base64url.encode(bytes);
+  }
+  throw new TypeError('digest must be a string or bytes');
+}
+
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+function numberOption(option: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new McpAuthConfigError(option, `must be a finite number of at least ${min}`);
+  }
+  return value;
+}
+
+function stringList(option: string, value: unknown, fallback: readonly string[]): string[] {
+  if (value === undefined) return [...fallback];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new McpAuthConfigError(option, 'must be an array of non-empty strings');
+  }
+  return [...value];
+}
+
+function nonEmpty(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new McpAuthConfigError(option, 'must be a non-empty string');
+  }
+  return value;
+}
+
+const invalid = (description: string) => new McpAuthError('invalid_token', description);
+
+/**
+ * Creates a verifier that asks the authorization server about each token (RFC 7662): an
+ * authenticated `POST` of `token` with `token_type_hint=access_token`. `active: false` →
+ * `invalid_token`. On an active token it still checks, itself: `exp` and `nbf` against the
+ * clock, `aud` names `resource` (or an `additionalAudiences` entry; required unless
+ * `requireAudience: false`), `iss` equals `issuer` when both are present, no `cnf`
+ * (sender-constrained tokens are not bearer tokens). Scopes come from `scope`.
+ *
+ * Results are cached under a digest of the token (never the token): active ones at most
+ * `cacheMaxAge` and never past `exp`, rejections for `negativeCacheMaxAge`. Concurrent
+ * lookups of one token share one request. An endpoint that fails, times out, or answers
+ * anything but a JSON introspection response → `authorization_server_unavailable` (503 with
+ * `Retry-After`, no challenge) — never a 401, never cached.
+ *
+ * @see RFC 7662 §2 (introspection), RFC 9728, MCP authorization (token validation)
+ * @example
+ * ```ts
+ * const verifier = createIntrospectionVerifier({
+ *   endpoint: 'https://auth.example.com/oauth2/introspect',
+ *   clientId: 'mcp-server',
+ *   clientSecret: env.INTROSPECTION_SECRET,
+ *   resource: 'https://mcp.example.com/mcp',
+ *   issuer: 'https://auth.example.com',
+ * });
+ * const auth = createMcpAuth({ resource: 'https://mcp.example.com/mcp', verifier });
+ * ```
+ */
+export function createIntrospectionVerifier(
+  options: IntrospectionVerifierOptions,
+): IntrospectionVerifier {
+  if (typeof options !== 'object' || options === null) {
+    throw new McpAuthConfigError('options', 'must be an object');
+  }
+  const endpoint = assertSecureUrl('endpoint', options.endpoint).href;
+  const clientId = nonEmpty('clientId', options.clientId);
+  const clientSecret = nonEmpty('clientSecret', options.clientSecret);
+  const method = options.clientAuthMethod ?? 'client_secret_basic';
+  if (method !== 'client_secret_basic' && method !== 'client_secret_post') {
+    throw new McpAuthConfigError(
+      'clientAuthMethod',
+      'must be "client_secret_basic" or "client_secret_post"',
+    );
+  }
+  const resourceUrl = assertSecureUrl('resource', options.resource);
+  if (resourceUrl.hash !== '') throw new McpAuthConfigError('resource', 'must not have a fragment');
+  const resource = options.resource;
+  const audiences = new Set([
+    resource,
+    ...stringList('additionalAudiences', options.additionalAudiences, []),
+  ]);
+  const canonicalAudiences = new Set([...audiences].map(canonicalResource));
+  if (options.requireAudience !== undefined && typeof options.requireAudience !== 'boolean') {
+    throw new McpAuthConfigError('requireAudience', 'must be a boolean');
+  }
+  const requireAudience = options.requireAudience ?? true;
+  const issuer = options.issuer;
+  if (issuer !== undefined) assertSecureUrl('issuer', issuer);
+  const scopeClaims = stringList('scopeClaims', options.scopeClaims, DEFAULT_SCOPE_CLAIMS);
+  if (scopeClaims.length === 0) throw new McpAuthConfigError('scopeClaims', 'must not be empty');
+  const cacheMaxAge = numberOption('cacheMaxAge', options.cacheMaxAge, 60_000, 0);
+  const negativeCacheMaxAge = numberOption(
+    'negativeCacheMaxAge',
+    options.negativeCacheMaxAge,
+    5_000,
+    0,
+  );
+  const maxCacheEntries = numberOption('maxCacheEntries', options.maxCacheEntries, 10_000, 1);
+  const timeout = numberOption('timeout', options.timeout, 5_000, 1);
+  const maxTokenLength = numberOption('maxTokenLength', options.maxTokenLength, 16_384, 1);
+  if (options.hash !== undefined && typeof options.hash !== 'function') {
+    throw new McpAuthConfigError('hash', 'must be a function');
+  }
+  const hash = options.hash ?? sha256TokenHash;
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new McpAuthConfigError('fetch', 'must be a function');
+  }
+  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
+  if (method === 'client_secret_basic') {
+    headers.authorization = `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
+  }
+
+  const cache = new Map<string, Entry>();
+  const inflight = new Map<string, Promise<Entry>>();
+
+  function remember(key: string, entry: Entry): void {
+    if (entry.until <= Date.now()) return;
+    cache.delete(key);
+    while (cache.size >= maxCacheEntries) {
+      const oldest = cache.keys().next().value as string;
+      cache.delete(oldest);
+    }
+    cache.set(key, entry);
+  }
+
+  function unavailable(description: string, retryAfter: number, cause?: unknown): McpAuthError {
+    return new McpAuthError('authorization_server_unavailable', description, {
+      retryAfter,
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+
+  async function post(token: string): Promise<Claims> {
+    const body = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    if (method === 'client_secret_post') {
+      body.set('client_id', clientId);
+      body.set('client_secret', clientSecret);
+    }
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(unavailable('token introspection timed out', DEFAULT_RETRY_AFTER));
+      }, timeout);
+    });
+    const request = (async (): Promise<Claims> => {
+      let response: Response;
+      try {
+        response = await doFetch(endpoint, {
+          method: 'POST',
+          headers,
+          body: body.toString(),
+          signal: controller.signal,
+        });
+      } catch (cause) {
+        throw unavailable(
+          'the token introspection endpoint is unreachable',
+          DEFAULT_RETRY_AFTER,
+          cause,
+        );
+      }
+      if (!response.ok) {
+        const header = Number(response.headers.get('retry-after'));
+        const retryAfter =
+          Number.isInteger(header) && header > 0 ? Math.min(header, 3600) : DEFAULT_RETRY_AFTER;
+        throw unavailable(
+          `the token introspection endpoint answered HTTP ${response.status}`,
+          retryAfter,
+        );
+      }
+      let document: unknown;
+      try {
+        document = await response.json();
+      } catch (cause) {
+        throw unavailable(
+          'the token introspection response is not JSON',
+          DEFAULT_RETRY_AFTER,
+          cause,
+        );
+      }
+      if (
+        typeof document !== 'object' ||
+        document === null ||
+        Array.isArray(document) ||
+        typeof (document as Claims).active !== 'boolean'
+      ) {
+        throw unavailable('the token introspection response is malformed', DEFAULT_RETRY_AFTER);
+      }
+      return document as Claims;
+    })();
+    try {
+      return await Promise.race([request, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function audienceAccepted(aud: unknown): boolean {
+    const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+    return values.some(
+      (v) =>
+        typeof v === 'string' && (audiences.has(v) || canonicalAudiences.has(canonicalResource(v))),
+    );
+  }
+
+  /** A rejection description, or undefined when the active response is acceptable. */
+  function check(claims: Claims, now: number): string | undefined {
+    if (claims.active !== true) return 'token is not active';
+    const { exp, nbf, iss, aud, sub } = claims;
+    if (exp !== undefined && typeof exp !== 'number') return 'invalid "exp" claim';
+    if (typeof exp === 'number' && exp * 1000 <= now) return 'token expired';
+    if (typeof nbf === 'number' && nbf * 1000 > now) return 'token not yet valid';
+    if (issuer !== undefined && iss !== undefined && iss !== issuer) return 'issuer mismatch';
+    if (aud === undefined || (Array.isArray(aud) && aud.length === 0)) {
+      if (requireAudience) return 'missing audience (aud)';
+    } else if (!audienceAccepted(aud)) {
+      return 'audience mismatch';
+    }
+    if (sub !== undefined && typeof sub !== 'string') return 'invalid "sub" claim';
+    if (claims.cnf !== undefined) {
+      return 'sender-constrained token (cnf) cannot be used as a bearer token';
+    }
+    return undefined;
+  }
+
+  async function introspect(token: string): Promise<Entry> {
+    const claims = await post(token);
+    const now = Date.now();
+    const rejection = check(claims, now);
+    if (rejection !== undefined) return { until: now + negativeCacheMaxAge, rejection };
+    const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Number.POSITIVE_INFINITY;
+    return { until: Math.min(now + cacheMaxAge, exp), claims };
+  }
+
+  async function verifyAccessToken(token: string): Promise<AuthInfo> {
+    if (typeof token !== 'string' || token === '') throw invalid('token is empty');
+    if (token.length > maxTokenLength) throw invalid('token is too large');
+    let key: string;
+    try {
+      key = digestKey(await hash(token));
+    } catch (cause) {
+      throw unavailable('token introspection failed', DEFAULT_RETRY_AFTER, cause);
+    }
+    let entry = cache.get(key);
+    if (entry !== undefined && entry.until <= Date.now()) {
+      cache.delete(key);
+      entry = undefined;
+    }
+    if (entry === undefined) {
+      let pending = inflight.get(key);
+      if (pending === undefined) {
+        pending = introspect(token).then((result) => {
+          remember(key, result);
+          return result;
+        });
+        const settled = pending.finally(() => inflight.delete(key));
+        settled.catch(() => {});
+        inflight.set(key, pending);
+      }
+      try {
+        entry = await pending;
+      } catch (error) {
+        throw isMcpAuthError(error)
+          ? error
+          : unavailable('token introspection failed', DEFAULT_RETRY_AFTER, error);
+      }
+    }
+    if (entry.rejection !== undefined || entry.claims === undefined) {
+      throw invalid(entry.rejection ?? 'token is not active');
+    }
+    return toAuthInfo(token, entry.claims, new URL(resource), scopeClaims);
+  }
+
+  return {
+    verifyAccessToken,
+    authorizationServers: Object.freeze(issuer === undefined ? [] : [issuer]),
+    clearCache() {
+      cache.clear();
+    },
+  };
+}

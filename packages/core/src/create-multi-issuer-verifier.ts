@@ -1,0 +1,150 @@
+import { decodeJwt } from 'jose';
+import {
+  createJwtVerifier,
+  type JwtVerifier,
+  type JwtVerifierOptions,
+} from './create-jwt-verifier.js';
+import { McpAuthConfigError, McpAuthError } from './errors.js';
+import type { ProviderPreset } from './presets/provider-preset.js';
+import type { AccessTokenVerifier, AuthInfo } from './types.js';
+
+/** One accepted issuer: its identifier and its own JWT verifier options (JWKS, audiences, …). */
+export type IssuerOptions = Omit<JwtVerifierOptions, 'resource'>;
+
+/**
+ * Options of {@link createMultiIssuerVerifier}.
+ * @example
+ * ```ts
+ * const options: MultiIssuerVerifierOptions = {
+ *   resource: 'https://mcp.example.com/mcp',
+ *   issuers: [{ issuer: 'https://a.example.com' }, auth0({ domain: 'b.us.auth0.com' })],
+ * };
+ * ```
+ */
+export interface MultiIssuerVerifierOptions {
+  /** This server's canonical resource URI, shared by every issuer. */
+  resource: string;
+  /** The allow-list: per-issuer JWT verifier options, or provider presets. At least one. */
+  issuers: Array<IssuerOptions | ProviderPreset>;
+  /** `fetch` for every issuer that does not set its own. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * A verifier over several issuers; also lists them for the PRM.
+ * @example
+ * ```ts
+ * createMcpAuth({ resource, verifier }); // authorization_servers default to verifier.authorizationServers
+ * ```
+ */
+export interface MultiIssuerVerifier extends AccessTokenVerifier {
+  verifyAccessToken(token: string): Promise<AuthInfo>;
+  /** Every accepted `iss` value. */
+  readonly issuers: readonly string[];
+  /** PRM `authorization_servers`: each issuer's (presets may name a different one), deduplicated. */
+  readonly authorizationServers: readonly string[];
+}
+
+const DEFAULT_MAX_TOKEN_LENGTH = 16_384;
+
+function isPreset(entry: IssuerOptions | ProviderPreset): entry is ProviderPreset {
+  return typeof (entry as { jwt?: unknown }).jwt === 'object';
+}
+
+/**
+ * Creates a verifier that accepts JWT access tokens from several authorization servers
+ * (multi-tenant), each with its own JWKS and options. The token's unverified `iss` selects
+ * the issuer's verifier before any signature check; a token from an issuer not on the list is
+ * rejected with `invalid_token` without any network request.
+ *
+ * @throws McpAuthConfigError (a `TypeError`) for an empty list, a duplicate issuer, or any
+ *   per-issuer option error (named `issuers[i].<option>`).
+ * @example
+ * ```ts
+ * const verifier = createMultiIssuerVerifier({
+ *   resource: 'https://mcp.example.com/mcp',
+ *   issuers: [
+ *     scalekit({ environmentUrl: 'https://acme.scalekit.com', resourceId: 'res_1' }),
+ *     { issuer: 'https://login.partner.example', allowGenericJwtType: true },
+ *   ],
+ * });
+ * const auth = createMcpAuth({ resource: 'https://mcp.example.com/mcp', verifier });
+ * ```
+ */
+export function createMultiIssuerVerifier(
+  options: MultiIssuerVerifierOptions,
+): MultiIssuerVerifier {
+  if (typeof options !== 'object' || options === null) {
+    throw new McpAuthConfigError('options', 'must be an object');
+  }
+  if (!Array.isArray(options.issuers) || options.issuers.length === 0) {
+    throw new McpAuthConfigError('issuers', 'must list at least one issuer');
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new McpAuthConfigError('fetch', 'must be a function');
+  }
+  const byIssuer = new Map<string, JwtVerifier>();
+  let maxTokenLength = 0;
+  const authorizationServers: string[] = [];
+  options.issuers.forEach((entry, i) => {
+    if (typeof entry !== 'object' || entry === null) {
+      throw new McpAuthConfigError(`issuers[${i}]`, 'must be an object');
+    }
+    const jwtOptions: JwtVerifierOptions = isPreset(entry)
+      ? { ...entry.jwt, issuer: entry.issuer, resource: options.resource }
+      : { ...entry, resource: options.resource };
+    if (jwtOptions.fetch === undefined && options.fetch !== undefined) {
+      jwtOptions.fetch = options.fetch;
+    }
+    let verifier: JwtVerifier;
+    try {
+      verifier = createJwtVerifier(jwtOptions);
+    } catch (error) {
+      if (error instanceof McpAuthConfigError && error.option !== 'resource') {
+        throw new McpAuthConfigError(
+          `issuers[${i}].${error.option}`,
+          error.message.replace(/^mcp-auth: option "[^"]*" /, ''),
+        );
+      }
+      throw error;
+    }
+    maxTokenLength = Math.max(
+      maxTokenLength,
+      jwtOptions.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
+    );
+    for (const iss of [jwtOptions.issuer, ...(jwtOptions.additionalIssuers ?? [])]) {
+      if (byIssuer.has(iss)) {
+        throw new McpAuthConfigError(`issuers[${i}].issuer`, `duplicates the issuer "${iss}"`);
+      }
+      byIssuer.set(iss, verifier);
+    }
+    for (const server of isPreset(entry) ? entry.authorizationServers : [entry.issuer]) {
+      if (!authorizationServers.includes(server)) authorizationServers.push(server);
+    }
+  });
+  const issuers = Object.freeze([...byIssuer.keys()]);
+
+  async function verifyAccessToken(token: string): Promise<AuthInfo> {
+    if (typeof token !== 'string' || token === '') {
+      throw new McpAuthError('invalid_token', 'token is empty');
+    }
+    if (token.length > maxTokenLength)
+      throw new McpAuthError('invalid_token', 'token is too large');
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch (cause) {
+      throw new McpAuthError('invalid_token', 'malformed token', { cause });
+    }
+    if (typeof iss !== 'string') throw new McpAuthError('invalid_token', 'missing issuer (iss)');
+    const verifier = byIssuer.get(iss);
+    if (verifier === undefined) throw new McpAuthError('invalid_token', 'issuer not accepted');
+    return verifier.verifyAccessToken(token);
+  }
+
+  return {
+    verifyAccessToken,
+    issuers,
+    authorizationServers: Object.freeze(authorizationServers),
+  };
+}

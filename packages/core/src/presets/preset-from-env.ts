@@ -1,0 +1,180 @@
+import { McpAuthConfigError } from '../errors.js';
+import { auth0 } from './auth0.js';
+import { clerk } from './clerk.js';
+import { entraId } from './entra-id.js';
+import { keycloak } from './keycloak.js';
+import { okta } from './okta.js';
+import type { ProviderPreset } from './provider-preset.js';
+import { scalekit } from './scalekit.js';
+import { workos } from './workos.js';
+
+/** Environment variables as a plain record (`process.env`, `Deno.env.toObject()`, a Workers `env`). */
+export type EnvRecord = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The `MCP_AUTH_PROVIDER` values {@link presetFromEnv} understands.
+ * @example
+ * ```ts
+ * PROVIDERS.includes('scalekit'); // true
+ * ```
+ */
+export const PROVIDERS = [
+  'scalekit',
+  'auth0',
+  'okta',
+  'entra-id',
+  'keycloak',
+  'workos',
+  'clerk',
+] as const;
+
+/** One of {@link PROVIDERS}. */
+export type ProviderName = (typeof PROVIDERS)[number];
+
+function read(env: EnvRecord, name: string): string | undefined {
+  const value = env[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function need(env: EnvRecord, name: string, provider: string): string {
+  const value = read(env, name);
+  if (value === undefined) {
+    throw new McpAuthConfigError(name, `is required when MCP_AUTH_PROVIDER=${provider}`);
+  }
+  return value;
+}
+
+/** A comma-separated list, or undefined when unset. */
+function list(env: EnvRecord, name: string): string[] | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return items.length === 0 ? undefined : items;
+}
+
+function flag(env: EnvRecord, name: string): boolean | undefined {
+  const value = read(env, name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new McpAuthConfigError(name, 'must be true or false');
+}
+
+/** Common optional variables: `<PREFIX>_AUDIENCE` (comma-separated) and `<PREFIX>_ALLOW_GENERIC_JWT_TYPE`. */
+function common(env: EnvRecord, prefix: string) {
+  const audience = list(env, `${prefix}_AUDIENCE`);
+  const allowGenericJwtType = flag(env, `${prefix}_ALLOW_GENERIC_JWT_TYPE`);
+  return {
+    ...(audience === undefined ? {} : { audience }),
+    ...(allowGenericJwtType === undefined ? {} : { allowGenericJwtType }),
+  };
+}
+
+/**
+ * Builds a provider preset from environment variables passed in as a record (the core never
+ * reads `process.env` itself). Returns `undefined` when `MCP_AUTH_PROVIDER` is unset (or
+ * `generic`), leaving the caller to use its own issuer settings. Throws a `TypeError` naming
+ * the variable when one is missing or malformed.
+ *
+ * | `MCP_AUTH_PROVIDER` | required | optional |
+ * |---|---|---|
+ * | `scalekit` | `SCALEKIT_ENVIRONMENT_URL` | `SCALEKIT_RESOURCE_ID`, `SCALEKIT_AUDIENCE` |
+ * | `auth0` | `AUTH0_DOMAIN` | `AUTH0_AUDIENCE`, `AUTH0_TOKEN_PROFILE` (`rfc9068`/`auth0`), `AUTH0_PERMISSIONS` |
+ * | `okta` | `OKTA_ISSUER` | `OKTA_AUDIENCE` |
+ * | `entra-id` | `ENTRA_TENANT_ID`, `ENTRA_AUDIENCE` | `ENTRA_TOKEN_VERSION` (`1`/`2`/`both`) |
+ * | `keycloak` | `KEYCLOAK_BASE_URL`, `KEYCLOAK_REALM` | `KEYCLOAK_AUDIENCE` |
+ * | `workos` | `WORKOS_AUTHKIT_DOMAIN` | `WORKOS_AUDIENCE`, `WORKOS_PERMISSIONS` |
+ * | `clerk` | `CLERK_FRONTEND_API_URL` | `CLERK_AUDIENCE` |
+ *
+ * Every provider also takes `<PREFIX>_ALLOW_GENERIC_JWT_TYPE` (`true`/`false`) to override
+ * the preset's `typ` choice. Audiences are comma-separated.
+ *
+ * @example
+ * ```ts
+ * const preset = presetFromEnv(process.env);
+ * const auth = createMcpAuth({
+ *   resource: process.env.MCP_RESOURCE_URL!,
+ *   ...(preset ?? { issuer: process.env.MCP_AUTH_ISSUER! }),
+ * });
+ * ```
+ */
+export function presetFromEnv(env: EnvRecord): ProviderPreset | undefined {
+  if (typeof env !== 'object' || env === null) {
+    throw new McpAuthConfigError('env', 'must be a record of environment variables');
+  }
+  const provider = read(env, 'MCP_AUTH_PROVIDER')?.toLowerCase();
+  if (provider === undefined || provider === 'generic') return undefined;
+  switch (provider) {
+    case 'scalekit': {
+      const resourceId = read(env, 'SCALEKIT_RESOURCE_ID');
+      return scalekit({
+        environmentUrl: need(env, 'SCALEKIT_ENVIRONMENT_URL', provider),
+        ...(resourceId === undefined ? {} : { resourceId }),
+        ...common(env, 'SCALEKIT'),
+      });
+    }
+    case 'auth0': {
+      const tokenProfile = read(env, 'AUTH0_TOKEN_PROFILE');
+      if (tokenProfile !== undefined && tokenProfile !== 'rfc9068' && tokenProfile !== 'auth0') {
+        throw new McpAuthConfigError('AUTH0_TOKEN_PROFILE', 'must be "rfc9068" or "auth0"');
+      }
+      const permissions = flag(env, 'AUTH0_PERMISSIONS');
+      return auth0({
+        domain: need(env, 'AUTH0_DOMAIN', provider),
+        ...(tokenProfile === undefined ? {} : { tokenProfile }),
+        ...(permissions === undefined ? {} : { permissions }),
+        ...common(env, 'AUTH0'),
+      });
+    }
+    case 'okta':
+      return okta({ issuer: need(env, 'OKTA_ISSUER', provider), ...common(env, 'OKTA') });
+    case 'entra-id': {
+      const version = read(env, 'ENTRA_TOKEN_VERSION');
+      if (version !== undefined && !['1', '2', 'both'].includes(version)) {
+        throw new McpAuthConfigError('ENTRA_TOKEN_VERSION', 'must be 1, 2 or both');
+      }
+      const audience = list(env, 'ENTRA_AUDIENCE');
+      if (audience === undefined) {
+        throw new McpAuthConfigError(
+          'ENTRA_AUDIENCE',
+          `is required when MCP_AUTH_PROVIDER=${provider}`,
+        );
+      }
+      return entraId({
+        tenantId: need(env, 'ENTRA_TENANT_ID', provider),
+        ...common(env, 'ENTRA'),
+        audience,
+        ...(version === undefined
+          ? {}
+          : { version: version === 'both' ? 'both' : (Number(version) as 1 | 2) }),
+      });
+    }
+    case 'keycloak':
+      return keycloak({
+        baseUrl: need(env, 'KEYCLOAK_BASE_URL', provider),
+        realm: need(env, 'KEYCLOAK_REALM', provider),
+        ...common(env, 'KEYCLOAK'),
+      });
+    case 'workos': {
+      const permissions = flag(env, 'WORKOS_PERMISSIONS');
+      return workos({
+        authkitDomain: need(env, 'WORKOS_AUTHKIT_DOMAIN', provider),
+        ...(permissions === undefined ? {} : { permissions }),
+        ...common(env, 'WORKOS'),
+      });
+    }
+    case 'clerk':
+      return clerk({
+        frontendApiUrl: need(env, 'CLERK_FRONTEND_API_URL', provider),
+        ...common(env, 'CLERK'),
+      });
+    default:
+      throw new McpAuthConfigError(
+        'MCP_AUTH_PROVIDER',
+        `must be one of ${PROVIDERS.join(', ')} or generic (got "${provider.slice(0, 40)}")`,
+      );
+  }
+}

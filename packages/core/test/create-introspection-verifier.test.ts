@@ -1,0 +1,360 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createIntrospectionVerifier,
+  type IntrospectionVerifierOptions,
+} from '../src/create-introspection-verifier.js';
+import { createMcpAuth } from '../src/create-mcp-auth.js';
+import { isMcpAuthError, type McpAuthError } from '../src/errors.js';
+
+const RESOURCE = 'https://mcp.example.com/mcp';
+const ENDPOINT = 'https://auth.example.com/oauth2/introspect';
+const ISSUER = 'https://auth.example.com';
+const NOW = Date.UTC(2026, 5, 1, 12, 0, 0);
+const nowSeconds = NOW / 1000;
+
+interface Call {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: URLSearchParams;
+}
+
+/** An in-memory introspection endpoint: `answer` decides each response. */
+function endpoint(answer: (token: string) => Response | Promise<Response>) {
+  const calls: Call[] = [];
+  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    const body = new URLSearchParams(await request.text());
+    calls.push({ url: request.url, method: request.method, headers: request.headers, body });
+    if (request.url !== ENDPOINT) throw new TypeError('fetch failed: unexpected host in tests');
+    return answer(body.get('token') ?? '');
+  }) as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+const active = (extra: Record<string, unknown> = {}) => ({
+  active: true,
+  iss: ISSUER,
+  aud: RESOURCE,
+  sub: 'alice',
+  client_id: 'host-app',
+  scope: 'todo:read todo:write',
+  exp: nowSeconds + 300,
+  iat: nowSeconds,
+  ...extra,
+});
+
+function verifier(
+  fetch: typeof globalThis.fetch,
+  options: Partial<IntrospectionVerifierOptions> = {},
+) {
+  return createIntrospectionVerifier({
+    endpoint: ENDPOINT,
+    clientId: 'mcp server',
+    clientSecret: 's3cret:&=',
+    resource: RESOURCE,
+    issuer: ISSUER,
+    fetch,
+    ...options,
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<McpAuthError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+  expect(isMcpAuthError(error)).toBe(true);
+  return error as McpAuthError;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('createIntrospectionVerifier (RFC 7662)', () => {
+  it('POSTs the token with client_secret_basic and token_type_hint, and maps the response', async () => {
+    const { fetch, calls } = endpoint(() => json(active()));
+    const info = await verifier(fetch).verifyAccessToken('opaque-token-1');
+    expect(info).toMatchObject({
+      token: 'opaque-token-1',
+      clientId: 'host-app',
+      scopes: ['todo:read', 'todo:write'],
+      expiresAt: nowSeconds + 300,
+      extra: { sub: 'alice', iss: ISSUER },
+    });
+    expect(info.resource?.href).toBe(RESOURCE);
+    expect(calls).toHaveLength(1);
+    const [call] = calls;
+    expect(call?.method).toBe('POST');
+    expect(call?.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
+    // RFC 6749 §2.3.1: id and secret form-encoded, then Base64.
+    expect(call?.headers.get('authorization')).toBe(`Basic ${btoa('mcp+server:s3cret%3A%26%3D')}`);
+    expect(Object.fromEntries(call?.body ?? [])).toEqual({
+      token: 'opaque-token-1',
+      token_type_hint: 'access_token',
+    });
+  });
+
+  it('supports client_secret_post', async () => {
+    const { fetch, calls } = endpoint(() => json(active()));
+    await verifier(fetch, { clientAuthMethod: 'client_secret_post' }).verifyAccessToken('t');
+    expect(calls[0]?.headers.get('authorization')).toBeNull();
+    expect(calls[0]?.body.get('client_id')).toBe('mcp server');
+    expect(calls[0]?.body.get('client_secret')).toBe('s3cret:&=');
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['inactive', { active: false }, 'token is not active'],
+    ['expired', active({ exp: nowSeconds - 1 }), 'token expired'],
+    ['exp not a number', active({ exp: 'soon' }), 'invalid "exp" claim'],
+    ['not yet valid', active({ nbf: nowSeconds + 60 }), 'token not yet valid'],
+    ['wrong aud', active({ aud: 'https://other.example.com/mcp' }), 'audience mismatch'],
+    ['missing aud', active({ aud: undefined }), 'missing audience (aud)'],
+    ['empty aud list', active({ aud: [] }), 'missing audience (aud)'],
+    ['wrong iss', active({ iss: 'https://evil.example.com' }), 'issuer mismatch'],
+    ['sub not a string', active({ sub: 42 }), 'invalid "sub" claim'],
+    [
+      'sender-constrained',
+      active({ cnf: { jkt: 'x' } }),
+      'sender-constrained token (cnf) cannot be used as a bearer token',
+    ],
+  ])('%s → invalid_token (401)', async (_name, body, description) => {
+    const { fetch } = endpoint(() => json(body));
+    const error = await failure(verifier(fetch).verifyAccessToken('t'));
+    expect(error.code).toBe('invalid_token');
+    expect(error.status).toBe(401);
+    expect(error.message).toBe(description);
+  });
+
+  it('accepts aud arrays, canonical forms and additional audiences; requireAudience: false allows none', async () => {
+    const { fetch } = endpoint((token) =>
+      json(
+        token === 'a'
+          ? active({ aud: ['x', 'HTTPS://MCP.example.com/mcp/'] })
+          : token === 'b'
+            ? active({ aud: 'api://todo' })
+            : active({ aud: undefined, iss: undefined }),
+      ),
+    );
+    const v = verifier(fetch, { additionalAudiences: ['api://todo'] });
+    await expect(v.verifyAccessToken('a')).resolves.toBeTruthy();
+    await expect(v.verifyAccessToken('b')).resolves.toBeTruthy();
+    await expect(
+      verifier(fetch, { requireAudience: false }).verifyAccessToken('c'),
+    ).resolves.toBeTruthy();
+  });
+
+  it.each<[string, () => Response | Promise<Response>, RegExp, number]>([
+    ['HTTP 500', () => json({ error: 'server_error' }, 500), /HTTP 500/, 5],
+    ['HTTP 503 with Retry-After', () => json({}, 503, { 'retry-after': '42' }), /HTTP 503/, 42],
+    [
+      'HTTP 401 (bad client credentials)',
+      () => json({ error: 'invalid_client' }, 401),
+      /HTTP 401/,
+      5,
+    ],
+    ['non-JSON', () => new Response('<html>oops</html>', { status: 200 }), /not JSON/, 5],
+    ['JSON without active', () => json({ scope: 'x' }), /malformed/, 5],
+    ['JSON array', () => json([1]), /malformed/, 5],
+    [
+      'network failure',
+      () => {
+        throw new TypeError('connection refused');
+      },
+      /unreachable/,
+      5,
+    ],
+  ])(
+    '%s → authorization_server_unavailable (503), not cached',
+    async (_n, answer, message, retryAfter) => {
+      const { fetch, calls } = endpoint(answer);
+      const v = verifier(fetch);
+      const error = await failure(v.verifyAccessToken('t'));
+      expect(error).toMatchObject({
+        code: 'authorization_server_unavailable',
+        status: 503,
+        retryAfter,
+      });
+      expect(error.message).toMatch(message);
+      expect(error.message).not.toContain('s3cret');
+      await failure(v.verifyAccessToken('t'));
+      expect(calls).toHaveLength(2);
+    },
+  );
+
+  it('times out after `timeout` ms with a 503', async () => {
+    const { fetch, calls } = endpoint(
+      () =>
+        new Promise<Response>(() => {
+          /* never answers */
+        }),
+    );
+    const pending = failure(verifier(fetch, { timeout: 1_000 }).verifyAccessToken('t'));
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    await vi.advanceTimersByTimeAsync(1_000);
+    const error = await pending;
+    expect(error).toMatchObject({ code: 'authorization_server_unavailable', status: 503 });
+    expect(error.message).toMatch(/timed out/);
+  });
+
+  it('caches active results up to cacheMaxAge and never past exp', async () => {
+    const { fetch, calls } = endpoint(() => json(active({ exp: nowSeconds + 30 })));
+    const v = verifier(fetch, { cacheMaxAge: 60_000 });
+    await v.verifyAccessToken('t');
+    await vi.advanceTimersByTimeAsync(29_000);
+    await v.verifyAccessToken('t');
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000); // exp reached: the cached result is gone
+    await failure(v.verifyAccessToken('t')); // and the fresh answer says expired
+    expect(calls).toHaveLength(2);
+
+    const long = endpoint(() => json(active({ exp: nowSeconds + 3_600 })));
+    const w = verifier(long.fetch, { cacheMaxAge: 10_000 });
+    await w.verifyAccessToken('u');
+    await vi.advanceTimersByTimeAsync(9_999);
+    await w.verifyAccessToken('u');
+    expect(long.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await w.verifyAccessToken('u');
+    expect(long.calls).toHaveLength(2);
+    w.clearCache();
+    await w.verifyAccessToken('u');
+    expect(long.calls).toHaveLength(3);
+  });
+
+  it('caches rejections for negativeCacheMaxAge (default 5 s) and can be turned off', async () => {
+    const { fetch, calls } = endpoint(() => json({ active: false }));
+    const v = verifier(fetch);
+    await failure(v.verifyAccessToken('t'));
+    await failure(v.verifyAccessToken('t'));
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await failure(v.verifyAccessToken('t'));
+    expect(calls).toHaveLength(2);
+    const off = endpoint(() => json({ active: false }));
+    const w = verifier(off.fetch, { negativeCacheMaxAge: 0, cacheMaxAge: 0 });
+    await failure(w.verifyAccessToken('t'));
+    await failure(w.verifyAccessToken('t'));
+    expect(off.calls).toHaveLength(2);
+  });
+
+  it('coalesces concurrent lookups of one token into one request', async () => {
+    let release: (r: Response) => void = () => {};
+    const { fetch, calls } = endpoint(
+      () => new Promise<Response>((resolve) => (release = resolve)),
+    );
+    const v = verifier(fetch);
+    const all = Promise.all([
+      v.verifyAccessToken('t'),
+      v.verifyAccessToken('t'),
+      v.verifyAccessToken('t'),
+    ]);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    release(json(active()));
+    const infos = await all;
+    expect(calls).toHaveLength(1);
+    expect(infos.map((i) => i.scopes)).toEqual([
+      ['todo:read', 'todo:write'],
+      ['todo:read', 'todo:write'],
+      ['todo:read', 'todo:write'],
+    ]);
+  });
+
+  it('keys the cache by a digest, never the token; an injected hasher is used; bounded size', async () => {
+    const seen: string[] = [];
+    const { fetch, calls } = endpoint(() => json(active()));
+    const v = verifier(fetch, {
+      maxCacheEntries: 2,
+      hash: (token) => {
+        seen.push(token);
+        return `digest-of-${token.length}-${token.charCodeAt(0)}`;
+      },
+    });
+    await v.verifyAccessToken('a1');
+    await v.verifyAccessToken('b1');
+    await v.verifyAccessToken('c1'); // evicts a1
+    await v.verifyAccessToken('b1');
+    expect(calls).toHaveLength(3);
+    await v.verifyAccessToken('a1');
+    expect(calls).toHaveLength(4);
+    expect(seen).toEqual(['a1', 'b1', 'c1', 'b1', 'a1']);
+    const bytes = verifier(fetch, { hash: () => new Uint8Array(32).fill(7) });
+    await bytes.verifyAccessToken('x');
+    await bytes.verifyAccessToken('y'); // same digest → same entry
+    expect(calls).toHaveLength(5);
+    const broken = verifier(fetch, { hash: () => new Uint8Array(4) });
+    expect((await failure(broken.verifyAccessToken('x'))).code).toBe(
+      'authorization_server_unavailable',
+    );
+  });
+
+  it('rejects empty and oversized tokens without a request', async () => {
+    const { fetch, calls } = endpoint(() => json(active()));
+    const v = verifier(fetch, { maxTokenLength: 10 });
+    expect((await failure(v.verifyAccessToken(''))).message).toBe('token is empty');
+    expect((await failure(v.verifyAccessToken('x'.repeat(11)))).message).toBe('token is too large');
+    expect(calls).toHaveLength(0);
+  });
+
+  it.each<[string, Partial<IntrospectionVerifierOptions>, string]>([
+    ['http endpoint', { endpoint: 'http://auth.example.com/introspect' }, 'endpoint'],
+    ['no client id', { clientId: '' }, 'clientId'],
+    ['no secret', { clientSecret: undefined as never }, 'clientSecret'],
+    ['auth method', { clientAuthMethod: 'private_key_jwt' as never }, 'clientAuthMethod'],
+    ['resource fragment', { resource: `${RESOURCE}#x` }, 'resource'],
+    ['audiences', { additionalAudiences: [''] }, 'additionalAudiences'],
+    ['requireAudience', { requireAudience: 'no' as never }, 'requireAudience'],
+    ['issuer', { issuer: 'ftp://x' }, 'issuer'],
+    ['scopeClaims', { scopeClaims: [] }, 'scopeClaims'],
+    ['cacheMaxAge', { cacheMaxAge: -1 }, 'cacheMaxAge'],
+    ['timeout', { timeout: 0 }, 'timeout'],
+    ['hash', { hash: 'sha256' as never }, 'hash'],
+    ['fetch', { fetch: 1 as never }, 'fetch'],
+  ])('misconfiguration (%s) → TypeError naming the option', (_n, options, option) => {
+    const { fetch } = endpoint(() => json(active()));
+    expect(() => verifier(fetch, options)).toThrow(TypeError);
+    expect(() => verifier(fetch, options)).toThrow(`"${option}"`);
+    expect(() => createIntrospectionVerifier(null as never)).toThrow(/"options"/);
+  });
+
+  it('through createMcpAuth: 503 JSON without a challenge, 401 with one; PRM defaults to the issuer', async () => {
+    let mode: 'down' | 'inactive' | 'ok' = 'down';
+    const { fetch } = endpoint(() =>
+      mode === 'down' ? json({}, 500) : json(mode === 'ok' ? active() : { active: false }),
+    );
+    const auth = createMcpAuth({
+      resource: RESOURCE,
+      verifier: verifier(fetch, { negativeCacheMaxAge: 0 }),
+    });
+    expect(auth.metadata.document.authorization_servers).toEqual([ISSUER]);
+    const request = { method: 'POST', url: '/mcp', headers: { authorization: 'Bearer opaque' } };
+    const down = await auth.authorize(request);
+    expect(down).toMatchObject({
+      type: 'deny',
+      status: 503,
+      body: { error: 'authorization_server_unavailable' },
+    });
+    if (down.type !== 'deny') throw new Error('expected deny');
+    expect(down.headers['Retry-After']).toBe('5');
+    expect(down.headers['WWW-Authenticate']).toBeUndefined();
+    mode = 'inactive';
+    const inactive = await auth.authorize(request);
+    if (inactive.type !== 'deny') throw new Error('expected deny');
+    expect(inactive.status).toBe(401);
+    expect(inactive.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
+    mode = 'ok';
+    expect((await auth.authorize(request)).type).toBe('allow');
+  });
+});
