@@ -5,6 +5,8 @@ export type { ObservedExchange } from './create-observed-fetch.js';
 export { findFreePort, isPortFree } from './find-free-port.js';
 export { InMemoryOAuthClientProvider } from './in-memory-oauth-client-provider.js';
 export type { InMemoryOAuthClientProviderOptions } from './in-memory-oauth-client-provider.js';
+export { DEMO_USAGE, parseDemoArgs } from './parse-demo-args.js';
+export type { DemoArgs } from './parse-demo-args.js';
 export { createNarrator } from './narrator.js';
 export type { Narrator, NarratorOptions } from './narrator.js';
 export { DemoStepError, runDemo } from './run-demo.js';

@@ -38,6 +38,8 @@ export interface Narrator {
   fail(text: string): void;
   /** An unindented line. */
   line(text?: string): void;
+  /** The latest heading, as `N. title`, or `undefined` before the first. */
+  current(): string | undefined;
 }
 
 const codes = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, cyan: 36 } as const;
@@ -56,10 +58,12 @@ export function createNarrator(options: NarratorOptions = {}): Narrator {
   const paint = (code: keyof typeof codes, text: string) =>
     options.color ? `\u001b[${codes[code]}m${text}\u001b[0m` : text;
   let count = 0;
+  let heading: string | undefined;
   const out = (text: string) => write(`${text}\n`);
   return {
     step(title) {
       count += 1;
+      heading = `${count}. ${title}`;
       out('');
       out(paint('bold', paint('cyan', `${String(count).padStart(2)}. ${title}`)));
       return count;
@@ -83,6 +87,9 @@ export function createNarrator(options: NarratorOptions = {}): Narrator {
     },
     line(text = '') {
       out(text);
+    },
+    current() {
+      return heading;
     },
   };
 }

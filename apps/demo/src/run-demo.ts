@@ -404,7 +404,10 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
     return { milestones: [...passed] };
   } catch (error) {
     say.line();
-    say.fail(`Demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    const where = say.current();
+    say.fail(
+      `Demo failed${where ? ` at step ${where}` : ''}: ${error instanceof Error ? error.message : String(error)}`,
+    );
     if (!options.verbose && serverLog.length) {
       say.note('last server output:');
       for (const line of serverLog.slice(-25)) say.note(`| ${line}`);

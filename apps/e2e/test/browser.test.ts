@@ -78,13 +78,17 @@ describe('browser: login and consent by clicks (headless chromium)', () => {
       );
     }
     profile = await mkdtemp(join(tmpdir(), 'mcp-auth-e2e-chromium-'));
-    [stack, callback] = await Promise.all([startStack(['express']), startCallbackServer()]);
+    // A fresh profile per run; the browser starts while the servers do.
+    [stack, callback, context] = await Promise.all([
+      startStack(['express']),
+      startCallbackServer(),
+      chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: CHROMIUM_ARGS,
+      }),
+    ]);
     sample = stack.samples.express;
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
   });
 
   afterAll(async () => {

@@ -18,6 +18,7 @@ let stopping = false;
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
+    if (as || samples.length) console.log('\nstopping the authorization server and the samples…');
     await Promise.allSettled(samples.map((sample) => sample.stop()));
     await as?.close().catch(() => undefined);
   }

@@ -1,0 +1,62 @@
+import { SAMPLE_NAMES, type SampleName } from './start-sample.js';
+
+/**
+ * The command line of `pnpm demo`.
+ *
+ * @example
+ * ```ts
+ * const args: DemoArgs = { sample: 'express', username: 'alice', verbose: false, help: false };
+ * ```
+ */
+export interface DemoArgs {
+  sample: SampleName;
+  username: string;
+  verbose: boolean;
+  help: boolean;
+}
+
+/** Usage line of `pnpm demo`. */
+export const DEMO_USAGE = `usage: pnpm demo [--sample ${SAMPLE_NAMES.join('|')}] [--user alice|bob] [--verbose]`;
+
+/**
+ * Parses `pnpm demo`'s arguments (`--sample`, `--user`, `--verbose`, `--help`; `--x=value`
+ * or `--x value`; a lone `--` is ignored). Throws a `TypeError` naming the bad argument, with
+ * the usage line.
+ *
+ * @example
+ * ```ts
+ * parseDemoArgs(['--sample', 'hono']); // { sample: 'hono', username: 'alice', verbose: false, help: false }
+ * ```
+ */
+export function parseDemoArgs(argv: readonly string[]): DemoArgs {
+  const result: DemoArgs = { sample: 'express', username: 'alice', verbose: false, help: false };
+  const args = argv.filter((a) => a !== '--');
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = () => inline ?? args[++i];
+    if (flag === '--sample') {
+      const name = value();
+      if (!(SAMPLE_NAMES as readonly string[]).includes(name ?? '')) {
+        throw new TypeError(
+          `--sample must be one of ${SAMPLE_NAMES.join(', ')} (got ${name ?? 'nothing'})\n${DEMO_USAGE}`,
+        );
+      }
+      result.sample = name as SampleName;
+    } else if (flag === '--user') {
+      const name = value();
+      if (!name || name.startsWith('--'))
+        throw new TypeError(`--user needs a username\n${DEMO_USAGE}`);
+      result.username = name;
+    } else if (flag === '--verbose' || flag === '-v') {
+      result.verbose = true;
+    } else if (flag === '--help' || flag === '-h') {
+      result.help = true;
+    } else {
+      throw new TypeError(`unknown argument ${arg}\n${DEMO_USAGE}`);
+    }
+  }
+  return result;
+}
