@@ -1,12 +1,12 @@
 export type { DecisionEvent, DecisionListener, DecisionReason } from './audit.js';
 export { emitDecision } from './audit.js';
+export { authorizationServersOf } from './authorization-servers-of.js';
 export type {
   BearerTokenRequest,
   BearerTokenResult,
   ExtractBearerTokenOptions,
 } from './bearer-token.js';
 export { DEFAULT_MAX_TOKEN_LENGTH, extractBearerToken } from './bearer-token.js';
-export { authorizationServersOf } from './authorization-servers-of.js';
 export type { Cors, CorsOptions } from './cors.js';
 export {
   CORS_ALLOW_HEADERS,
@@ -22,7 +22,7 @@ export type {
 } from './create-introspection-verifier.js';
 export { createIntrospectionVerifier } from './create-introspection-verifier.js';
 export type { JwtVerifier, JwtVerifierOptions } from './create-jwt-verifier.js';
-export { createJwtVerifier } from './create-jwt-verifier.js';
+export { createJwtVerifier, DEFAULT_ALGORITHMS } from './create-jwt-verifier.js';
 export type {
   McpAuth,
   McpAuthMetadata,
