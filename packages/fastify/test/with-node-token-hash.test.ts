@@ -37,7 +37,11 @@ describe('withNodeTokenHash', () => {
     const off = { ...base, jwt: { cache: false as const } };
     expect(withNodeTokenHash(off)).toBe(off);
     const verifier = { verifyAccessToken: async () => ({ token: '', clientId: '', scopes: [] }) };
-    const custom = { resource: base.resource, authorizationServers: ['https://auth.example.com'], verifier };
+    const custom = {
+      resource: base.resource,
+      authorizationServers: ['https://auth.example.com'],
+      verifier,
+    };
     expect(withNodeTokenHash(custom)).toBe(custom);
     const odd = { ...base, jwt: { cache: true as never } };
     expect(withNodeTokenHash(odd)).toBe(odd); // left for the core to reject
