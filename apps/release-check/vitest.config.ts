@@ -6,6 +6,6 @@ export default defineConfig({
     // Packing, npm installs and `changeset version` on a scratch copy are slow on a busy
     // machine; each hook and test sets its own bound below these.
     testTimeout: 120_000,
-    hookTimeout: 240_000,
+    hookTimeout: 300_000,
   },
 });
