@@ -41,6 +41,7 @@ export type HarnessFactory = (options: McpAuthOptions) => Promise<Harness>;
 
 type TokenKind =
   | 'read'
+  | 'otherScope'
   | 'write'
   | 'expired'
   | 'wrongAudience'
@@ -209,6 +210,18 @@ export const MCP_VECTORS: Vector[] = [
       ),
       body: oauth('insufficient_scope', 'Missing required scope: todo:write'),
       headers: cors,
+      handled: false,
+    },
+  },
+  {
+    name: 'insufficient scope for list_todos → 403; granted scopes outside scopes_supported not named',
+    request: { method: 'POST', token: 'otherScope', body: call('list_todos') },
+    expect: {
+      status: 403,
+      challenge: challenge(
+        `error="insufficient_scope", error_description="Missing required scope: todo:read", ${rm}, scope="todo:read"`,
+      ),
+      body: oauth('insufficient_scope', 'Missing required scope: todo:read'),
       handled: false,
     },
   },
@@ -501,6 +514,7 @@ async function mintTokens(issuer: TestIssuer): Promise<Record<TokenKind, string>
   return {
     read,
     write: await issuer.mintAccessToken({ claims: { scope: 'todo:read todo:write' } }),
+    otherScope: await issuer.mintAccessToken({ claims: { scope: 'calendar:read' } }),
     expired: await issuer.mintAccessToken({ issuedAt: now - 3600, expiresIn: 600 }),
     wrongAudience: await issuer.mintAccessToken({ claims: { aud: 'https://other.example/mcp' } }),
     wrongIssuer: await issuer.mintAccessToken({ claims: { iss: 'https://evil.example' } }),
