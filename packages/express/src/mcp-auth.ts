@@ -26,7 +26,16 @@ declare global {
   }
 }
 
-/** What {@link mcpAuth} returns: the resolved core and two Express middlewares. */
+/**
+ * What {@link mcpAuth} returns: the resolved core and two Express middlewares.
+ *
+ * @example
+ * ```ts
+ * const auth: McpAuthExpress = mcpAuth({ resource, issuer });
+ * app.use(auth.metadata);
+ * app.all('/mcp', auth.protect, handler);
+ * ```
+ */
 export interface McpAuthExpress {
   /** The resolved core (`authorize`, `metadata`, `bindSession`, …). */
   readonly core: McpAuth;

@@ -8,6 +8,11 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 /**
  * Every request header as name/value pairs, repeats kept: Node's `req.headers` keeps only the
  * first `Authorization`, `req.rawHeaders` keeps them all (SPEC item 19).
+ *
+ * @example
+ * ```ts
+ * rawHeaderPairs(req); // [['Authorization', 'Bearer a'], ['Authorization', 'Bearer b'], …]
+ * ```
  */
 export function rawHeaderPairs(req: IncomingMessage): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
@@ -17,7 +22,14 @@ export function rawHeaderPairs(req: IncomingMessage): Array<[string, string]> {
   return pairs;
 }
 
-/** True when the request still has an unread JSON body (nothing upstream parsed it). */
+/**
+ * True when the request still has an unread JSON body (nothing upstream parsed it).
+ *
+ * @example
+ * ```ts
+ * if (core.needsBody && hasUnreadJsonBody(req)) raw = await readRawBody(req);
+ * ```
+ */
 export function hasUnreadJsonBody(req: IncomingMessage): boolean {
   const parsedUpstream = (req as { _body?: unknown })._body === true || req.readableEnded;
   return !parsedUpstream && JSON_TYPE.test(req.headers['content-type'] ?? '');
@@ -26,6 +38,11 @@ export function hasUnreadJsonBody(req: IncomingMessage): boolean {
 /**
  * Reads the whole request stream. Resolves `undefined` past {@link MAX_BODY_BYTES} (the rest
  * is drained, not kept, so the response can still be written).
+ *
+ * @example
+ * ```ts
+ * const raw = await readRawBody(req); // undefined when too large
+ * ```
  */
 export async function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -38,7 +55,15 @@ export async function readRawBody(req: IncomingMessage): Promise<Buffer | undefi
   return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
 }
 
-/** The parsed JSON value, or the text itself when it does not parse (the core answers -32700). */
+/**
+ * The parsed JSON value, or the text itself when it does not parse (the core answers -32700).
+ *
+ * @example
+ * ```ts
+ * parseJsonBody(Buffer.from('{"a":1}')); // { a: 1 }
+ * parseJsonBody(Buffer.from('{')); // '{'
+ * ```
+ */
 export function parseJsonBody(raw: Buffer): unknown {
   const text = raw.toString('utf8');
   try {
@@ -48,12 +73,26 @@ export function parseJsonBody(raw: Buffer): unknown {
   }
 }
 
-/** A JSON-RPC error response (body too large: 413; body unreadable: 400). */
+/**
+ * A JSON-RPC error response (body too large: 413; body unreadable: 400).
+ *
+ * @example
+ * ```ts
+ * writePlain(res, rpcError(413, -32600, 'Request body too large'));
+ * ```
+ */
 export function rpcError(status: number, code: number, message: string): PlainResponse {
   return { status, headers: {}, body: { jsonrpc: '2.0', id: null, error: { code, message } } };
 }
 
-/** Writes a core response (metadata, preflight, denial) as-is, JSON-encoding its body. */
+/**
+ * Writes a core response (metadata, preflight, denial) as-is, JSON-encoding its body.
+ *
+ * @example
+ * ```ts
+ * writePlain(res, core.preflight(request));
+ * ```
+ */
 export function writePlain(res: ServerResponse, response: PlainResponse): void {
   const { status, headers, body } = response;
   if (res.headersSent) return void res.end();
@@ -77,6 +116,11 @@ function headerIn(headers: unknown, name: string): unknown {
  * Calls `listener` with the `Mcp-Session-Id` of the response when its head is written —
  * before any byte reaches the client — whether it was set with `setHeader` or passed to
  * `writeHead` (as the MCP SDK's transport does).
+ *
+ * @example
+ * ```ts
+ * onSessionIdWritten(res, (id) => core.bindSession(id, authInfo));
+ * ```
  */
 export function onSessionIdWritten(
   res: ServerResponse,

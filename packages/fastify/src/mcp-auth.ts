@@ -25,7 +25,15 @@ declare module 'fastify' {
   }
 }
 
-/** Options of the {@link mcpAuth} plugin: the core's options, or a core built beforehand. */
+/**
+ * Options of the {@link mcpAuth} plugin: the core's options, or a core built beforehand.
+ *
+ * @example
+ * ```ts
+ * const options: McpAuthFastifyOptions = { resource, issuer, paths: ['/mcp'] };
+ * await app.register(mcpAuth, options);
+ * ```
+ */
 export type McpAuthFastifyOptions = (McpAuthOptions | { auth: McpAuth }) & {
   /**
    * Route paths of the MCP endpoint to protect, as registered (`'/mcp'`, `'/tenants/:id/mcp'`),

@@ -1,10 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Largest request body read for the scope policy (the MCP SDK's own limit is 4 MB). */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
-/** True for `application/json` and `application/*+json` content types. */
+/**
+ * True for `application/json` and `application/*+json` content types.
+ *
+ * @example
+ * ```ts
+ * isJsonType('application/json; charset=utf-8'); // true
+ * ```
+ */
 export function isJsonType(contentType: string | undefined): boolean {
   return JSON_TYPE.test(contentType ?? '');
 }
@@ -12,6 +19,11 @@ export function isJsonType(contentType: string | undefined): boolean {
 /**
  * Every request header as name/value pairs, repeats kept: Node's `req.headers` keeps only the
  * first `Authorization`, `req.rawHeaders` keeps them all (SPEC item 19).
+ *
+ * @example
+ * ```ts
+ * rawHeaderPairs(req); // [['Authorization', 'Bearer a'], ['Authorization', 'Bearer b'], …]
+ * ```
  */
 export function rawHeaderPairs(req: IncomingMessage): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
@@ -24,6 +36,11 @@ export function rawHeaderPairs(req: IncomingMessage): Array<[string, string]> {
 /**
  * Reads a whole body stream. Resolves `undefined` past {@link MAX_BODY_BYTES} (the rest is
  * drained, not kept, so the response can still be written).
+ *
+ * @example
+ * ```ts
+ * const raw = await readRawBody(req); // undefined when too large
+ * ```
  */
 export async function readRawBody(
   stream: AsyncIterable<Buffer | string>,
@@ -38,7 +55,15 @@ export async function readRawBody(
   return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
 }
 
-/** The parsed JSON value, or the text itself when it does not parse (the core answers -32700). */
+/**
+ * The parsed JSON value, or the text itself when it does not parse (the core answers -32700).
+ *
+ * @example
+ * ```ts
+ * parseJsonBody(Buffer.from('{"a":1}')); // { a: 1 }
+ * parseJsonBody(Buffer.from('{')); // '{'
+ * ```
+ */
 export function parseJsonBody(raw: Buffer): unknown {
   const text = raw.toString('utf8');
   if (text === '') return undefined;
@@ -62,6 +87,11 @@ function headerIn(headers: unknown, name: string): unknown {
  * Calls `listener` with the `Mcp-Session-Id` of the response when its head is written —
  * before any byte reaches the client — whether it was set with `setHeader` or passed to
  * `writeHead` (as the MCP SDK's transport does, and as Fastify's `reply.send` does).
+ *
+ * @example
+ * ```ts
+ * onSessionIdWritten(res, (id) => core.bindSession(id, authInfo));
+ * ```
  */
 export function onSessionIdWritten(
   res: ServerResponse,

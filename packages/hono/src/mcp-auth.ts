@@ -8,13 +8,27 @@ import {
 } from '@org/mcp-auth-core';
 import type { Context, MiddlewareHandler } from 'hono';
 
-/** Context variables the middleware sets: `c.get('auth')` / `c.var.auth`. */
+/**
+ * Context variables the middleware sets: `c.get('auth')` / `c.var.auth`.
+ *
+ * @example
+ * ```ts
+ * app.all('/mcp', auth.protect, (c) => c.json({ sub: c.var.auth.extra?.sub }));
+ * ```
+ */
 export type Variables = {
   /** The validated token, set by {@link McpAuthHono.protect}. */
   auth: AuthInfo;
 };
 
-/** A Hono `Env` carrying {@link Variables}: `new Hono<McpAuthEnv>()`. */
+/**
+ * A Hono `Env` carrying {@link Variables}: `new Hono<McpAuthEnv>()`.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<McpAuthEnv>();
+ * ```
+ */
 export type McpAuthEnv = { Variables: Variables };
 
 declare module 'hono' {
@@ -24,7 +38,16 @@ declare module 'hono' {
   }
 }
 
-/** What {@link mcpAuth} returns: the resolved core and two Hono middlewares. */
+/**
+ * What {@link mcpAuth} returns: the resolved core and two Hono middlewares.
+ *
+ * @example
+ * ```ts
+ * const auth: McpAuthHono = mcpAuth({ resource, issuer });
+ * app.use(auth.metadata);
+ * app.all('/mcp', auth.protect, handler);
+ * ```
+ */
 export interface McpAuthHono {
   /** The resolved core (`authorize`, `metadata`, `bindSession`, …). */
   readonly core: McpAuth;
