@@ -64,7 +64,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** The body text without consuming `c.req.raw` (the transport reads it again), else hono's cache. */
 async function peekText(c: Context): Promise<string> {
-  return c.req.raw.bodyUsed ? c.req.text() : c.req.raw.clone().text();
+  const text = c.req.raw.bodyUsed ? c.req.text() : c.req.raw.clone().text();
+  return text.catch(() => ''); // unreadable (read elsewhere, aborted): the core answers -32700
 }
 
 function parseJson(text: string): unknown {

@@ -62,6 +62,23 @@ describe('Hono middleware', () => {
     expect(await res.json()).toEqual({ body: listTodos, sub: 'user-123' });
   });
 
+  it("answers JSON (-32700) when something consumed c.req.raw behind hono's back", async () => {
+    const auth = mcpAuth(vectorOptions(issuer));
+    const app = new Hono();
+    app.post(
+      '/mcp',
+      async (c, next) => {
+        await c.req.raw.text(); // no cache: the body is gone
+        await next();
+      },
+      auth.protect,
+      (c) => c.text('unreachable'),
+    );
+    const res = await app.request('/mcp', json(readToken, listTodos));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: -32700 } });
+  });
+
   it('leaves a non-JSON body unread when the policy needs no body', async () => {
     const auth = mcpAuth({ ...vectorOptions(issuer), policy: { baseline: 'todo:read' } });
     const app = new Hono();
