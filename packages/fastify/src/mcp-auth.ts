@@ -88,7 +88,7 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
     if (request.method === 'OPTIONS') return answer(core.preflight(base));
     const raw =
       core.needsBody && isJsonType(request.headers['content-type'])
-        ? await readRawBody(payload)
+        ? await readRawBody(payload).catch(() => null) // unreadable: the core answers -32700
         : null;
     if (raw === undefined) return answer(BODY_TOO_LARGE);
     const result = await core.authorize({ ...base, body: raw ? parseJsonBody(raw) : undefined });
