@@ -15,7 +15,14 @@ export interface DemoArgs {
   help: boolean;
 }
 
-/** Usage line of `pnpm demo`. */
+/**
+ * Usage line of `pnpm demo`.
+ *
+ * @example
+ * ```ts
+ * console.error(DEMO_USAGE);
+ * ```
+ */
 export const DEMO_USAGE = `usage: pnpm demo [--sample ${SAMPLE_NAMES.join('|')}] [--user alice|bob] [--verbose]`;
 
 /**

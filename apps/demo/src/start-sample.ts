@@ -1,7 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The sample MCP servers in `apps/sample-<name>`. */
+/**
+ * The sample MCP servers, one per adapter, in `apps/sample-<name>`.
+ *
+ * @example
+ * ```ts
+ * for (const name of SAMPLE_NAMES) await startSample({ name, port: await findFreePort(), issuer });
+ * ```
+ */
 export const SAMPLE_NAMES = ['express', 'fastify', 'hono'] as const;
 
 /**
@@ -150,7 +157,11 @@ export async function startSample(options: StartSampleOptions): Promise<RunningS
     },
   });
   live.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'exit' does not come when the spawn itself failed (e.g. pnpm not on PATH); 'error' does.
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
   void exited.then(() => live.delete(child));
 
   const collect = (chunk: Buffer) => {
@@ -186,10 +197,15 @@ export async function startSample(options: StartSampleOptions): Promise<RunningS
   child.once('error', (error) => {
     spawnError = error;
   });
+  if (child.pid === undefined) await exited;
   while (Date.now() < deadline) {
     if (spawnError) {
+      const hint =
+        (spawnError as NodeJS.ErrnoException).code === 'ENOENT' ? ' (is pnpm on PATH?)' : '';
       await stop();
-      throw new Error(`sample-${name} could not be started: ${spawnError.message}`);
+      throw new Error(
+        `sample-${name} could not be started with \`${command} ${[...prefix, '--dir', `apps/sample-${name}`, 'start'].join(' ')}\`: ${spawnError.message}${hint}`,
+      );
     }
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(

@@ -178,6 +178,31 @@ describe.each(SAMPLES)('sample-%s', (name) => {
     },
   );
 
+  it('answers a malformed body and a foreign Origin with JSON errors', async () => {
+    const { resource } = sample();
+    const token = firstKeyTokens[name];
+    const headers = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const malformed = await fetch(resource, { method: 'POST', headers, body: '{"jsonrpc":' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await malformed.json()) as { error?: { code?: number } };
+    expect(body.error?.code).toBe(-32700);
+
+    const foreign = await fetch(resource, {
+      method: 'POST',
+      headers: { ...headers, origin: 'https://attacker.example' },
+      body: JSON.stringify(initializeMessage()),
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('content-type')).toMatch(/json/);
+    const text = await foreign.text();
+    expect(text).not.toMatch(/<html|at .*\.ts:\d+/i);
+  });
+
   it("keeps each user's data apart (alice and bob)", async () => {
     const { resource } = sample();
     const alice = await userClient({ username: 'alice' }).connect(resource);
@@ -226,6 +251,21 @@ describe.each(SAMPLES)('sample-%s', (name) => {
       expect([403, 404]).toContain(hijack.status);
       expect(hijack.headers.get('content-type') ?? '').toMatch(/json/);
       await hijack.body?.cancel();
+
+      // GET (SSE) and DELETE on that session with bob's token: refused too, session kept.
+      for (const method of ['GET', 'DELETE']) {
+        const response = await fetch(resource, {
+          method,
+          headers: {
+            authorization: `Bearer ${bobToken}`,
+            'mcp-session-id': sessionId ?? '',
+            'mcp-protocol-version': '2025-06-18',
+            accept: 'text/event-stream',
+          },
+        });
+        expect([403, 404], method).toContain(response.status);
+        await response.body?.cancel();
+      }
 
       // No token at all on that session: 401, never the session's data.
       const anonymous = await postMcp(resource, toolCallMessage('list_todos'), { sessionId });
