@@ -34,7 +34,8 @@ const THREE_SEGMENTS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * True when `token` looks like a compact JWS: three base64url segments, the first of which
- * decodes to a JSON object (the protected header). Nothing is verified.
+ * starts with `eyJ` (base64url of `{"`) or otherwise decodes to a JSON object (the protected
+ * header). Nothing is verified.
  *
  * @example
  * ```ts
@@ -44,6 +45,8 @@ const THREE_SEGMENTS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  */
 export function isJwtShaped(token: string): boolean {
   if (typeof token !== 'string' || !THREE_SEGMENTS.test(token)) return false;
+  // `eyJ` is base64url for `{"`: the start of every compactly serialised JOSE header.
+  if (token.startsWith('eyJ')) return true;
   try {
     decodeProtectedHeader(token);
     return true;

@@ -47,6 +47,36 @@ export interface MultiIssuerVerifier extends AccessTokenVerifier {
 
 const DEFAULT_MAX_TOKEN_LENGTH = 16_384;
 
+const ISS_KEY = '"iss":"';
+const SIMPLE_VALUE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * The unverified `iss` of a compact JWS; nothing is verified (the selected verifier does
+ * that). Fast path for the usual compact ASCII payload: the only `"iss"` in the decoded text is
+ * read directly (a nested or odd one can only route to a verifier that then rejects the
+ * token). Everything else goes through jose's `decodeJwt`.
+ */
+function unverifiedIssuer(token: string): unknown {
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  if (first < 1 || second < 0 || token.indexOf('.', second + 1) !== -1) {
+    throw new McpAuthError('invalid_token', 'malformed token');
+  }
+  try {
+    const segment = token.slice(first + 1, second);
+    const text = atob(segment.replaceAll('-', '+').replaceAll('_', '/'));
+    const at = text.indexOf(ISS_KEY);
+    if (at !== -1 && text.indexOf('"iss"', at + 1) === -1) {
+      const end = text.indexOf('"', at + ISS_KEY.length);
+      const value = text.slice(at + ISS_KEY.length, end);
+      if (end !== -1 && SIMPLE_VALUE.test(value)) return value;
+    }
+    return decodeJwt(token).iss;
+  } catch (cause) {
+    throw new McpAuthError('invalid_token', 'malformed token', { cause });
+  }
+}
+
 function isPreset(entry: IssuerOptions | ProviderPreset): entry is ProviderPreset {
   return typeof (entry as { jwt?: unknown }).jwt === 'object';
 }
@@ -130,12 +160,7 @@ export function createMultiIssuerVerifier(
     }
     if (token.length > maxTokenLength)
       throw new McpAuthError('invalid_token', 'token is too large');
-    let iss: unknown;
-    try {
-      iss = decodeJwt(token).iss;
-    } catch (cause) {
-      throw new McpAuthError('invalid_token', 'malformed token', { cause });
-    }
+    const iss = unverifiedIssuer(token);
     if (typeof iss !== 'string') throw new McpAuthError('invalid_token', 'missing issuer (iss)');
     const verifier = byIssuer.get(iss);
     if (verifier === undefined) throw new McpAuthError('invalid_token', 'issuer not accepted');

@@ -95,6 +95,48 @@ describe('createMultiIssuerVerifier', () => {
     expect(fetch).not.toHaveBeenCalled();
   });
 
+  it('reads iss the way JSON does: nested, escaped, spaced and odd payloads', async () => {
+    const fetch = routedFetch();
+    const verifier = createMultiIssuerVerifier({
+      resource: RESOURCE,
+      fetch,
+      issuers: [{ issuer: a.issuer }],
+    });
+    const segment = (text: string) =>
+      btoa(text).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    const unsigned = (payload: string) => `${segment('{"alg":"ES256"}')}.${segment(payload)}.c2ln`;
+    const stranger = 'https://stranger.example.com';
+    for (const payload of [
+      `{ "iss" : "${stranger}" }`,
+      `{"iss":"https:\\/\\/stranger.example.com"}`,
+      `{"act":{"iss":"${a.issuer}"},"iss":"${stranger}"}`,
+      `{"iss":"${stranger}","aud":"iss"}`,
+    ]) {
+      expect(await code(verifier.verifyAccessToken(unsigned(payload)))).toEqual([
+        'invalid_token',
+        'issuer not accepted',
+      ]);
+    }
+    for (const bad of [unsigned('[1]'), unsigned('{"iss":'), 'eyJ.!!!.c2ln', 'a.b.c.d', '.b.c']) {
+      expect(await code(verifier.verifyAccessToken(bad))).toEqual([
+        'invalid_token',
+        'malformed token',
+      ]);
+    }
+    expect(fetch).not.toHaveBeenCalled();
+    // A nested iss beside the real one: the real one routes, and the token verifies.
+    const nested = await a.mintAccessToken({
+      claims: { act: { iss: 'https://stranger.example.com', sub: 'x' } },
+    });
+    await expect(verifier.verifyAccessToken(nested)).resolves.toBeTruthy();
+    // Only a nested iss: routed by it, then refused by the verifier (no top-level iss).
+    const onlyNested = await a.mintAccessToken({
+      omit: ['iss'],
+      claims: { act: { iss: a.issuer } },
+    });
+    expect((await code(verifier.verifyAccessToken(onlyNested)))[0]).toBe('invalid_token');
+  });
+
   it('takes provider presets (additional issuers map to the same verifier) and feeds the PRM', async () => {
     const provider = await mockProvider({
       issuer: 'https://acme.us.auth0.com/',
