@@ -38,17 +38,22 @@ export async function npmInstall(dir: string, timeoutMs = 180_000): Promise<void
 /**
  * Rewrites a workspace manifest for use outside the workspace: every `workspace:` range
  * becomes `file:<tarball>`, and the published packages it only reaches transitively (an
- * adapter's dependency on the core) are pinned to their tarballs through `overrides`, since
- * they are not on any registry yet. Throws when a `workspace:` dependency has no tarball.
+ * adapter's dependency on the core, per `internalDependencies`) are pinned to their tarballs
+ * through `overrides`, since they are not on any registry yet. Throws when a `workspace:`
+ * dependency has no tarball.
  *
  * @example
  * ```ts
- * const manifest = replaceWorkspaceRanges(sample, new Map([['@org/mcp-auth-express', tgz]]));
+ * const manifest = replaceWorkspaceRanges(sample, tarballs, new Map([
+ *   ['@org/mcp-auth-express', ['@org/mcp-auth-core']],
+ * ]));
+ * manifest.overrides; // { '@org/mcp-auth-core': 'file:/tmp/…/org-mcp-auth-core-0.0.0.tgz' }
  * ```
  */
 export function replaceWorkspaceRanges(
   manifest: PackageManifest,
   tarballs: ReadonlyMap<string, string>,
+  internalDependencies: ReadonlyMap<string, readonly string[]>,
 ): PackageManifest {
   const result: PackageManifest = structuredClone(manifest);
   const direct = new Set<string>();
@@ -67,7 +72,19 @@ export function replaceWorkspaceRanges(
   const overrides: Record<string, string> = {
     ...((result.overrides as Record<string, string> | undefined) ?? {}),
   };
-  for (const [name, tarball] of tarballs) {
+  const reachable = new Set<string>();
+  const pending = [...direct];
+  while (pending.length > 0) {
+    for (const dependency of internalDependencies.get(pending.pop()!) ?? []) {
+      if (!reachable.has(dependency)) {
+        reachable.add(dependency);
+        pending.push(dependency);
+      }
+    }
+  }
+  for (const name of reachable) {
+    const tarball = tarballs.get(name);
+    if (!tarball) throw new Error(`${manifest.name}: no tarball for ${name}`);
     if (!direct.has(name)) overrides[name] = `file:${tarball}`;
   }
   result.overrides = overrides;

@@ -47,11 +47,11 @@ export function listSampleApps(root: string): SampleApp[] {
 /**
  * Copies a sample app out of the workspace the way its README tells a user to — its tracked
  * and untracked-but-not-ignored files, no `node_modules` or build output — and points its
- * `workspace:` dependencies at the packed tarballs.
+ * `workspace:` dependencies at the packed tarballs (see {@link replaceWorkspaceRanges}).
  *
  * @example
  * ```ts
- * await copySampleApp(root, sample, join(work, sample.name), tarballs);
+ * await copySampleApp(root, sample, join(work, sample.name), tarballs, internalDependencies);
  * ```
  */
 export async function copySampleApp(
@@ -59,11 +59,13 @@ export async function copySampleApp(
   sample: SampleApp,
   destination: string,
   tarballs: ReadonlyMap<string, string>,
+  internalDependencies: ReadonlyMap<string, readonly string[]>,
 ): Promise<void> {
   await copyRepository(root, destination, { under: sample.relativeDir });
   const manifest = replaceWorkspaceRanges(
     readManifest(join(destination, 'package.json')),
     tarballs,
+    internalDependencies,
   );
   writeFileSync(join(destination, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -89,8 +89,16 @@ beforeAll(async () => {
       2,
     )}\n`,
   );
+  // Which published packages each published package depends on at run time.
+  const internalDependencies = new Map(
+    packages.map((pkg) => [
+      pkg.manifest.name,
+      Object.keys(dependencyMap(pkg.manifest, 'dependencies')).filter((dep) => tarballs.has(dep)),
+    ]),
+  );
   for (const sample of samples) {
-    await copySampleApp(root, sample, join(work, 'samples', sample.name), tarballs);
+    const destination = join(work, 'samples', sample.name);
+    await copySampleApp(root, sample, destination, tarballs, internalDependencies);
   }
   // The consumer project and every copied sample install at once; npm's cache is shared.
   await Promise.all([
@@ -230,7 +238,10 @@ describe.skipIf(samples.length === 0)('sample apps copied out of the workspace',
     '%s installs from the tarballs, starts, and answers a tool call with a dev-server token',
     async (name) => {
       const dir = join(work, 'samples', name);
-      expect(readFileSync(join(dir, 'package.json'), 'utf8')).not.toMatch(/workspace:/);
+      const copied = readFileSync(join(dir, 'package.json'), 'utf8');
+      expect(copied).not.toMatch(/workspace:/);
+      // As the samples' READMEs say: the adapter's own dependency on the core is pinned.
+      expect(Object.keys(JSON.parse(copied).overrides)).toEqual(['@org/mcp-auth-core']);
       const run = await exerciseSampleApp(dir, cleanPackageManagerEnv());
       expect(run.metadata.resource).toBe(run.resource);
       expect(run.metadata.authorization_servers).toEqual([run.issuer]);
