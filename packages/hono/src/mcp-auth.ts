@@ -62,10 +62,28 @@ export interface McpAuthHono {
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
-/** The body text without consuming `c.req.raw` (the transport reads it again), else hono's cache. */
+/**
+ * The body text, read once through Hono's own reader (cached for `c.req.json()`/`c.req.text()`;
+ * on @hono/node-server this skips Web streams). The raw Request is then replaced by an unread
+ * copy so handlers that read `c.req.raw` (the MCP SDK's transport) still can — much cheaper
+ * than cloning the request and reading the clone.
+ */
 async function peekText(c: Context): Promise<string> {
-  const text = c.req.raw.bodyUsed ? c.req.text() : c.req.raw.clone().text();
-  return text.catch(() => ''); // unreadable (read elsewhere, aborted): the core answers -32700
+  const raw = c.req.raw;
+  if (raw.bodyUsed) return c.req.text().catch(() => '');
+  let text: string;
+  try {
+    text = await c.req.text();
+  } catch {
+    return ''; // unreadable (aborted): the core answers -32700
+  }
+  c.req.raw = new Request(raw.url, {
+    method: raw.method,
+    headers: raw.headers,
+    body: text,
+    signal: raw.signal,
+  });
+  return text;
 }
 
 function parseJson(text: string): unknown {
