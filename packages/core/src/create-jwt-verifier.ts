@@ -6,7 +6,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { McpAuthConfigError, McpAuthError, isMcpAuthError } from './errors.js';
-import { DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
+import { DEFAULT_CLIENT_ID_CLAIMS, DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
 import { createRemoteKeySet } from './remote-key-set.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
 import { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache.js';
@@ -47,6 +47,8 @@ export interface JwtVerifierOptions {
   acceptedTypes?: string[];
   /** Claims scopes are read from (strings or arrays). Default `['scope']`. */
   scopeClaims?: string[];
+  /** Claims the client id is read from, first string wins. Default `['client_id', 'azp']`. */
+  clientIdClaims?: string[];
   /** Minimum time between JWKS fetches after an unknown `kid` or a failure, ms. Default 30 000. */
   jwksCooldown?: number;
   /** Timeout of every metadata/JWKS request, ms. Default 5 000. */
@@ -237,6 +239,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   );
   const scopeClaims = stringList('scopeClaims', options.scopeClaims, DEFAULT_SCOPE_CLAIMS);
   if (scopeClaims.length === 0) throw new McpAuthConfigError('scopeClaims', 'must not be empty');
+  const clientIdClaims = stringList(
+    'clientIdClaims',
+    options.clientIdClaims,
+    DEFAULT_CLIENT_ID_CLAIMS,
+  );
   const clockTolerance = numberOption('clockTolerance', options.clockTolerance, 60, 0);
   const cooldown = numberOption('jwksCooldown', options.jwksCooldown, 30_000, 0);
   const timeout = numberOption('timeout', options.timeout, 5_000, 0, true);
@@ -339,7 +346,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       if (!COMPACT_JWS.test(token)) throw invalid('malformed token');
       const { payload, protectedHeader } = await verifySignature(token);
       checkClaims(payload, protectedHeader.typ);
-      return toAuthInfo(token, payload, new URL(resource), scopeClaims);
+      return toAuthInfo(token, payload, new URL(resource), scopeClaims, clientIdClaims);
     } catch (error) {
       throw describeFailure(error);
     }

@@ -11,6 +11,16 @@ import type { AuthInfo } from './types.js';
 export const DEFAULT_SCOPE_CLAIMS: readonly string[] = ['scope'];
 
 /**
+ * The default claims the client id is read from, in order: `client_id` (RFC 9068 §2.2), `azp`.
+ *
+ * @example
+ * ```ts
+ * toAuthInfo(token, payload, resource, ['scp'], ['cid', ...DEFAULT_CLIENT_ID_CLAIMS]);
+ * ```
+ */
+export const DEFAULT_CLIENT_ID_CLAIMS: readonly string[] = ['client_id', 'azp'];
+
+/**
  * Collects the granted scopes from `payload`: each claim named in `scopeClaims` may be a
  * space-delimited string (`scope`, RFC 9068 §2.2.3) or an array of strings (`scp`, `scopes`,
  * `permissions`). Order is kept, duplicates and non-string entries dropped.
@@ -41,9 +51,10 @@ export function normalizeScopes(
 }
 
 /**
- * Builds the SDK-shaped {@link AuthInfo} from a verified token's claims: `clientId` from
- * `client_id`, else `azp`, else `''`; `scopes` per {@link normalizeScopes}; `expiresAt` from
- * `exp`; `extra` with `sub`, `iss` and all verified `claims`.
+ * Builds the SDK-shaped {@link AuthInfo} from a verified token's claims: `clientId` from the
+ * first string among `clientIdClaims` (default `client_id`, then `azp`), else `''`; `scopes` per
+ * {@link normalizeScopes}; `expiresAt` from `exp`; `extra` with `sub`, `iss` and all verified
+ * `claims`.
  *
  * @example
  * ```ts
@@ -56,13 +67,16 @@ export function toAuthInfo(
   payload: Record<string, unknown>,
   resource: URL,
   scopeClaims: readonly string[] = DEFAULT_SCOPE_CLAIMS,
+  clientIdClaims: readonly string[] = DEFAULT_CLIENT_ID_CLAIMS,
 ): AuthInfo {
-  const clientId =
-    typeof payload.client_id === 'string'
-      ? payload.client_id
-      : typeof payload.azp === 'string'
-        ? payload.azp
-        : '';
+  let clientId = '';
+  for (const claim of clientIdClaims) {
+    const value = payload[claim];
+    if (typeof value === 'string') {
+      clientId = value;
+      break;
+    }
+  }
   const info: AuthInfo = {
     token,
     clientId,

@@ -270,6 +270,7 @@ describe('okta()', () => {
       const info = await verifier.verifyAccessToken(await mint(provider, typ, claims));
       expect(info.scopes).toEqual(['todo:read', 'calendar:read']);
       expect(info.extra?.sub).toBe('alice@example.com');
+      expect(info.clientId).toBe('0oa1client');
     }
     expect(provider.requests).toEqual([jwksUri]);
     const odd = await mint(provider, 'application/other+jwt', claims);
@@ -335,7 +336,7 @@ describe('entraId()', () => {
     );
     await expect(
       both.verifyAccessToken(await mint(provider, 'JWT', v1Claims)),
-    ).resolves.toMatchObject({ scopes: ['todo.read'] });
+    ).resolves.toMatchObject({ scopes: ['todo.read'], clientId: v1Claims.appid });
     await expect(
       both.verifyAccessToken(await mint(provider, 'JWT', v2Claims)),
     ).resolves.toBeTruthy();

@@ -60,9 +60,24 @@ describe('createJwtVerifier provider options', () => {
     ).rejects.toMatchObject({ message: 'issuer mismatch' });
   });
 
+  it('clientIdClaims picks the client id claim, first string wins', async () => {
+    const base = { issuer: issuer.issuer, resource: RESOURCE, fetch: issuer.fetch };
+    const token = await issuer.mintAccessToken({
+      claims: { client_id: 7, cid: 'okta-client', azp: 'azp-client' },
+    });
+    expect((await createJwtVerifier(base).verifyAccessToken(token)).clientId).toBe('azp-client');
+    const okta = createJwtVerifier({ ...base, clientIdClaims: ['cid', 'client_id'] });
+    expect((await okta.verifyAccessToken(token)).clientId).toBe('okta-client');
+    const none = createJwtVerifier({ ...base, clientIdClaims: ['appid'] });
+    expect((await none.verifyAccessToken(token)).clientId).toBe('');
+  });
+
   it('validates both options', () => {
     const base = { issuer: issuer.issuer, resource: RESOURCE };
     expect(() => createJwtVerifier({ ...base, acceptedTypes: [''] })).toThrow(/"acceptedTypes"/);
+    expect(() => createJwtVerifier({ ...base, clientIdClaims: 'cid' as never })).toThrow(
+      /"clientIdClaims"/,
+    );
     expect(() =>
       createJwtVerifier({ ...base, additionalIssuers: ['http://x.example.com'] }),
     ).toThrow(/"additionalIssuers\[0\]"/);

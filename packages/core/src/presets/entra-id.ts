@@ -44,8 +44,8 @@ const LOGIN = 'https://login.microsoftonline.com';
  * `https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys`; `aud` is the app's client
  * id (v2) or Application ID URI (v1) — Entra ID does not put the MCP server URL there unless
  * it is the Application ID URI; delegated scopes in `scp` (space-delimited), application
- * permissions in the `roles` array (both read as scopes); client in `azp` (v2) or `appid` (v1, not read
- * into `clientId`).
+ * permissions in the `roles` array (both read as scopes); client in `azp` (v2) or `appid` (v1), both read into
+ * `clientId`.
  *
  * Provider settings: register the API, "Expose an API" with the scopes (`todo:read`, …),
  * set `accessTokenAcceptedVersion` to 2 in the manifest (or pick `version`), and pass the
@@ -84,6 +84,7 @@ export function entraId(options: EntraIdPresetOptions): ProviderPreset {
       jwksUri: `${LOGIN}/${tenant}/discovery/v2.0/keys`,
       additionalAudiences: audiences,
       scopeClaims: ['scp', 'roles'],
+      clientIdClaims: ['azp', 'appid'],
       allowGenericJwtType: booleanOption('allowGenericJwtType', options.allowGenericJwtType, true),
     },
     authorizationServers: [v2],

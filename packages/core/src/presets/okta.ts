@@ -37,7 +37,7 @@ export const OKTA_ACCESS_TOKEN_TYPE = 'application/okta-internal-at+jwt';
  * Token shape: RS256 JWT; `iss` is the authorization server's issuer
  * (`https://<org>.okta.com/oauth2/<id>`); keys at `<issuer>/v1/keys`; `aud` is the
  * authorization server's audience (`api://default` unless changed); scopes in the `scp` array;
- * the client in `cid` (not read into `clientId`). `typ` is either absent (Okta's documented
+ * the client in `cid` (read into `clientId`). `typ` is either absent (Okta's documented
  * examples) or `application/okta-internal-at+jwt` (what Okta sends today): both are accepted —
  * the second through `acceptedTypes`, the first through `allowGenericJwtType` (ID tokens are
  * still refused).
@@ -73,6 +73,7 @@ export function okta(options: OktaPresetOptions): ProviderPreset {
       jwksUri: `${issuer}/v1/keys`,
       ...(audiences.length === 0 ? {} : { additionalAudiences: audiences }),
       scopeClaims: ['scp'],
+      clientIdClaims: ['cid', 'client_id'],
       acceptedTypes: [OKTA_ACCESS_TOKEN_TYPE],
       allowGenericJwtType: booleanOption('allowGenericJwtType', options.allowGenericJwtType, true),
     },
