@@ -154,16 +154,29 @@ export function createMultiIssuerVerifier(
   });
   const issuers = Object.freeze([...byIssuer.keys()]);
 
-  async function verifyAccessToken(token: string): Promise<AuthInfo> {
+  /** The verifier for `token`'s issuer; throws `invalid_token` when there is none. */
+  function select(token: string): JwtVerifier {
     if (typeof token !== 'string' || token === '') {
       throw new McpAuthError('invalid_token', 'token is empty');
     }
-    if (token.length > maxTokenLength)
+    if (token.length > maxTokenLength) {
       throw new McpAuthError('invalid_token', 'token is too large');
+    }
     const iss = unverifiedIssuer(token);
     if (typeof iss !== 'string') throw new McpAuthError('invalid_token', 'missing issuer (iss)');
     const verifier = byIssuer.get(iss);
     if (verifier === undefined) throw new McpAuthError('invalid_token', 'issuer not accepted');
+    return verifier;
+  }
+
+  // Not `async`: the selected verifier's promise is returned as is (one hop less per call).
+  function verifyAccessToken(token: string): Promise<AuthInfo> {
+    let verifier: JwtVerifier;
+    try {
+      verifier = select(token);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return verifier.verifyAccessToken(token);
   }
 
