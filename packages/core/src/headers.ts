@@ -42,12 +42,16 @@ export function headerValues(headers: HeadersInit | undefined, name: string): st
     const direct = record[lower];
     if (direct !== undefined && Object.hasOwn(record, lower)) pushValue(out, direct);
     for (const key of Object.keys(record)) {
-      if (key !== lower && key.toLowerCase() === lower) pushValue(out, record[key]);
+      // Length first: most keys differ in length, so no lower-casing is needed.
+      if (key !== lower && key.length === lower.length && key.toLowerCase() === lower) {
+        pushValue(out, record[key]);
+      }
     }
     return out;
   }
   for (const pair of headers as Iterable<readonly [string, string]>) {
-    if (Array.isArray(pair) && typeof pair[0] === 'string' && pair[0].toLowerCase() === lower) {
+    const key = Array.isArray(pair) ? pair[0] : undefined;
+    if (typeof key === 'string' && key.length === lower.length && key.toLowerCase() === lower) {
       pushValue(out, pair[1]);
     }
   }
