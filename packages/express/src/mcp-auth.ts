@@ -10,7 +10,7 @@ import {
   hasUnreadJsonBody,
   onSessionIdWritten,
   parseJsonBody,
-  rawHeaderPairs,
+  requestHeaders,
   readRawBody,
   rpcError,
   writePlain,
@@ -62,7 +62,7 @@ export interface McpAuthExpress {
 export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
   const core = 'authorize' in options ? options : createMcpAuth(withNodeTokenHash(options));
   async function mcpAuthProtect(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const request = { method: req.method, url: req.originalUrl, headers: rawHeaderPairs(req) };
+    const request = { method: req.method, url: req.originalUrl, headers: requestHeaders(req) };
     if (req.method === 'OPTIONS') return writePlain(res, core.preflight(request));
     let body: unknown = req.body;
     if (core.needsBody && hasUnreadJsonBody(req)) {
@@ -96,7 +96,7 @@ export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
  */
 export function mcpAuthMetadata(...cores: McpAuth[]): RequestHandler {
   return function mcpAuthMetadata(req: Request, res: Response, next: NextFunction): void {
-    const request = { method: req.method, url: req.originalUrl, headers: rawHeaderPairs(req) };
+    const request = { method: req.method, url: req.originalUrl, headers: requestHeaders(req) };
     let answer: PlainResponse | undefined;
     for (const core of cores) {
       const response = core.handleMetadataRequest(request);

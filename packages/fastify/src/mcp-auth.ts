@@ -13,7 +13,7 @@ import {
   isJsonType,
   onSessionIdWritten,
   parseJsonBody,
-  rawHeaderPairs,
+  requestHeaders,
   readRawBody,
 } from './node-http.js';
 import { withNodeTokenHash } from './with-node-token-hash.js';
@@ -54,7 +54,7 @@ function send(reply: FastifyReply, { status, headers, body }: PlainResponse): Fa
 }
 
 function routeRequest(request: FastifyRequest) {
-  return { method: request.method, url: request.url, headers: rawHeaderPairs(request.raw) };
+  return { method: request.method, url: request.url, headers: requestHeaders(request.raw) };
 }
 
 const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, options) => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 /** Largest request body read for the scope policy (the MCP SDK's own limit is 4 MB). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -31,6 +31,31 @@ export function rawHeaderPairs(req: IncomingMessage): Array<[string, string]> {
     pairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
   }
   return pairs;
+}
+
+/**
+ * The request headers for the core: Node's lower-cased `req.headers` record (no copy), or every
+ * pair from `req.rawHeaders` when `Authorization` is repeated — `req.headers` keeps only the
+ * first one, and a repeat must be refused (SPEC item 19).
+ *
+ * @example
+ * ```ts
+ * core.authorize({ method: req.method, url: req.url, headers: requestHeaders(req) });
+ * ```
+ */
+export function requestHeaders(
+  req: IncomingMessage,
+): IncomingHttpHeaders | Array<[string, string]> {
+  const raw = req.rawHeaders;
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      if (seen) return rawHeaderPairs(req);
+      seen = true;
+    }
+  }
+  return req.headers;
 }
 
 /**
