@@ -1,0 +1,110 @@
+/**
+ * In-process micro benchmarks: ops/s of one token verification, per algorithm.
+ * floor = bare node:crypto signature check; jose = jwtVerify with a local key; ours cold =
+ * createJwtVerifier with the cache off; ours warm = cache hit (Web Crypto digest, the core's
+ * default, and node:crypto digest, what the Node adapters inject).
+ */
+import { createPublicKey, verify as nodeVerify, hash } from 'node:crypto';
+import { createJwtVerifier } from '@org/mcp-auth-core';
+import { createTestIssuer, type TestKeyAlgorithm } from '@org/mcp-auth-testing';
+import { importJWK, jwtVerify } from 'jose';
+
+export const ALGORITHMS: TestKeyAlgorithm[] = ['ES256', 'RS256', 'EdDSA'];
+const RESOURCE = 'http://localhost/mcp';
+
+export interface MicroRow {
+  alg: string;
+  floorOps: number;
+  joseOps: number;
+  coldOps: number;
+  warmWebOps: number;
+  warmNodeOps: number;
+}
+
+/** Runs `fn` back to back for `ms`, `rounds` times; the median ops/s. */
+async function opsPerSecond(fn: () => unknown, ms: number, rounds: number): Promise<number> {
+  const results: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let count = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < ms) {
+      for (let i = 0; i < 16; i++) await fn();
+      count += 16;
+      now = performance.now();
+    }
+    results.push((count * 1000) / (now - start));
+  }
+  return median(results);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export async function runMicro(options: { ms: number; rounds: number }): Promise<MicroRow[]> {
+  const issuer = await createTestIssuer({
+    issuer: 'https://auth.example.com',
+    audience: RESOURCE,
+    algorithms: ALGORITHMS,
+    scope: 'todo:read todo:write',
+  });
+  const rows: MicroRow[] = [];
+  for (const alg of ALGORITHMS) {
+    const token = await issuer.mintAccessToken({ key: alg });
+    const jwk = issuer.jwks().keys.find((k) => k.kid === issuer.key(alg).kid);
+    if (!jwk) throw new Error(`no JWK for ${alg}`);
+    const [head, payload, signature] = token.split('.') as [string, string, string];
+    const signingInput = Buffer.from(`${head}.${payload}`);
+    const sig = Buffer.from(signature, 'base64url');
+    const publicKey = createPublicKey({ key: jwk as never, format: 'jwk' });
+    const nodeAlg = alg === 'EdDSA' ? null : 'sha256';
+    const keyInput =
+      alg === 'ES256' ? { key: publicKey, dsaEncoding: 'ieee-p1363' as const } : publicKey;
+    const floor = () => {
+      if (!nodeVerify(nodeAlg, signingInput, keyInput, sig)) throw new Error('floor failed');
+    };
+    const joseKey = await importJWK(jwk, alg);
+    const joseOptions = { issuer: issuer.issuer, audience: RESOURCE, typ: 'at+jwt' };
+    const jose = () => jwtVerify(token, joseKey, joseOptions);
+    const base = { issuer: issuer.issuer, resource: RESOURCE, fetch: issuer.fetch };
+    const cold = createJwtVerifier({ ...base, cache: false });
+    const warmWeb = createJwtVerifier(base);
+    const warmNode = createJwtVerifier({
+      ...base,
+      cache: { hash: (t) => hash('sha256', t, 'base64') },
+    });
+    for (const v of [cold, warmWeb, warmNode]) await v.verifyAccessToken(token); // load keys, fill cache
+    await warmWeb.verifyAccessToken(token);
+    await warmNode.verifyAccessToken(token);
+    const { ms, rounds } = options;
+    // Interleave the measured functions round by round so drift hits all of them alike.
+    const samples: Record<keyof Omit<MicroRow, 'alg'>, number[]> = {
+      floorOps: [],
+      joseOps: [],
+      coldOps: [],
+      warmWebOps: [],
+      warmNodeOps: [],
+    };
+    for (let r = 0; r < rounds; r++) {
+      samples.floorOps.push(await opsPerSecond(floor, ms, 1));
+      samples.joseOps.push(await opsPerSecond(jose, ms, 1));
+      samples.coldOps.push(await opsPerSecond(() => cold.verifyAccessToken(token), ms, 1));
+      samples.warmWebOps.push(await opsPerSecond(() => warmWeb.verifyAccessToken(token), ms, 1));
+      samples.warmNodeOps.push(await opsPerSecond(() => warmNode.verifyAccessToken(token), ms, 1));
+    }
+    rows.push({
+      alg,
+      floorOps: median(samples.floorOps),
+      joseOps: median(samples.joseOps),
+      coldOps: median(samples.coldOps),
+      warmWebOps: median(samples.warmWebOps),
+      warmNodeOps: median(samples.warmNodeOps),
+    });
+  }
+  return rows;
+}
