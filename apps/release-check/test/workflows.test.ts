@@ -44,7 +44,11 @@ function commands(script: string): string[] {
     .filter((line) => line && !line.startsWith('#'));
 }
 
-const ciRun = readFileSync(join(root, '.ci/run'), 'utf8');
+/** .ci/run with the scripts it sources (`. scripts/setup.sh`) inlined, as the shell runs it. */
+const ciRun = readFileSync(join(root, '.ci/run'), 'utf8').replace(
+  /^\. (scripts\/\S+)$/gm,
+  (_line, path: string) => readFileSync(join(root, path), 'utf8'),
+);
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
 };
@@ -54,6 +58,7 @@ const pnpmVersion = /^PNPM_VERSION=(\S+)$/m.exec(ciRun)?.[1];
 const releaseFiles = [
   ...readdirSync(join(root, '.github/workflows')).map((file) => `.github/workflows/${file}`),
   '.ci/run',
+  'scripts/setup.sh',
   '.changeset/config.json',
   'package.json',
 ];
