@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import {
   type AuthInfo,
   createMcpAuth,
@@ -15,6 +14,7 @@ import {
   parseJsonBody,
   requestHeaders,
   readRawBody,
+  replayBody,
 } from './node-http.js';
 import { withNodeTokenHash } from './with-node-token-hash.js';
 
@@ -97,7 +97,7 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
     (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
     for (const [name, value] of Object.entries(result.headers)) reply.raw.setHeader(name, value);
     onSessionIdWritten(reply.raw, (sessionId) => core.bindSession(sessionId, result.authInfo));
-    return raw ? Readable.from([raw], { objectMode: false }) : payload; // replay what was read
+    return raw ? replayBody(raw) : payload; // replay what was read
   });
 };
 
