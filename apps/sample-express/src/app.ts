@@ -78,7 +78,9 @@ export function createApp(config: AppConfig): SampleApp {
   const auth = mcpAuth({
     resource: config.resourceUrl,
     issuer: config.issuer,
+    ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
     jwt: {
+      ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
       ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
       // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
       // is 30 s), so a key rotation at the authorization server is picked up right away.

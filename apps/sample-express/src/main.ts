@@ -9,7 +9,10 @@ try {
   console.log(`  MCP endpoint (Streamable HTTP): ${server.mcpUrl}`);
   console.log(`  Resource (token audience):      ${server.resourceUrl}`);
   console.log(`  Protected Resource Metadata:    ${server.metadataUrl}`);
-  console.log(`  Authorization server:           ${config.issuer}`);
+  const servers = (config.authorizationServers ?? [config.issuer]).join(', ');
+  console.log(
+    `  Authorization server:           ${servers}${config.provider ? ` (${config.provider})` : ''}`,
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -2,7 +2,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type RunningTestIssuer, startTestIssuer } from '@org/mcp-auth-testing';
+import {
+  createTestIssuer,
+  listenTestIssuer,
+  type RunningTestIssuer,
+  startTestIssuer,
+  type TestIssuer,
+  type TestIssuerServer,
+} from '@org/mcp-auth-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/app.js';
 import { readConfig } from '../src/config.js';
@@ -296,6 +303,126 @@ describe('sample server over HTTP', () => {
   });
 });
 
+describe('with MCP_AUTH_PROVIDER=scalekit, against a local mock of the environment', () => {
+  const RESOURCE_ID = 'res_sample123';
+  let scalekit: TestIssuer;
+  let environment: TestIssuerServer;
+  let server: RunningServer;
+  let resourceIssuer: string;
+
+  beforeAll(async () => {
+    // Scalekit publishes an environment's signing keys at `<environment URL>/keys` and serves
+    // no metadata the sample needs: the mock answers that one path with the test keys.
+    let keys: TestIssuer | undefined;
+    environment = await listenTestIssuer(async (request) =>
+      keys !== undefined && new URL(request.url).pathname === '/keys'
+        ? Response.json(keys.jwks())
+        : Response.json({ error: 'not_found' }, { status: 404 }),
+    );
+    keys = await createTestIssuer({ issuer: environment.url, algorithms: ['RS256'] });
+    scalekit = keys;
+    resourceIssuer = `${environment.url}/resources/${RESOURCE_ID}`;
+    server = await startServer(
+      readConfig({
+        PORT: '0',
+        MCP_AUTH_PROVIDER: 'scalekit',
+        SCALEKIT_ENVIRONMENT_URL: environment.url,
+        SCALEKIT_RESOURCE_ID: RESOURCE_ID,
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await environment?.close();
+  });
+
+  /** A token in Scalekit's shape: `iss` the resource issuer or the environment, `scope` space-delimited. */
+  const scalekitToken = (claims: Record<string, unknown>, header: { typ?: string } = {}) =>
+    scalekit.mintAccessToken({
+      claims: { sub: 'usr_alice', client_id: 'skc_host', ...claims },
+      header,
+    });
+
+  const post = (body: string, accessToken: string) =>
+    fetch(server.mcpUrl, {
+      method: 'POST',
+      headers: {
+        accept: 'application/json, text/event-stream',
+        'content-type': 'application/json',
+        authorization: `Bearer ${accessToken}`,
+      },
+      body,
+    });
+
+  async function connect(accessToken: string) {
+    const client = new Client({ name: 'scalekit-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.mcpUrl), {
+        requestInit: { headers: { authorization: `Bearer ${accessToken}` } },
+      }),
+    );
+    return client;
+  }
+
+  it('lists the Scalekit resource issuer as the authorization server in the PRM', async () => {
+    const response = await fetch(server.metadataUrl);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      resource: server.resourceUrl,
+      authorization_servers: [resourceIssuer],
+      scopes_supported: ['todo:read', 'todo:write', 'calendar:read', 'calendar:write'],
+    });
+  });
+
+  it('runs tools for Scalekit-shaped tokens with either issuer form and audience form', async () => {
+    const full = await scalekitToken({
+      iss: resourceIssuer,
+      aud: [server.resourceUrl],
+      scope: ALL_SCOPES,
+    });
+    const client = await connect(full);
+    const added = await client.callTool({ name: 'add_todo', arguments: { title: 'Ship it' } });
+    expect(added.isError).toBeFalsy();
+    const listed = await client.callTool({ name: 'list_todos', arguments: {} });
+    expect(listed.structuredContent).toMatchObject({ todos: [{ title: 'Ship it' }] });
+    const whoami = await client.callTool({ name: 'whoami', arguments: {} });
+    expect(whoami.structuredContent).toMatchObject({
+      subject: 'usr_alice',
+      scopes: ALL_SCOPES.split(' '),
+      clientId: 'skc_host',
+    });
+    await client.close();
+
+    // The environment as issuer, the resource id as audience, header typ JWT, read-only scope.
+    const readOnly = await scalekitToken(
+      { iss: environment.url, aud: [RESOURCE_ID], scope: 'todo:read' },
+      { typ: 'JWT' },
+    );
+    const add = await post(toolCall('add_todo', { title: 'x' }), readOnly);
+    expect(add.status).toBe(403);
+    expect(challengeParams(add.headers.get('www-authenticate')).error).toBe('insufficient_scope');
+    const reader = await connect(readOnly);
+    const read = await reader.callTool({ name: 'list_todos', arguments: {} });
+    expect(read.structuredContent).toMatchObject({ todos: [{ title: 'Ship it' }] });
+    await reader.close();
+  });
+
+  it('refuses tokens of another Scalekit resource or audience with 401 invalid_token', async () => {
+    for (const claims of [
+      { iss: `${environment.url}/resources/res_other`, aud: [server.resourceUrl] },
+      { iss: resourceIssuer, aud: ['res_other'] },
+    ]) {
+      const response = await post(
+        INITIALIZE,
+        await scalekitToken({ ...claims, scope: ALL_SCOPES }),
+      );
+      expect(response.status).toBe(401);
+      expect(challengeParams(response.headers.get('www-authenticate')).error).toBe('invalid_token');
+    }
+  });
+});
+
 describe('configuration', () => {
   it('reads the environment with defaults', () => {
     const config = readConfig({});
@@ -305,6 +432,8 @@ describe('configuration', () => {
       allowedOrigins: [],
     });
     expect(config.resourceUrl).toBeUndefined();
+    expect(config.provider).toBeUndefined();
+    expect(config.authorizationServers).toBeUndefined();
     expect(
       readConfig({
         PORT: '0',
@@ -318,7 +447,49 @@ describe('configuration', () => {
     });
   });
 
+  it('takes the issuer, keys and token rules from MCP_AUTH_PROVIDER; MCP_AUTH_JWKS_URI still overrides', () => {
+    const env = {
+      MCP_AUTH_PROVIDER: 'scalekit',
+      SCALEKIT_ENVIRONMENT_URL: 'https://acme.scalekit.example',
+      SCALEKIT_RESOURCE_ID: 'res_42',
+      MCP_AUTH_ISSUER: 'https://ignored.example',
+      MCP_RESOURCE_URL: 'https://mcp.example.com/mcp',
+    };
+    const config = readConfig(env);
+    expect(config).toMatchObject({
+      provider: 'scalekit',
+      issuer: 'https://acme.scalekit.example/resources/res_42',
+      authorizationServers: ['https://acme.scalekit.example/resources/res_42'],
+      resourceUrl: 'https://mcp.example.com/mcp',
+      jwt: {
+        jwksUri: 'https://acme.scalekit.example/keys',
+        additionalIssuers: ['https://acme.scalekit.example'],
+        additionalAudiences: ['res_42'],
+        scopeClaims: ['scope', 'scopes'],
+      },
+    });
+    expect(config.jwksUri).toBeUndefined();
+    expect(readConfig({ ...env, MCP_AUTH_JWKS_URI: 'https://keys.example/jwks' }).jwksUri).toBe(
+      'https://keys.example/jwks',
+    );
+    expect(readConfig({ MCP_AUTH_PROVIDER: 'generic' }).issuer).toBe('http://127.0.0.1:9400');
+    expect(() =>
+      readConfig({
+        MCP_AUTH_PROVIDER: 'scalekit',
+        SCALEKIT_ENVIRONMENT_URL: 'http://acme.example',
+      }),
+    ).toThrow(TypeError);
+  });
+
   it.each([
+    ['SCALEKIT_ENVIRONMENT_URL', { MCP_AUTH_PROVIDER: 'scalekit' }],
+    ['MCP_AUTH_PROVIDER', { MCP_AUTH_PROVIDER: 'scalekitt' }],
+    ['AUTH0_DOMAIN', { MCP_AUTH_PROVIDER: 'auth0' }],
+    [
+      'ENTRA_AUDIENCE',
+      { MCP_AUTH_PROVIDER: 'entra-id', ENTRA_TENANT_ID: '00000000-0000-0000-0000-000000000000' },
+    ],
+    ['KEYCLOAK_REALM', { MCP_AUTH_PROVIDER: 'keycloak', KEYCLOAK_BASE_URL: 'https://sso.example' }],
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],
     ['MCP_AUTH_ISSUER', { MCP_AUTH_ISSUER: 'not a url' }],
@@ -351,18 +522,25 @@ describe('configuration', () => {
         child.on('exit', (code) => resolve({ code, output }));
       });
 
-    const bad = await run({ MCP_AUTH_ISSUER: 'http://auth.example.com' });
+    const bad = await run({ MCP_AUTH_PROVIDER: '', MCP_AUTH_ISSUER: 'http://auth.example.com' });
     expect(bad.code).toBe(1);
     expect(bad.output).toContain('MCP_AUTH_ISSUER');
     expect(bad.output).not.toMatch(/\n\s+at /);
+    const badProvider = await run({ MCP_AUTH_PROVIDER: 'scalekit', SCALEKIT_ENVIRONMENT_URL: '' });
+    expect(badProvider.code).toBe(1);
+    expect(badProvider.output).toContain('SCALEKIT_ENVIRONMENT_URL');
+    expect(badProvider.output.trim().split('\n')).toHaveLength(1);
 
     let stopped = false;
-    const good = await run({ PORT: '0', MCP_AUTH_ISSUER: 'http://127.0.0.1:9' }, (text, stop) => {
-      if (!stopped && text.includes('oauth-protected-resource')) {
-        stopped = true;
-        stop();
-      }
-    });
+    const good = await run(
+      { PORT: '0', MCP_AUTH_PROVIDER: '', MCP_AUTH_ISSUER: 'http://127.0.0.1:9' },
+      (text, stop) => {
+        if (!stopped && text.includes('oauth-protected-resource')) {
+          stopped = true;
+          stop();
+        }
+      },
+    );
     expect(good.output).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
     expect(good.code).toBe(0);
   });

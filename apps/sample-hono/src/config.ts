@@ -1,3 +1,5 @@
+import { type PresetJwtOptions, presetFromEnv } from '@org/mcp-auth-hono';
+
 /**
  * Where the server listens and whom it trusts.
  *
@@ -11,9 +13,15 @@ export interface SampleConfig {
   port: number;
   /** `HOST`, the interface to listen on. */
   host: string;
-  /** `MCP_AUTH_ISSUER`: the authorization server's issuer, compared exactly with `iss`. */
+  /** `MCP_AUTH_ISSUER`, or the provider's issuer: compared exactly with `iss`. */
   issuer: string;
-  /** `MCP_AUTH_JWKS_URI`: where the signing keys are. Default: from the issuer's metadata. */
+  /** `MCP_AUTH_PROVIDER`, when a provider preset supplies the issuer and token rules. */
+  provider?: string;
+  /** The provider preset's JWT verifier options (JWKS, audiences, scope claims, `typ`). */
+  jwt?: PresetJwtOptions;
+  /** PRM `authorization_servers` from the provider preset. Default `[issuer]`. */
+  authorizationServers?: string[];
+  /** `MCP_AUTH_JWKS_URI`: where the signing keys are. Default: the provider's, else from the issuer's metadata. */
   jwksUri?: string;
   /** `MCP_RESOURCE_URL`: this server's canonical URI. Default `http://127.0.0.1:<port>/mcp`. */
   resourceUrl?: string;
@@ -48,8 +56,10 @@ function url(name: string, value: string, options: { path?: boolean } = {}): str
 }
 
 /**
- * Reads the configuration from environment variables. Throws a `TypeError` naming the variable
- * for any invalid value.
+ * Reads the configuration from environment variables. With `MCP_AUTH_PROVIDER` set (`scalekit`,
+ * `auth0`, `okta`, `entra-id`, `keycloak`, `workos`, `clerk`), the provider's variables give
+ * the issuer, keys and token rules and `MCP_AUTH_ISSUER` is not read; without it,
+ * `MCP_AUTH_ISSUER` does. Throws a `TypeError` naming the variable for any invalid value.
  *
  * @example
  * ```ts
@@ -63,7 +73,9 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
     throw new TypeError(`PORT must be an integer from 0 to 65535 (got "${env.PORT}")`);
   }
   const host = env.HOST?.trim() || '127.0.0.1';
-  const issuer = url('MCP_AUTH_ISSUER', env.MCP_AUTH_ISSUER?.trim() || DEFAULT_ISSUER);
+  const preset = presetFromEnv(env);
+  const issuer =
+    preset?.issuer ?? url('MCP_AUTH_ISSUER', env.MCP_AUTH_ISSUER?.trim() || DEFAULT_ISSUER);
   const jwksUri = env.MCP_AUTH_JWKS_URI?.trim();
   const resourceUrl = env.MCP_RESOURCE_URL?.trim();
   const allowedOrigins = (env.MCP_ALLOWED_ORIGINS ?? '')
@@ -82,6 +94,13 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
     port,
     host,
     issuer,
+    ...(preset
+      ? {
+          provider: env.MCP_AUTH_PROVIDER?.trim().toLowerCase(),
+          jwt: preset.jwt,
+          authorizationServers: preset.authorizationServers,
+        }
+      : {}),
     ...(jwksUri ? { jwksUri: url('MCP_AUTH_JWKS_URI', jwksUri) } : {}),
     ...(resourceUrl ? { resourceUrl: url('MCP_RESOURCE_URL', resourceUrl, { path: false }) } : {}),
     allowedOrigins,
