@@ -85,7 +85,7 @@ export function extractBearerToken(
   if (values.length > 1) return invalid('Multiple Authorization headers');
   const raw = values[0] as string;
   // HTTP parsers strip surrounding optional whitespace; do the same for hand-built input.
-  const value = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+  const value = hasOuterWhitespace(raw) ? raw.replace(/^[ \t]+|[ \t]+$/g, '') : raw;
   const scheme = SCHEME.exec(value)?.[0];
   if (scheme === undefined) {
     return value === '' ? NONE : invalid('Malformed Authorization header');
@@ -108,6 +108,13 @@ export function extractBearerToken(
 }
 
 const NONE: BearerTokenResult = Object.freeze({ kind: 'none' });
+
+/** A space or tab at either end (checked first: the trimming regex scans the whole value). */
+function hasOuterWhitespace(value: string): boolean {
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  return first === 32 || first === 9 || last === 32 || last === 9;
+}
 
 function invalid(description: string): BearerTokenResult {
   return { kind: 'invalid', description };

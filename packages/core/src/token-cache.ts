@@ -264,7 +264,7 @@ export function createTokenCache(
     const out: AuthInfo = { token, clientId: info.clientId, scopes: info.scopes.slice() };
     if (info.expiresAt !== undefined) out.expiresAt = info.expiresAt;
     if (entry.resource !== undefined) out.resource = new URL(entry.resource);
-    if (info.extra !== undefined) out.extra = { ...info.extra };
+    if (info.extra !== undefined) out.extra = Object.assign({}, info.extra);
     return out;
   }
 
