@@ -1,4 +1,4 @@
-export type { McpAuthEnv, McpAuthHono, Variables } from './mcp-auth.js';
+export type { McpAuthEnv, McpAuthHono, McpAuthHonoOptions, Variables } from './mcp-auth.js';
 export { mcpAuth, mcpAuthMetadata } from './mcp-auth.js';
 // Re-exported from @org/mcp-auth-core so one install suffices.
 export type {

@@ -19,6 +19,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 export type Variables = {
   /** The validated token, set by {@link McpAuthHono.protect}. */
   auth: AuthInfo;
+  /**
+   * The JSON body, when the middleware read it for the scope policy (`undefined` otherwise).
+   * Hand it to the MCP SDK's transport as `parsedBody` so the body is not parsed twice.
+   */
+  parsedBody: unknown;
 };
 
 /**
@@ -35,6 +40,8 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** The validated token, set by `@org/mcp-auth-hono`'s `protect` middleware. */
     auth: AuthInfo;
+    /** The JSON body `@org/mcp-auth-hono` read for its scope policy, if it read one. */
+    parsedBody: unknown;
   }
 }
 
@@ -60,23 +67,72 @@ export interface McpAuthHono {
   readonly metadata: MiddlewareHandler;
 }
 
+/**
+ * Options of the Hono adapter itself (the core's options are the first argument).
+ *
+ * @example
+ * ```ts
+ * const auth = mcpAuth({ resource, issuer }, { maxBodyBytes: 1024 * 1024 });
+ * ```
+ */
+export interface McpAuthHonoOptions {
+  /**
+   * Largest JSON body read for the scope policy, in bytes; a larger one gets a JSON-RPC 413
+   * (`Content-Length` is checked first; a body without it is counted while it streams).
+   * Default 4 MiB, as in the Express and Fastify adapters (the MCP SDK's own limit is 4 MB).
+   */
+  maxBodyBytes?: number;
+}
+
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const BODY_TOO_LARGE: PlainResponse = {
+  status: 413,
+  headers: { 'Content-Type': 'application/json' },
+  body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
+};
+
+/** The body as text, or `undefined` as soon as more than `limit` bytes arrive (the rest is not read). */
+async function readCapped(body: ReadableStream<Uint8Array> | null, limit: number) {
+  if (body === null) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) return void reader.cancel().catch(() => {});
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
 
 /**
- * The body text, read once through Hono's own reader (cached for `c.req.json()`/`c.req.text()`;
- * on @hono/node-server this skips Web streams). The raw Request is then replaced by an unread
- * copy so handlers that read `c.req.raw` (the MCP SDK's transport) still can — much cheaper
- * than cloning the request and reading the clone.
+ * The body text (`undefined` when larger than `limit`; `''` when unreadable — the core then
+ * answers -32700). A body framed by `Content-Length` is read through Hono's own reader (cached
+ * for `c.req.json()`; on @hono/node-server this skips Web streams); one without is counted while
+ * it streams. The raw Request is then replaced by an unread copy, so handlers that read
+ * `c.req.raw` (the MCP SDK's transport) still can.
  */
-async function peekText(c: Context): Promise<string> {
+async function peekText(c: Context, limit: number): Promise<string | undefined> {
   const raw = c.req.raw;
+  const declared = raw.headers.get('content-length') ?? '';
+  const framed = /^\d+$/.test(declared) && !raw.headers.has('transfer-encoding');
+  if (framed && Number(declared) > limit) return undefined;
   if (raw.bodyUsed) return c.req.text().catch(() => '');
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await c.req.text();
+    text = framed ? await c.req.text() : await readCapped(raw.body, limit);
   } catch {
-    return ''; // unreadable (aborted): the core answers -32700
+    return ''; // unreadable (aborted)
   }
+  if (text === undefined) return undefined;
   c.req.raw = new Request(raw.url, {
     method: raw.method,
     headers: raw.headers,
@@ -98,25 +154,38 @@ function parseJson(text: string): unknown {
 /**
  * Resolves the options once and returns the Hono middlewares for one protected MCP endpoint.
  * Runs on any Web-standard runtime (Node, Bun, Deno, Workers). Pass an existing {@link McpAuth}
- * to share it. Throws a `TypeError` naming a bad option.
+ * to share it; `adapterOptions` holds {@link McpAuthHonoOptions} (`maxBodyBytes`). Throws a
+ * `TypeError` naming a bad option.
  *
  * @example
  * ```ts
  * const auth = mcpAuth({ resource: 'https://mcp.example.com/mcp', issuer: 'https://auth.example.com' });
  * app.use(auth.metadata);
- * app.all('/mcp', auth.protect, (c) => transport.handleRequest(c.req.raw, { authInfo: c.var.auth }));
+ * app.all('/mcp', auth.protect, (c) =>
+ *   transport.handleRequest(c.req.raw, { authInfo: c.var.auth, parsedBody: c.var.parsedBody }),
+ * );
  * ```
  */
-export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthHono {
+export function mcpAuth(
+  options: McpAuthOptions | McpAuth,
+  adapterOptions: McpAuthHonoOptions = {},
+): McpAuthHono {
+  const { maxBodyBytes = 4 * 1024 * 1024 } = adapterOptions;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new TypeError('mcpAuth: maxBodyBytes must be a positive integer (bytes)');
+  }
   const core = 'authorize' in options ? options : createMcpAuth(options);
   const protect: MiddlewareHandler<McpAuthEnv> = async function mcpAuthProtect(c, next) {
     const { method, url, headers } = c.req.raw;
     if (method === 'OPTIONS') return toResponse(core.preflight({ method, url, headers }));
     const readBody = core.needsBody && JSON_TYPE.test(headers.get('content-type') ?? '');
-    const body = readBody ? parseJson(await peekText(c)) : undefined;
+    const text = readBody ? await peekText(c, maxBodyBytes) : '';
+    if (text === undefined) return toResponse(BODY_TOO_LARGE);
+    const body = parseJson(text);
     const result = await core.authorize({ method, url, headers, body });
     if (result.type === 'deny') return toResponse(result);
     c.set('auth', result.authInfo);
+    if (body !== undefined) c.set('parsedBody', body);
     await next();
     for (const [name, value] of Object.entries(result.headers)) c.res.headers.set(name, value);
     const sessionId = c.res.headers.get('mcp-session-id');

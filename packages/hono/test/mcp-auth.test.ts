@@ -42,6 +42,7 @@ describe('Hono middleware', () => {
       return c.text('');
     });
     expectTypeOf<Variables['auth']>().toEqualTypeOf<AuthInfo>();
+    expectTypeOf<Variables['parsedBody']>().toEqualTypeOf<unknown>();
     expectTypeOf<McpAuthHono['core']['needsBody']>().toEqualTypeOf<boolean>();
     expect(auth.protect.name).toBe('mcpAuthProtect');
   });

@@ -293,6 +293,20 @@ export const MCP_VECTORS: Vector[] = [
     },
   },
   {
+    name: 'JSON body over 4 MiB → 413 JSON-RPC error, before any token check',
+    request: {
+      method: 'POST',
+      token: 'read',
+      body: JSON.stringify(call('list_todos')).padEnd(4 * 1024 * 1024 + 1, ' '),
+    },
+    expect: {
+      status: 413,
+      challenge: null,
+      body: rpcError(-32600, 'Request body too large'),
+      handled: false,
+    },
+  },
+  {
     name: 'allowed: list_todos with todo:read → handler runs with auth and parsed body',
     request: { method: 'POST', token: 'read', body: call('list_todos') },
     expect: {
