@@ -2,6 +2,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Generous: RSA key generation and signing slow down when CI runs packages side by side.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     include: ['test/**/*.test.ts'],
     // Edge-only assertions run under vitest.edge.config.ts.
     exclude: [...configDefaults.exclude, 'test/edge/**'],

@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // proving the core is runtime-neutral.
 export default defineConfig({
   test: {
+    // Generous: RSA key generation and signing slow down when CI runs packages side by side.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     environment: 'edge-runtime',
     include: ['test/**/*.test.ts'],
   },
