@@ -20,7 +20,10 @@ import { withNodeTokenHash } from './with-node-token-hash.js';
 declare global {
   namespace Express {
     interface Request {
-      /** The validated token, set by {@link McpAuthExpress.protect}; read by the MCP SDK's transport. */
+      /**
+       * The validated token, set by {@link McpAuthExpress.protect}; read by the MCP SDK's
+       * transport. Left `undefined` for a `policy.publicMethods` request sent without a token.
+       */
       auth?: AuthInfo;
     }
   }
@@ -76,6 +79,7 @@ export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
     const result = await core.authorize({ ...request, body });
     if (result.type === 'deny') return writePlain(res, result);
     for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+    if (result.anonymous) return next(); // a public method without a token: no req.auth
     req.auth = result.authInfo;
     onSessionIdWritten(res, (sessionId) => core.bindSession(sessionId, result.authInfo));
     next();

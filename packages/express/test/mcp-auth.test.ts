@@ -238,3 +238,38 @@ describe('options and types', () => {
     expectTypeOf<McpAuthExpress['protect']>().toEqualTypeOf<express5.RequestHandler>();
   });
 });
+
+for (const [name, express] of [
+  ['Express 5', express5],
+  ['Express 4', express4],
+] as const) {
+  describe(`${name}: publicMethods`, () => {
+    it('leaves req.auth undefined for a public method called without a token', async () => {
+      const app = express();
+      const auth = mcpAuth({
+        ...vectorOptions(issuer),
+        policy: { ...POLICY, publicMethods: ['ping'] },
+      });
+      app.post('/mcp', express.json(), auth.protect, (req, res) => {
+        res.json({
+          hasAuth: 'auth' in req && req.auth !== undefined,
+          sub: req.auth?.extra?.sub ?? null,
+        });
+      });
+      const server = await serve(app);
+      const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+      const anonymous = await request(server).post('/mcp').send(ping);
+      expect(anonymous.status).toBe(200);
+      expect(anonymous.body).toEqual({ hasAuth: false, sub: null });
+      expect(anonymous.headers['access-control-expose-headers']).toBe(
+        'WWW-Authenticate, Mcp-Session-Id',
+      );
+      const signedIn = await request(server)
+        .post('/mcp')
+        .set('Authorization', `Bearer ${readToken}`)
+        .send(ping);
+      expect(signedIn.body).toEqual({ hasAuth: true, sub: 'user-123' });
+      expect((await request(server).post('/mcp').send(listTodos)).status).toBe(401);
+    });
+  });
+}

@@ -20,7 +20,10 @@ import { withNodeTokenHash } from './with-node-token-hash.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The validated token on protected MCP paths (`null` elsewhere). Also set on `request.raw.auth`. */
+    /**
+     * The validated token on protected MCP paths (`null` elsewhere, and for a
+     * `policy.publicMethods` request sent without a token). Also set on `request.raw.auth`.
+     */
     auth: AuthInfo | null;
   }
 }
@@ -93,10 +96,13 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
     if (raw === undefined) return answer(BODY_TOO_LARGE);
     const result = await core.authorize({ ...base, body: raw ? parseJsonBody(raw) : undefined });
     if (result.type === 'deny') return answer(result);
-    request.auth = result.authInfo;
-    (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
     for (const [name, value] of Object.entries(result.headers)) reply.raw.setHeader(name, value);
-    onSessionIdWritten(reply.raw, (sessionId) => core.bindSession(sessionId, result.authInfo));
+    if (!result.anonymous) {
+      // A public method without a token leaves request.auth null and request.raw.auth unset.
+      request.auth = result.authInfo;
+      (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
+      onSessionIdWritten(reply.raw, (sessionId) => core.bindSession(sessionId, result.authInfo));
+    }
     return raw ? replayBody(raw) : payload; // replay what was read
   });
 };

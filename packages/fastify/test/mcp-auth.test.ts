@@ -38,6 +38,37 @@ describe('Fastify plugin', () => {
     await app.close();
   });
 
+  it('leaves request.auth null and request.raw.auth unset for a public method without a token', async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, {
+      ...vectorOptions(issuer),
+      policy: { ...POLICY, publicMethods: ['ping'] },
+    });
+    app.post('/mcp', async (request) => ({
+      auth: request.auth,
+      rawAuth: 'auth' in request.raw,
+      sub: request.auth?.extra?.sub ?? null,
+    }));
+    const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+    const anonymous = await app.inject({ method: 'POST', url: '/mcp', payload: ping });
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.json()).toEqual({ auth: null, rawAuth: false, sub: null });
+    expect(anonymous.headers['access-control-expose-headers']).toBe(
+      'WWW-Authenticate, Mcp-Session-Id',
+    );
+    const signedIn = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: bearer(readToken),
+      payload: ping,
+    });
+    expect(signedIn.json()).toMatchObject({ rawAuth: true, sub: 'user-123' });
+    expect((await app.inject({ method: 'POST', url: '/mcp', payload: listTodos })).statusCode).toBe(
+      401,
+    );
+    await app.close();
+  });
+
   it('protects the configured paths and leaves non-JSON bodies to Fastify when no body is needed', async () => {
     const app = Fastify();
     await app.register(mcpAuth, {

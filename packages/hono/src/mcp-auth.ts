@@ -17,7 +17,10 @@ import type { Context, MiddlewareHandler } from 'hono';
  * ```
  */
 export type Variables = {
-  /** The validated token, set by {@link McpAuthHono.protect}. */
+  /**
+   * The validated token, set by {@link McpAuthHono.protect}. Left unset (`undefined`) for a
+   * request allowed without a token because its method is in `policy.publicMethods`.
+   */
   auth: AuthInfo;
   /**
    * The JSON body, when the middleware read it for the scope policy (`undefined` otherwise).
@@ -184,12 +187,12 @@ export function mcpAuth(
     const body = parseJson(text);
     const result = await core.authorize({ method, url, headers, body });
     if (result.type === 'deny') return toResponse(result);
-    c.set('auth', result.authInfo);
+    if (!result.anonymous) c.set('auth', result.authInfo); // unset for a public method without a token
     if (body !== undefined) c.set('parsedBody', body);
     await next();
     for (const [name, value] of Object.entries(result.headers)) c.res.headers.set(name, value);
     const sessionId = c.res.headers.get('mcp-session-id');
-    if (sessionId) core.bindSession(sessionId, result.authInfo); // before the client sees it
+    if (sessionId && !result.anonymous) core.bindSession(sessionId, result.authInfo); // before the client sees it
   };
   return { core, protect, metadata: mcpAuthMetadata(core) };
 }

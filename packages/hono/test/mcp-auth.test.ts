@@ -80,6 +80,27 @@ describe('Hono middleware', () => {
     expect(await res.json()).toMatchObject({ error: { code: -32700 } });
   });
 
+  it('leaves c.var.auth unset for a public method called without a token', async () => {
+    const auth = mcpAuth({
+      ...vectorOptions(issuer),
+      policy: { ...POLICY, publicMethods: ['ping'] },
+    });
+    const app = new Hono();
+    app.post('/mcp', auth.protect, (c) =>
+      c.json({ hasAuth: c.var.auth !== undefined, sub: c.var.auth?.extra?.sub ?? null }),
+    );
+    const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+    const anonymous = await app.request('/mcp', json(undefined, ping));
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ hasAuth: false, sub: null });
+    expect(anonymous.headers.get('access-control-expose-headers')).toBe(
+      'WWW-Authenticate, Mcp-Session-Id',
+    );
+    const signedIn = await app.request('/mcp', json(readToken, ping));
+    expect(await signedIn.json()).toEqual({ hasAuth: true, sub: 'user-123' });
+    expect((await app.request('/mcp', json(undefined, listTodos))).status).toBe(401);
+  });
+
   it('leaves a non-JSON body unread when the policy needs no body', async () => {
     const auth = mcpAuth({ ...vectorOptions(issuer), policy: { baseline: 'todo:read' } });
     const app = new Hono();
