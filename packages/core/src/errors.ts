@@ -92,9 +92,12 @@ export function isMcpAuthError(value: unknown): value is McpAuthError {
  */
 export class McpAuthConfigError extends TypeError {
   readonly option: string;
+  /** The rule the option broke, e.g. `must be an https URL`. */
+  readonly rule: string;
   constructor(option: string, rule: string) {
     super(`mcp-auth: option "${option}" ${rule}`);
     this.name = 'McpAuthConfigError';
     this.option = option;
+    this.rule = rule;
   }
 }

@@ -117,6 +117,37 @@ describe('presetFromEnv', () => {
     [{ MCP_AUTH_PROVIDER: 'workos' }, 'WORKOS_AUTHKIT_DOMAIN'],
     [{ MCP_AUTH_PROVIDER: 'clerk', CLERK_AUDIENCE: ' , ' }, 'CLERK_FRONTEND_API_URL'],
     [{ MCP_AUTH_PROVIDER: 'cognito' }, 'MCP_AUTH_PROVIDER'],
+    // Malformed values the presets refuse are reported under the variable they came from.
+    [
+      { MCP_AUTH_PROVIDER: 'scalekit', SCALEKIT_ENVIRONMENT_URL: 'http://acme.example' },
+      'SCALEKIT_ENVIRONMENT_URL',
+    ],
+    [
+      {
+        MCP_AUTH_PROVIDER: 'scalekit',
+        SCALEKIT_ENVIRONMENT_URL: 'https://acme.scalekit.com',
+        SCALEKIT_RESOURCE_ID: 'not a resource id',
+      },
+      'SCALEKIT_RESOURCE_ID',
+    ],
+    [{ MCP_AUTH_PROVIDER: 'auth0', AUTH0_DOMAIN: 'https://a.auth0.com/x' }, 'AUTH0_DOMAIN'],
+    [{ MCP_AUTH_PROVIDER: 'okta', OKTA_ISSUER: 'not a url' }, 'OKTA_ISSUER'],
+    [
+      { MCP_AUTH_PROVIDER: 'entra-id', ENTRA_TENANT_ID: 'x', ENTRA_AUDIENCE: 'a' },
+      'ENTRA_TENANT_ID',
+    ],
+    [
+      { MCP_AUTH_PROVIDER: 'keycloak', KEYCLOAK_BASE_URL: 'ftp://x', KEYCLOAK_REALM: 'r' },
+      'KEYCLOAK_BASE_URL',
+    ],
+    [
+      { MCP_AUTH_PROVIDER: 'workos', WORKOS_AUTHKIT_DOMAIN: 'https://a.authkit.app/p' },
+      'WORKOS_AUTHKIT_DOMAIN',
+    ],
+    [
+      { MCP_AUTH_PROVIDER: 'clerk', CLERK_FRONTEND_API_URL: 'http://clerk.example.com' },
+      'CLERK_FRONTEND_API_URL',
+    ],
   ])('missing or malformed variables → TypeError naming the variable (%j)', (env, variable) => {
     let error: unknown;
     try {

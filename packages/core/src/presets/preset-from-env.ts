@@ -63,6 +63,20 @@ function flag(env: EnvRecord, name: string): boolean | undefined {
   throw new McpAuthConfigError(name, 'must be true or false');
 }
 
+/**
+ * Runs a preset with options read from `names`' variables; a preset's complaint about one of
+ * those options is re-raised naming the environment variable the value came from.
+ */
+function fromEnv<T>(names: Readonly<Record<string, string>>, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    const name = error instanceof McpAuthConfigError ? names[error.option] : undefined;
+    if (name === undefined) throw error;
+    throw new McpAuthConfigError(name, (error as McpAuthConfigError).rule);
+  }
+}
+
 /** Common optional variables: `<PREFIX>_AUDIENCE` (comma-separated) and `<PREFIX>_ALLOW_GENERIC_JWT_TYPE`. */
 function common(env: EnvRecord, prefix: string) {
   const audience = list(env, `${prefix}_AUDIENCE`);
@@ -110,11 +124,19 @@ export function presetFromEnv(env: EnvRecord): ProviderPreset | undefined {
   switch (provider) {
     case 'scalekit': {
       const resourceId = read(env, 'SCALEKIT_RESOURCE_ID');
-      return scalekit({
+      const options = {
         environmentUrl: need(env, 'SCALEKIT_ENVIRONMENT_URL', provider),
         ...(resourceId === undefined ? {} : { resourceId }),
         ...common(env, 'SCALEKIT'),
-      });
+      };
+      return fromEnv(
+        {
+          environmentUrl: 'SCALEKIT_ENVIRONMENT_URL',
+          resourceId: 'SCALEKIT_RESOURCE_ID',
+          audience: 'SCALEKIT_AUDIENCE',
+        },
+        () => scalekit(options),
+      );
     }
     case 'auth0': {
       const tokenProfile = read(env, 'AUTH0_TOKEN_PROFILE');
@@ -122,15 +144,20 @@ export function presetFromEnv(env: EnvRecord): ProviderPreset | undefined {
         throw new McpAuthConfigError('AUTH0_TOKEN_PROFILE', 'must be "rfc9068" or "auth0"');
       }
       const permissions = flag(env, 'AUTH0_PERMISSIONS');
-      return auth0({
+      const options = {
         domain: need(env, 'AUTH0_DOMAIN', provider),
-        ...(tokenProfile === undefined ? {} : { tokenProfile }),
+        ...(tokenProfile === undefined
+          ? {}
+          : { tokenProfile: tokenProfile as 'rfc9068' | 'auth0' }),
         ...(permissions === undefined ? {} : { permissions }),
         ...common(env, 'AUTH0'),
-      });
+      };
+      return fromEnv({ domain: 'AUTH0_DOMAIN', audience: 'AUTH0_AUDIENCE' }, () => auth0(options));
     }
-    case 'okta':
-      return okta({ issuer: need(env, 'OKTA_ISSUER', provider), ...common(env, 'OKTA') });
+    case 'okta': {
+      const options = { issuer: need(env, 'OKTA_ISSUER', provider), ...common(env, 'OKTA') };
+      return fromEnv({ issuer: 'OKTA_ISSUER', audience: 'OKTA_AUDIENCE' }, () => okta(options));
+    }
     case 'entra-id': {
       const version = read(env, 'ENTRA_TOKEN_VERSION');
       if (version !== undefined && !['1', '2', 'both'].includes(version)) {
@@ -143,34 +170,49 @@ export function presetFromEnv(env: EnvRecord): ProviderPreset | undefined {
           `is required when MCP_AUTH_PROVIDER=${provider}`,
         );
       }
-      return entraId({
+      const options = {
         tenantId: need(env, 'ENTRA_TENANT_ID', provider),
         ...common(env, 'ENTRA'),
         audience,
         ...(version === undefined
           ? {}
-          : { version: version === 'both' ? 'both' : (Number(version) as 1 | 2) }),
-      });
+          : { version: version === 'both' ? ('both' as const) : (Number(version) as 1 | 2) }),
+      };
+      return fromEnv({ tenantId: 'ENTRA_TENANT_ID', audience: 'ENTRA_AUDIENCE' }, () =>
+        entraId(options),
+      );
     }
-    case 'keycloak':
-      return keycloak({
+    case 'keycloak': {
+      const options = {
         baseUrl: need(env, 'KEYCLOAK_BASE_URL', provider),
         realm: need(env, 'KEYCLOAK_REALM', provider),
         ...common(env, 'KEYCLOAK'),
-      });
+      };
+      return fromEnv(
+        { baseUrl: 'KEYCLOAK_BASE_URL', realm: 'KEYCLOAK_REALM', audience: 'KEYCLOAK_AUDIENCE' },
+        () => keycloak(options),
+      );
+    }
     case 'workos': {
       const permissions = flag(env, 'WORKOS_PERMISSIONS');
-      return workos({
+      const options = {
         authkitDomain: need(env, 'WORKOS_AUTHKIT_DOMAIN', provider),
         ...(permissions === undefined ? {} : { permissions }),
         ...common(env, 'WORKOS'),
-      });
+      };
+      return fromEnv({ authkitDomain: 'WORKOS_AUTHKIT_DOMAIN', audience: 'WORKOS_AUDIENCE' }, () =>
+        workos(options),
+      );
     }
-    case 'clerk':
-      return clerk({
+    case 'clerk': {
+      const options = {
         frontendApiUrl: need(env, 'CLERK_FRONTEND_API_URL', provider),
         ...common(env, 'CLERK'),
-      });
+      };
+      return fromEnv({ frontendApiUrl: 'CLERK_FRONTEND_API_URL', audience: 'CLERK_AUDIENCE' }, () =>
+        clerk(options),
+      );
+    }
     default:
       throw new McpAuthConfigError(
         'MCP_AUTH_PROVIDER',
