@@ -83,14 +83,14 @@ export function renderReadme(readme: string, r: Results): string {
     '',
   );
   lines.push(
-    '| scenario | Express bare | Express + ours | Express + SDK | Fastify bare | Fastify + ours | Hono bare | Hono + ours | Express ours/bare | Express SDK/bare | Fastify ours/bare | Hono ours/bare | Express ours/SDK |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | Express bare | Express + ours | Express + SDK | Fastify bare | Fastify + ours | Hono bare | Hono + ours | Hono + ours (node hash) | Express ours/bare | Express SDK/bare | Fastify ours/bare | Hono ours/bare | Hono ours (node hash)/bare | Express ours/SDK |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const m of r.macro) {
     const q = m.rps;
     const k = m.ratios;
     lines.push(
-      `| ${m.scenario} | ${n(q['express-bare'] ?? Number.NaN)} | ${n(q['express-ours'] ?? Number.NaN)} | ${n(q['express-sdk'] ?? Number.NaN)} | ${n(q['fastify-bare'] ?? Number.NaN)} | ${n(q['fastify-ours'] ?? Number.NaN)} | ${n(q['hono-bare'] ?? Number.NaN)} | ${n(q['hono-ours'] ?? Number.NaN)} | ${x(k['express-ours/bare'] ?? Number.NaN)} | ${x(k['express-sdk/bare'] ?? Number.NaN)} | ${x(k['fastify-ours/bare'] ?? Number.NaN)} | ${x(k['hono-ours/bare'] ?? Number.NaN)} | ${x(k['express-ours/sdk'] ?? Number.NaN)} |`,
+      `| ${m.scenario} | ${n(q['express-bare'] ?? Number.NaN)} | ${n(q['express-ours'] ?? Number.NaN)} | ${n(q['express-sdk'] ?? Number.NaN)} | ${n(q['fastify-bare'] ?? Number.NaN)} | ${n(q['fastify-ours'] ?? Number.NaN)} | ${n(q['hono-bare'] ?? Number.NaN)} | ${n(q['hono-ours'] ?? Number.NaN)} | ${n(q['hono-ours-nodehash'] ?? Number.NaN)} | ${x(k['express-ours/bare'] ?? Number.NaN)} | ${x(k['express-sdk/bare'] ?? Number.NaN)} | ${x(k['fastify-ours/bare'] ?? Number.NaN)} | ${x(k['hono-ours/bare'] ?? Number.NaN)} | ${x(k['hono-ours-nodehash/bare'] ?? Number.NaN)} | ${x(k['express-ours/sdk'] ?? Number.NaN)} |`,
     );
   }
   lines.push(

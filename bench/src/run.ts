@@ -140,6 +140,7 @@ async function main(): Promise<void> {
       ['fastify', 'ours'],
       ['hono', 'bare'],
       ['hono', 'ours'],
+      ['hono', 'ours-nodehash'],
     ];
     if (only === undefined || only === 'macro') {
       log('starting servers (one child process each)');
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
       const groups: RunningServer[][] = [
         ['express-bare', 'express-ours', 'express-sdk'],
         ['fastify-bare', 'fastify-ours'],
-        ['hono-bare', 'hono-ours'],
+        ['hono-bare', 'hono-ours', 'hono-ours-nodehash'],
       ].map((names) => names.map((n) => byName.get(n) as RunningServer));
 
       for (let round = 0; round < settings.rounds; round++) {
@@ -295,6 +296,7 @@ async function main(): Promise<void> {
         'fastify-ours',
         'hono-bare',
         'hono-ours',
+        'hono-ours-nodehash',
       ].map((s) => [s, medianRps(scenario, s)]),
     ),
     ratios: {
@@ -302,6 +304,7 @@ async function main(): Promise<void> {
       'express-sdk/bare': pairRatio(scenario, 'express-sdk', 'express-bare'),
       'fastify-ours/bare': pairRatio(scenario, 'fastify-ours', 'fastify-bare'),
       'hono-ours/bare': pairRatio(scenario, 'hono-ours', 'hono-bare'),
+      'hono-ours-nodehash/bare': pairRatio(scenario, 'hono-ours-nodehash', 'hono-bare'),
       'express-ours/sdk': pairRatio(scenario, 'express-ours', 'express-sdk'),
     },
   }));
@@ -404,6 +407,7 @@ async function main(): Promise<void> {
         'fastify-ours',
         'hono-bare',
         'hono-ours',
+        'hono-ours-nodehash',
       ].map((s) => [s, maxRss(s)]),
     ),
     memory,

@@ -16,9 +16,11 @@ import express from 'express';
 import fastify from 'fastify';
 import { Hono } from 'hono';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { hash } from 'node:crypto';
 
 export type Framework = 'express' | 'fastify' | 'hono';
-export type Variant = 'bare' | 'ours' | 'sdk';
+/** `ours-nodehash`: Hono + ours with the node:crypto cache hash injected by the app. */
+export type Variant = 'bare' | 'ours' | 'ours-nodehash' | 'sdk';
 
 export interface ServerConfig {
   framework: Framework;
@@ -109,8 +111,16 @@ async function start(): Promise<number> {
     return (app.server.address() as AddressInfo).port;
   }
   const app = new Hono();
-  if (config.variant === 'ours') {
-    const auth = honoMcpAuth(ourOptions());
+  if (config.variant === 'ours' || config.variant === 'ours-nodehash') {
+    const options = ourOptions();
+    const auth = honoMcpAuth(
+      config.variant === 'ours'
+        ? options
+        : {
+            ...options,
+            jwt: { ...options.jwt, cache: { hash: (t: string) => hash('sha256', t, 'base64') } },
+          },
+    );
     app.post(path, auth.protect, async (c) => c.json(reply(await c.req.json())));
   } else {
     app.post(path, async (c) => c.json(reply(await c.req.json())));
