@@ -416,7 +416,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(here('../results'), { recursive: true });
   writeFileSync(
-    here(`../results/${quick || only !== undefined ? 'partial' : 'latest'}.json`),
+    here(`../results/${only !== undefined ? 'partial' : quick ? 'quick' : 'latest'}.json`),
     `${JSON.stringify(results, null, 2)}\n`,
   );
   if ((!quick && only === undefined) || process.argv.includes('--readme')) {
