@@ -1,0 +1,13 @@
+export type { NodeAuthorization, NodeHandler } from './create-node-handler.js';
+export { createNodeHandler } from './create-node-handler.js';
+export { onSessionIdWritten } from './on-session-id-written.js';
+export { isJsonType, parseJsonBody } from './parse-json-body.js';
+export type { ReadJsonBodyResult } from './read-json-body.js';
+export { hasUnreadJsonBody, readJsonBody } from './read-json-body.js';
+export type { ReadBodyOptions } from './read-raw-body.js';
+export { DEFAULT_MAX_BODY_BYTES, readRawBody } from './read-raw-body.js';
+export { replayBody } from './replay-body.js';
+export { rawHeaderPairs, requestHeaders } from './request-headers.js';
+export { toAuthorizeRequest } from './to-authorize-request.js';
+export { nodeTokenHash, withNodeTokenHash } from './with-node-token-hash.js';
+export { writeResponse } from './write-response.js';

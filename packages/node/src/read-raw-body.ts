@@ -1,0 +1,75 @@
+/** Default largest body read for the scope policy: 4 MiB (the MCP SDK's own limit is 4 MB). */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Options of {@link readRawBody} and `readJsonBody`.
+ *
+ * @example
+ * ```ts
+ * const options: ReadBodyOptions = { maxBytes: 1024 * 1024 };
+ * ```
+ */
+export interface ReadBodyOptions {
+  /** Largest body kept, in bytes (a positive integer). Default {@link DEFAULT_MAX_BODY_BYTES}. */
+  maxBytes?: number;
+}
+
+/** The cap from `options`, or a `TypeError` naming the option. */
+export function resolveMaxBytes(options: ReadBodyOptions | undefined, caller: string): number {
+  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new TypeError(`${caller}: maxBytes must be a positive integer (bytes)`);
+  }
+  return maxBytes;
+}
+
+/**
+ * Reads a whole body stream (a Node request or any readable). Resolves `undefined` when it is
+ * larger than `maxBytes` — the rest is drained, not kept, so a response can still be written —
+ * and rejects when the stream errors or closes before its end (a client gone mid-body).
+ *
+ * @example
+ * ```ts
+ * const raw = await readRawBody(req, { maxBytes: 1024 * 1024 }); // undefined when too large
+ * ```
+ */
+export function readRawBody(
+  stream: NodeJS.ReadableStream | AsyncIterable<Buffer | string>,
+  options?: ReadBodyOptions,
+): Promise<Buffer | undefined> {
+  const maxBytes = resolveMaxBytes(options, 'readRawBody');
+  if (!('on' in stream)) return readIterable(stream, maxBytes);
+  // Event-based: much cheaper per request than an async iterator over the stream.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    stream.on('data', (chunk: Buffer | string) => {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      if (size <= maxBytes) chunks.push(buffer);
+    });
+    stream.on('error', reject);
+    stream.on('end', () => {
+      ended = true;
+      resolve(size > maxBytes ? undefined : Buffer.concat(chunks, size));
+    });
+    stream.on('close', () => {
+      if (!ended) reject(new Error('request body closed before its end'));
+    });
+  });
+}
+
+async function readIterable(
+  stream: AsyncIterable<Buffer | string>,
+  maxBytes: number,
+): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size <= maxBytes) chunks.push(buffer);
+  }
+  return size > maxBytes ? undefined : Buffer.concat(chunks);
+}

@@ -1,0 +1,154 @@
+import type { IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import type { AuthInfo } from '@org/mcp-auth-core';
+import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNodeHandler } from '../src/create-node-handler.js';
+import { closeServer, listenLocal } from './node-harness.js';
+
+const RESOURCE = 'http://127.0.0.1/mcp';
+let issuer: TestIssuer;
+let url: string;
+let close: () => Promise<void>;
+let handled: Array<{ authInfo: AuthInfo | undefined; body: unknown; reqAuth: unknown }> = [];
+
+/** Raw request, so repeated headers reach the server as sent. */
+function send(
+  method: string,
+  path: string,
+  headers: Array<[string, string]>,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const flat = ['Host', new URL(url).host, ...headers.flat()];
+    if (body !== undefined) flat.push('Content-Length', String(Buffer.byteLength(body)));
+    const req = httpRequest(url + path, { method, headers: flat }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const rpc = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+const json: [string, string] = ['Content-Type', 'application/json'];
+
+beforeAll(async () => {
+  issuer = await createTestIssuer({ audience: RESOURCE, scope: 'todo:read' });
+  const protect = createNodeHandler({
+    resource: RESOURCE,
+    issuer: issuer.issuer,
+    jwt: { fetch: issuer.fetch },
+    policy: { baseline: 'todo:read', tools: { add_todo: 'todo:write' } },
+  });
+  const listening = await listenLocal(async (req, res) => {
+    const allowed = await protect(req, res);
+    if (!allowed) return;
+    handled.push({ ...allowed, reqAuth: (req as IncomingMessage & { auth?: unknown }).auth });
+    res.setHeader('Mcp-Session-Id', 'session-1');
+    res.end('ok');
+  });
+  url = listening.url;
+  close = () => closeServer(listening.server);
+});
+
+afterAll(() => close?.());
+
+describe('createNodeHandler on node:http', () => {
+  it('answers 401 with the challenge and never runs the app without a token', async () => {
+    handled = [];
+    const response = await send('POST', '/mcp', [json], rpc);
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe(
+      'Bearer resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource/mcp", scope="todo:read"',
+    );
+    expect(handled).toHaveLength(0);
+  });
+
+  it('serves the Protected Resource Metadata', async () => {
+    const response = await send('GET', '/.well-known/oauth-protected-resource/mcp', []);
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toMatchObject({
+      resource: RESOURCE,
+      authorization_servers: [issuer.issuer],
+      bearer_methods_supported: ['header'],
+    });
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('allows a valid token: authInfo, parsed body and req.auth reach the app', async () => {
+    handled = [];
+    const token = await issuer.mintAccessToken({ claims: { sub: 'alice' } });
+    const response = await send('POST', '/mcp', [json, ['Authorization', `Bearer ${token}`]], rpc);
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('ok');
+    expect(handled).toHaveLength(1);
+    expect(handled[0]!.authInfo).toMatchObject({ token, scopes: ['todo:read'] });
+    expect(handled[0]!.authInfo?.extra?.sub).toBe('alice');
+    expect(handled[0]!.reqAuth).toBe(handled[0]!.authInfo);
+    expect(handled[0]!.body).toEqual(JSON.parse(rpc));
+  });
+
+  it('binds the session it created: another subject on it is refused', async () => {
+    const bob = await issuer.mintAccessToken({ claims: { sub: 'bob' } });
+    const response = await send(
+      'POST',
+      '/mcp',
+      [json, ['Authorization', `Bearer ${bob}`], ['Mcp-Session-Id', 'session-1']],
+      rpc,
+    );
+    expect([403, 404]).toContain(response.status);
+  });
+
+  it('refuses duplicate Authorization headers with 400 invalid_request', async () => {
+    handled = [];
+    const token = await issuer.mintAccessToken();
+    const auth: [string, string] = ['Authorization', `Bearer ${token}`];
+    const response = await send('POST', '/mcp', [json, auth, auth], rpc);
+    expect(response.status).toBe(400);
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_request"/);
+    expect(handled).toHaveLength(0);
+  });
+
+  it('answers the preflight and a too large body itself', async () => {
+    const preflight = await send('OPTIONS', '/mcp', [
+      ['Origin', 'https://app.example'],
+      ['Access-Control-Request-Method', 'POST'],
+    ]);
+    expect(preflight.status).toBe(204);
+    expect(String(preflight.headers['access-control-allow-headers'])).toMatch(/authorization/i);
+    const small = createNodeHandler(
+      { resource: RESOURCE, issuer: issuer.issuer, policy: { tools: { add_todo: 'todo:write' } } },
+      { maxBytes: 8 },
+    );
+    const { server, url: smallUrl } = await listenLocal(async (req, res) => {
+      if (await small(req, res)) res.end('ran');
+    });
+    try {
+      const response = await fetch(`${smallUrl}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: rpc,
+      });
+      expect(response.status).toBe(413);
+      expect(await response.json()).toEqual({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32600, message: 'Request body too large' },
+      });
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('throws a TypeError naming a bad maxBytes', () => {
+    expect(() =>
+      createNodeHandler({ resource: RESOURCE, issuer: 'https://a.example' }, { maxBytes: -1 }),
+    ).toThrow(new TypeError('createNodeHandler: maxBytes must be a positive integer (bytes)'));
+  });
+});

@@ -1,0 +1,132 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { onSessionIdWritten } from '../src/on-session-id-written.js';
+import { isJsonType, parseJsonBody } from '../src/parse-json-body.js';
+import { hasUnreadJsonBody, readJsonBody } from '../src/read-json-body.js';
+import { readRawBody } from '../src/read-raw-body.js';
+import { replayBody } from '../src/replay-body.js';
+import { requestHeaders } from '../src/request-headers.js';
+import { toAuthorizeRequest } from '../src/to-authorize-request.js';
+import { listenLocal, closeServer } from './node-harness.js';
+
+function fakeRequest(rawHeaders: string[], body = ''): IncomingMessage {
+  const req = Readable.from(body === '' ? [] : [Buffer.from(body)]) as unknown as IncomingMessage;
+  req.rawHeaders = rawHeaders;
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    headers[rawHeaders[i]!.toLowerCase()] ??= rawHeaders[i + 1]!;
+  }
+  req.headers = headers;
+  req.method = 'POST';
+  req.url = '/mcp?x=1';
+  return req;
+}
+
+describe('requestHeaders / toAuthorizeRequest', () => {
+  it('keeps Node’s record unless Authorization is repeated', () => {
+    const one = fakeRequest(['Authorization', 'Bearer a', 'Host', 'x']);
+    expect(requestHeaders(one)).toBe(one.headers);
+    const two = fakeRequest(['Authorization', 'Bearer a', 'authorization', 'Bearer b']);
+    expect(requestHeaders(two)).toEqual([
+      ['Authorization', 'Bearer a'],
+      ['authorization', 'Bearer b'],
+    ]);
+  });
+
+  it('uses originalUrl when a framework set one', () => {
+    const req = fakeRequest(['Host', 'x']);
+    expect(toAuthorizeRequest(req, { a: 1 })).toEqual({
+      method: 'POST',
+      url: '/mcp?x=1',
+      headers: req.headers,
+      body: { a: 1 },
+    });
+    (req as { originalUrl?: string }).originalUrl = '/api/mcp?x=1';
+    expect(toAuthorizeRequest(req).url).toBe('/api/mcp?x=1');
+  });
+});
+
+describe('body reading', () => {
+  it('recognises JSON content types and parses bodies', () => {
+    expect(isJsonType('application/json; charset=utf-8')).toBe(true);
+    expect(isJsonType('application/vnd.api+json')).toBe(true);
+    expect(isJsonType('text/plain')).toBe(false);
+    expect(isJsonType(undefined)).toBe(false);
+    expect(parseJsonBody(Buffer.from('{"a":1}'))).toEqual({ a: 1 });
+    expect(parseJsonBody('{')).toBe('{');
+    expect(parseJsonBody('')).toBeUndefined();
+  });
+
+  it('reads a stream up to maxBytes, undefined beyond (draining the rest)', async () => {
+    expect((await readRawBody(Readable.from([Buffer.from('ab'), 'cd'])))?.toString()).toBe('abcd');
+    const stream = Readable.from([Buffer.from('abc'), Buffer.from('def')]);
+    expect(await readRawBody(stream, { maxBytes: 5 })).toBeUndefined();
+    expect(stream.readableEnded).toBe(true);
+    const iterable = (async function* () {
+      yield 'xy';
+    })();
+    expect((await readRawBody(iterable, { maxBytes: 2 }))?.toString()).toBe('xy');
+  });
+
+  it('rejects a stream that closes before its end, and a bad maxBytes', async () => {
+    const stream = new PassThrough();
+    const read = readRawBody(stream);
+    stream.write('{"a"');
+    stream.destroy();
+    await expect(read).rejects.toThrow('closed before its end');
+    expect(() => readRawBody(Readable.from([]), { maxBytes: 0 })).toThrow(
+      new TypeError('readRawBody: maxBytes must be a positive integer (bytes)'),
+    );
+  });
+
+  it('readJsonBody: parsed body, 413 too large, 400 unreadable; marks the request read', async () => {
+    const req = fakeRequest(['Content-Type', 'application/json'], '{"id":1}');
+    expect(hasUnreadJsonBody(req)).toBe(true);
+    expect(await readJsonBody(req)).toEqual({ ok: true, body: { id: 1 } });
+    expect(hasUnreadJsonBody(req)).toBe(false);
+    const big = fakeRequest(['Content-Type', 'application/json'], '{"id":12345}');
+    const tooLarge = await readJsonBody(big, { maxBytes: 4 });
+    expect(tooLarge).toMatchObject({ ok: false, reason: 'too_large', response: { status: 413 } });
+    const broken = new PassThrough() as unknown as IncomingMessage;
+    const pending = readJsonBody(broken);
+    (broken as unknown as PassThrough).destroy(new Error('reset'));
+    expect(await pending).toEqual({
+      ok: false,
+      reason: 'unreadable',
+      response: {
+        status: 400,
+        headers: {},
+        body: {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32700, message: 'Request body unreadable' },
+        },
+      },
+    });
+    expect(hasUnreadJsonBody(fakeRequest(['Content-Type', 'text/plain'], 'x'))).toBe(false);
+  });
+
+  it('replayBody yields the bytes once', async () => {
+    expect((await readRawBody(replayBody(Buffer.from('hello'))))?.toString()).toBe('hello');
+  });
+});
+
+describe('onSessionIdWritten', () => {
+  it('reports the session id from setHeader or writeHead, once, before the client sees it', async () => {
+    const seen: string[] = [];
+    const { server, url } = await listenLocal((req, res: ServerResponse) => {
+      onSessionIdWritten(res, (id) => seen.push(id));
+      if (req.url === '/set') res.setHeader('Mcp-Session-Id', 'from-set');
+      if (req.url === '/head') res.writeHead(200, { 'mcp-session-id': 'from-head' });
+      if (req.url === '/array') res.writeHead(200, 'OK', ['Mcp-Session-Id', 'from-array']);
+      res.end();
+    });
+    try {
+      for (const path of ['/set', '/head', '/array', '/none']) await fetch(url + path);
+      expect(seen).toEqual(['from-set', 'from-head', 'from-array']);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
