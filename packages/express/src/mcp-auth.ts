@@ -5,17 +5,15 @@ import {
   type McpAuthOptions,
   type PlainResponse,
 } from '@org/mcp-auth-core';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   hasUnreadJsonBody,
   onSessionIdWritten,
-  parseJsonBody,
-  requestHeaders,
-  readRawBody,
-  rpcError,
-  writePlain,
-} from './node-http.js';
-import { withNodeTokenHash } from './with-node-token-hash.js';
+  readJsonBody,
+  toAuthorizeRequest,
+  withNodeTokenHash,
+  writeResponse,
+} from '@org/mcp-auth-node';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 declare global {
   namespace Express {
@@ -65,19 +63,17 @@ export interface McpAuthExpress {
 export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
   const core = 'authorize' in options ? options : createMcpAuth(withNodeTokenHash(options));
   async function mcpAuthProtect(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const request = { method: req.method, url: req.originalUrl, headers: requestHeaders(req) };
-    if (req.method === 'OPTIONS') return writePlain(res, core.preflight(request));
+    const request = toAuthorizeRequest(req);
+    if (req.method === 'OPTIONS') return writeResponse(res, core.preflight(request));
     let body: unknown = req.body;
     if (core.needsBody && hasUnreadJsonBody(req)) {
-      const raw = await readRawBody(req).catch(() => null);
-      if (raw === null) return writePlain(res, rpcError(400, -32700, 'Request body unreadable'));
-      if (raw === undefined)
-        return writePlain(res, rpcError(413, -32600, 'Request body too large'));
-      body = parseJsonBody(raw);
+      const read = await readJsonBody(req);
+      if (!read.ok) return writeResponse(res, read.response);
+      body = read.body;
       if (typeof body !== 'string') req.body = body;
     }
     const result = await core.authorize({ ...request, body });
-    if (result.type === 'deny') return writePlain(res, result);
+    if (result.type === 'deny') return writeResponse(res, result);
     for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
     if (result.anonymous) return next(); // a public method without a token: no req.auth
     req.auth = result.authInfo;
@@ -100,13 +96,13 @@ export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
  */
 export function mcpAuthMetadata(...cores: McpAuth[]): RequestHandler {
   return function mcpAuthMetadata(req: Request, res: Response, next: NextFunction): void {
-    const request = { method: req.method, url: req.originalUrl, headers: requestHeaders(req) };
+    const request = toAuthorizeRequest(req);
     let answer: PlainResponse | undefined;
     for (const core of cores) {
       const response = core.handleMetadataRequest(request);
       if (response && (answer === undefined || answer.status === 404)) answer = response;
     }
-    if (answer) writePlain(res, answer);
+    if (answer) writeResponse(res, answer);
     else next();
   };
 }

@@ -6,17 +6,17 @@ import {
   type McpAuthOptions,
   type PlainResponse,
 } from '@org/mcp-auth-core';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import fp from 'fastify-plugin';
 import {
   isJsonType,
   onSessionIdWritten,
   parseJsonBody,
-  requestHeaders,
   readRawBody,
   replayBody,
-} from './node-http.js';
-import { withNodeTokenHash } from './with-node-token-hash.js';
+  requestHeaders,
+  withNodeTokenHash,
+} from '@org/mcp-auth-node';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 
 declare module 'fastify' {
   interface FastifyRequest {
