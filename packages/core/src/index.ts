@@ -72,6 +72,8 @@ export {
   protectedResourceMetadataUrl,
   ROOT_METADATA_PATH,
 } from './protected-resource-metadata.js';
+export type { ReadBodyTextOptions, ReadBodyTextResult } from './read-request-body.js';
+export { readBodyText } from './read-request-body.js';
 export type {
   McpOperation,
   ScopeEvaluation,

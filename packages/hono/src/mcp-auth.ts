@@ -4,6 +4,7 @@ import {
   type McpAuth,
   type McpAuthOptions,
   type PlainResponse,
+  readBodyText,
   toResponse,
 } from '@org/mcp-auth-core';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -94,55 +95,19 @@ const BODY_TOO_LARGE: PlainResponse = {
   body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
 };
 
-/** The body as text, or `undefined` as soon as more than `limit` bytes arrive (the rest is not read). */
-async function readCapped(body: ReadableStream<Uint8Array> | null, limit: number) {
-  if (body === null) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) return void reader.cancel().catch(() => {});
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
-
 /**
  * The body text (`undefined` when larger than `limit`; `''` when unreadable — the core then
- * answers -32700). A body framed by `Content-Length` is read through Hono's own reader (cached
- * for `c.req.json()`; on @hono/node-server this skips Web streams); one without is counted while
- * it streams. The raw Request is then replaced by an unread copy, so handlers that read
- * `c.req.raw` (the MCP SDK's transport) still can.
+ * answers -32700), read with the core's {@link readBodyText}. The raw Request is then replaced
+ * by an unread copy, so handlers that read `c.req.raw` (the MCP SDK's transport) still can.
  */
 async function peekText(c: Context, limit: number): Promise<string | undefined> {
   const raw = c.req.raw;
-  const declared = raw.headers.get('content-length') ?? '';
-  const framed = /^\d+$/.test(declared) && !raw.headers.has('transfer-encoding');
-  if (framed && Number(declared) > limit) return undefined;
   if (raw.bodyUsed) return c.req.text().catch(() => '');
-  let text: string | undefined;
-  try {
-    text = framed ? await c.req.text() : await readCapped(raw.body, limit);
-  } catch {
-    return ''; // unreadable (aborted)
-  }
-  if (text === undefined) return undefined;
-  c.req.raw = new Request(raw.url, {
-    method: raw.method,
-    headers: raw.headers,
-    body: text,
-    signal: raw.signal,
-  });
-  return text;
+  const read = await readBodyText(raw, { maxBytes: limit }).catch(() => ({ ok: true, text: '' }));
+  if (!read.ok) return undefined;
+  const init = { method: raw.method, headers: raw.headers, body: read.text, signal: raw.signal };
+  c.req.raw = new Request(raw.url, init);
+  return read.text;
 }
 
 function parseJson(text: string): unknown {
