@@ -35,6 +35,14 @@ const PROMISED_EXPORTS: Record<string, string[]> = {
   '@org/mcp-auth-express': ['mcpAuth', 'mcpAuthMetadata', 'createMcpAuth'],
   '@org/mcp-auth-fastify': ['default', 'mcpAuth', 'createMcpAuth'],
   '@org/mcp-auth-hono': ['mcpAuth', 'mcpAuthMetadata', 'toResponse', 'createMcpAuth'],
+  '@org/mcp-auth-node': [
+    'createNodeHandler',
+    'toAuthorizeRequest',
+    'readJsonBody',
+    'writeResponse',
+    'onSessionIdWritten',
+    'withNodeTokenHash',
+  ],
   '@org/mcp-auth-testing': ['createTestIssuer'],
 };
 
@@ -48,6 +56,7 @@ function consumerDependencies(tarballs: ReadonlyMap<string, string>): Record<str
     '@types/express': devOf('packages/express')['@types/express'],
     fastify: devOf('packages/fastify').fastify,
     hono: devOf('packages/hono').hono,
+    '@modelcontextprotocol/sdk': devOf('packages/express')['@modelcontextprotocol/sdk'],
     typescript: dependencyMap(rootManifest, 'devDependencies').typescript,
     '@types/node': dependencyMap(rootManifest, 'devDependencies')['@types/node'],
   };
@@ -132,6 +141,11 @@ describe('packed tarballs', () => {
       ]) {
         expect(files).toContain(entry);
       }
+      if (name === '@org/mcp-auth-express') {
+        for (const extension of ['js', 'cjs', 'd.ts', 'd.cts']) {
+          expect(files).toContain(`dist/sdk.${extension}`);
+        }
+      }
       expect(files.filter((file) => /^(src|test)\//.test(file))).toEqual([]);
       for (const field of DEPENDENCY_FIELDS) {
         for (const [dep, range] of Object.entries(dependencyMap(manifest, field))) {
@@ -173,6 +187,37 @@ describe('installed with npm in a project outside the workspace', () => {
     expect(esmFile).toBe(`file://${join(installed, 'dist/index.js')}`);
     expect(loaded.esm).toEqual(expected);
     expect(loaded.cjs).toEqual(expected);
+  });
+
+  it('@org/mcp-auth-express/sdk loads with import and require, exposing toSdkTokenVerifier', async () => {
+    const name = '@org/mcp-auth-express/sdk';
+    const pkg = packages.find((p) => p.manifest.name === '@org/mcp-auth-express')!;
+    expect(readValueExports(join(pkg.dir, 'src/sdk.ts'))).toEqual(['toSdkTokenVerifier']);
+    const script = `
+      const cjs = require(${JSON.stringify(name)});
+      import(${JSON.stringify(name)}).then((esm) => {
+        console.log(JSON.stringify({
+          cjs: Object.keys(cjs).sort(),
+          esm: Object.keys(esm).sort(),
+          cjsFile: require.resolve(${JSON.stringify(name)}),
+          kind: typeof cjs.toSdkTokenVerifier({ verifyAccessToken: async () => ({}) }).verifyAccessToken,
+        }));
+      });
+    `;
+    const { stdout } = await runCommand('node', ['--input-type=commonjs', '-e', script], {
+      cwd: consumer,
+      env: cleanPackageManagerEnv(),
+    });
+    const loaded = JSON.parse(stdout) as {
+      cjs: string[];
+      esm: string[];
+      cjsFile: string;
+      kind: string;
+    };
+    expect(loaded.cjs).toEqual(['toSdkTokenVerifier']);
+    expect(loaded.esm).toEqual(['toSdkTokenVerifier']);
+    expect(loaded.kind).toBe('function');
+    expect(loaded.cjsFile).toBe(join(consumer, 'node_modules/@org/mcp-auth-express/dist/sdk.cjs'));
   });
 
   it.each([
@@ -220,7 +265,7 @@ describe('installed with npm in a project outside the workspace', () => {
       });
       const results = JSON.parse(stdout) as Record<string, unknown>;
       expect(results.core).toEqual(['todo:read']);
-      for (const adapter of ['hono', 'fastify', 'express']) {
+      for (const adapter of ['hono', 'fastify', 'express', 'node']) {
         const [allowed, denied] = results[adapter] as [number, string | null, string][];
         expect(allowed, adapter).toEqual([200, null, JSON.stringify(['todo:read'])]);
         expect(denied?.[0], adapter).toBe(401);
@@ -240,8 +285,14 @@ describe.skipIf(samples.length === 0)('sample apps copied out of the workspace',
       const dir = join(work, 'samples', name);
       const copied = readFileSync(join(dir, 'package.json'), 'utf8');
       expect(copied).not.toMatch(/workspace:/);
-      // As the samples' READMEs say: the adapter's own dependency on the core is pinned.
-      expect(Object.keys(JSON.parse(copied).overrides)).toEqual(['@org/mcp-auth-core']);
+      // As the samples' READMEs say: the adapter's own dependency on the core (and, for the
+      // Node adapters, on @org/mcp-auth-node) is pinned.
+      const pinned = Object.keys(JSON.parse(copied).overrides).sort();
+      expect(pinned).toEqual(
+        name === 'sample-hono'
+          ? ['@org/mcp-auth-core']
+          : ['@org/mcp-auth-core', '@org/mcp-auth-node'],
+      );
       const run = await exerciseSampleApp(dir, cleanPackageManagerEnv());
       expect(run.metadata.resource).toBe(run.resource);
       expect(run.metadata.authorization_servers).toEqual([run.issuer]);

@@ -10,18 +10,45 @@ const rootLicense = readFileSync(join(root, 'LICENSE'), 'utf8');
 /** Framework peers and the ranges the adapters are tested against (see TOOLCHAIN.md). */
 const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
   // Express ships no types; TypeScript users bring @types/express, JavaScript users need not.
-  '@org/mcp-auth-express': { express: '^4.21.0 || ^5.0.0', '@types/express': '^4.17.21 || ^5.0.0' },
+  // The MCP SDK is needed only by the `./sdk` entry (`toSdkTokenVerifier`).
+  '@org/mcp-auth-express': {
+    express: '^4.21.0 || ^5.0.0',
+    '@types/express': '^4.17.21 || ^5.0.0',
+    '@modelcontextprotocol/sdk': '^1.17.0',
+  },
   '@org/mcp-auth-fastify': { fastify: '^5.0.0' },
   '@org/mcp-auth-hono': { hono: '^4.0.0' },
 };
 
+/** Peers a user may leave out: type packages, and the SDK behind Express's `./sdk` entry. */
+const OPTIONAL_PEERS: Record<string, string[]> = {
+  '@org/mcp-auth-express': ['@modelcontextprotocol/sdk', '@types/express'],
+};
+
+/** Published packages the Node adapters build on, besides the core. */
+const NODE_ADAPTERS = new Set(['@org/mcp-auth-express', '@org/mcp-auth-fastify']);
+
+/** An ESM + CJS entry point of `dist/<file>`, each condition with its own types first. */
+function entry(file: string) {
+  return {
+    import: { types: `./dist/${file}.d.ts`, default: `./dist/${file}.js` },
+    require: { types: `./dist/${file}.d.cts`, default: `./dist/${file}.cjs` },
+  };
+}
+
+/** Subpath entries beyond `.`: Express's `./sdk` (the MCP SDK glue, kept off the main entry). */
+const SUBPATHS: Record<string, Record<string, string>> = {
+  '@org/mcp-auth-express': { './sdk': 'sdk' },
+};
+
 describe('published packages', () => {
-  it('are exactly the core, the three adapters and the testing package', () => {
+  it('are exactly the core, the three adapters, the Node plumbing and the testing package', () => {
     expect(packages.map((pkg) => pkg.manifest.name)).toEqual([
       '@org/mcp-auth-core',
       '@org/mcp-auth-express',
       '@org/mcp-auth-fastify',
       '@org/mcp-auth-hono',
+      '@org/mcp-auth-node',
       '@org/mcp-auth-testing',
     ]);
   });
@@ -31,16 +58,26 @@ describe('published packages', () => {
 
     it('exports ESM and CJS, each with its own types listed first, and its package.json', () => {
       expect(manifest.type).toBe('module');
-      expect(manifest.exports).toEqual({
-        '.': {
-          import: { types: './dist/index.d.ts', default: './dist/index.js' },
-          require: { types: './dist/index.d.cts', default: './dist/index.cjs' },
-        },
-        './package.json': './package.json',
-      });
-      const conditions = (manifest.exports as Record<string, Record<string, object>>)['.']!;
-      expect(Object.keys(conditions.import!)[0]).toBe('types');
-      expect(Object.keys(conditions.require!)[0]).toBe('types');
+      const subpaths = SUBPATHS[manifest.name] ?? {};
+      const expected: Record<string, unknown> = { '.': entry('index') };
+      for (const [subpath, file] of Object.entries(subpaths)) expected[subpath] = entry(file);
+      expected['./package.json'] = './package.json';
+      expect(manifest.exports).toEqual(expected);
+      for (const subpath of ['.', ...Object.keys(subpaths)]) {
+        const conditions = (manifest.exports as Record<string, Record<string, object>>)[subpath]!;
+        expect(Object.keys(conditions.import!)[0]).toBe('types');
+        expect(Object.keys(conditions.require!)[0]).toBe('types');
+      }
+      // typesVersions: the subpath types for TypeScript's legacy `node10` resolution, and nothing else.
+      const typesVersions = Object.fromEntries(
+        Object.entries(subpaths).map(([subpath, file]) => [
+          subpath.slice(2),
+          [`./dist/${file}.d.cts`],
+        ]),
+      );
+      expect(manifest.typesVersions).toEqual(
+        Object.keys(typesVersions).length > 0 ? { '*': typesVersions } : undefined,
+      );
       expect(manifest.main).toBe('./dist/index.cjs');
       expect(manifest.module).toBe('./dist/index.js');
       expect(manifest.types).toBe('./dist/index.d.cts');
@@ -79,10 +116,14 @@ describe('published packages', () => {
       )
         .filter(([, meta]) => meta.optional)
         .map(([name]) => name);
-      expect(optionalPeers).toEqual(Object.keys(frameworks).filter((n) => n.startsWith('@types/')));
+      expect(optionalPeers.sort()).toEqual(OPTIONAL_PEERS[manifest.name] ?? []);
+      expect(Object.keys(peers).sort()).toEqual(Object.keys(frameworks).sort());
       if (manifest.name !== '@org/mcp-auth-core' && manifest.name !== '@org/mcp-auth-testing') {
         expect(dependencies['@org/mcp-auth-core']).toBe('workspace:^');
       }
+      expect(dependencies['@org/mcp-auth-node']).toBe(
+        NODE_ADAPTERS.has(manifest.name) ? 'workspace:^' : undefined,
+      );
       const published = new Set(packages.map((p) => p.manifest.name));
       for (const [name, range] of Object.entries(dependencies)) {
         if (range.startsWith('workspace:')) expect(published.has(name)).toBe(true);
