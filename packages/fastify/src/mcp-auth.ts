@@ -9,13 +9,12 @@ import {
 import {
   isJsonType,
   onSessionIdWritten,
-  parseJsonBody,
-  readRawBody,
+  readJsonBody,
   replayBody,
-  requestHeaders,
+  toAuthorizeRequest,
   withNodeTokenHash,
 } from '@org/mcp-auth-node';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
@@ -46,18 +45,9 @@ export type McpAuthFastifyOptions = (McpAuthOptions | { auth: McpAuth }) & {
 };
 
 const PRM_PREFIX = '/.well-known/oauth-protected-resource';
-const BODY_TOO_LARGE: PlainResponse = {
-  status: 413,
-  headers: {},
-  body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
-};
 
 function send(reply: FastifyReply, { status, headers, body }: PlainResponse): FastifyReply {
   return reply.code(status).headers(headers).send(body);
-}
-
-function routeRequest(request: FastifyRequest) {
-  return { method: request.method, url: request.url, headers: requestHeaders(request.raw) };
 }
 
 const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, options) => {
@@ -72,7 +62,7 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
     fastify.all(url, async function mcpAuthMetadata(request, reply) {
       return send(
         reply,
-        core.handleMetadataRequest(routeRequest(request)) ?? { status: 404, headers: {} },
+        core.handleMetadataRequest(toAuthorizeRequest(request.raw)) ?? { status: 404, headers: {} },
       );
     });
   }
@@ -87,14 +77,14 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
       send(reply, response); // a sent reply ends the lifecycle; the payload is never parsed
       return payload;
     };
-    const base = routeRequest(request);
+    const base = toAuthorizeRequest(request.raw);
     if (request.method === 'OPTIONS') return answer(core.preflight(base));
-    const raw =
+    const read =
       core.needsBody && isJsonType(request.headers['content-type'])
-        ? await readRawBody(payload).catch(() => null) // unreadable: the core answers -32700
-        : null;
-    if (raw === undefined) return answer(BODY_TOO_LARGE);
-    const result = await core.authorize({ ...base, body: raw ? parseJsonBody(raw) : undefined });
+        ? await readJsonBody(payload) // unreadable: the core answers -32700
+        : undefined;
+    if (read?.ok === false && read.reason === 'too_large') return answer(read.response);
+    const result = await core.authorize({ ...base, body: read?.ok ? read.body : undefined });
     if (result.type === 'deny') return answer(result);
     for (const [name, value] of Object.entries(result.headers)) reply.raw.setHeader(name, value);
     if (!result.anonymous) {
@@ -103,7 +93,7 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
       (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
       onSessionIdWritten(reply.raw, (sessionId) => core.bindSession(sessionId, result.authInfo));
     }
-    return raw ? replayBody(raw) : payload; // replay what was read
+    return read?.ok ? replayBody(read.raw) : payload; // replay what was read
   });
 };
 

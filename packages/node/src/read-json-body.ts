@@ -5,8 +5,8 @@ import { type ReadBodyOptions, readRawBody, resolveMaxBytes } from './read-raw-b
 
 /**
  * What {@link readJsonBody} resolves: the body (parsed JSON, the text when it does not parse,
- * `undefined` when empty), or the JSON-RPC error response to write (413 too large, 400
- * unreadable).
+ * `undefined` when empty) and the bytes read, or the JSON-RPC error response to write (413 too
+ * large, 400 unreadable).
  *
  * @example
  * ```ts
@@ -14,7 +14,7 @@ import { type ReadBodyOptions, readRawBody, resolveMaxBytes } from './read-raw-b
  * ```
  */
 export type ReadJsonBodyResult =
-  | { ok: true; body: unknown }
+  | { ok: true; body: unknown; raw: Buffer }
   | { ok: false; reason: 'too_large' | 'unreadable'; response: PlainResponse };
 
 function rpcError(status: number, code: number, message: string): PlainResponse {
@@ -36,8 +36,9 @@ export function hasUnreadJsonBody(req: IncomingMessage): boolean {
 }
 
 /**
- * Reads and parses a request's JSON body, at most `maxBytes` (default 4 MiB), and marks the
- * request as read so body parsers after it (`express.json()`) skip it. Never rejects: a body
+ * Reads and parses a request's JSON body (a Node request, or a body stream such as Fastify's
+ * `preParsing` payload), at most `maxBytes` (default 4 MiB), and marks it as read so body
+ * parsers after it (`express.json()`) skip it. Never rejects: a body
  * too large or unreadable resolves to the JSON-RPC error response to write. Throws a
  * `TypeError` for a bad `maxBytes`.
  *
@@ -49,7 +50,7 @@ export function hasUnreadJsonBody(req: IncomingMessage): boolean {
  * ```
  */
 export async function readJsonBody(
-  req: IncomingMessage,
+  req: IncomingMessage | NodeJS.ReadableStream,
   options?: ReadBodyOptions,
 ): Promise<ReadJsonBodyResult> {
   const maxBytes = resolveMaxBytes(options, 'readJsonBody');
@@ -69,5 +70,5 @@ export async function readJsonBody(
       response: rpcError(413, -32600, 'Request body too large'),
     };
   }
-  return { ok: true, body: parseJsonBody(raw) };
+  return { ok: true, body: parseJsonBody(raw), raw };
 }

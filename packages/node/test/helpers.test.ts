@@ -83,7 +83,11 @@ describe('body reading', () => {
   it('readJsonBody: parsed body, 413 too large, 400 unreadable; marks the request read', async () => {
     const req = fakeRequest(['Content-Type', 'application/json'], '{"id":1}');
     expect(hasUnreadJsonBody(req)).toBe(true);
-    expect(await readJsonBody(req)).toEqual({ ok: true, body: { id: 1 } });
+    expect(await readJsonBody(req)).toEqual({
+      ok: true,
+      body: { id: 1 },
+      raw: Buffer.from('{"id":1}'),
+    });
     expect(hasUnreadJsonBody(req)).toBe(false);
     const big = fakeRequest(['Content-Type', 'application/json'], '{"id":12345}');
     const tooLarge = await readJsonBody(big, { maxBytes: 4 });
