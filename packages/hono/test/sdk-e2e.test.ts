@@ -29,6 +29,7 @@ describe('Hono 4 + MCP SDK (web-standard transport) over HTTP on 127.0.0.1', () 
         sessionIdGenerator: undefined,
       });
       await buildMcpServer().connect(transport);
+      // Without parsedBody the transport reads c.req.raw, which the middleware left readable.
       return transport.handleRequest(c.req.raw, { authInfo: c.var.auth });
     });
     app.all('/mcp', auth.protect, async (c) => {
@@ -42,7 +43,11 @@ describe('Hono 4 + MCP SDK (web-standard transport) over HTTP on 127.0.0.1', () 
         await buildMcpServer().connect(created);
         transport = created;
       }
-      return transport.handleRequest(c.req.raw, { authInfo: c.var.auth });
+      // The recommended call: the body the middleware parsed, no second read.
+      return transport.handleRequest(c.req.raw, {
+        authInfo: c.var.auth,
+        parsedBody: c.var.parsedBody,
+      });
     });
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
