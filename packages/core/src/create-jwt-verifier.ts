@@ -9,7 +9,12 @@ import { McpAuthConfigError, McpAuthError, isMcpAuthError } from './errors.js';
 import { DEFAULT_CLIENT_ID_CLAIMS, DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
 import { createRemoteKeySet } from './remote-key-set.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
-import { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache.js';
+import {
+  createTokenCache,
+  freezePlainData,
+  type TokenCache,
+  type TokenCacheOptions,
+} from './token-cache.js';
 import { assertSecureUrl, canonicalResource } from './url.js';
 
 /** Options for {@link createJwtVerifier}. Validated once, at construction. */
@@ -394,7 +399,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     // A key set that changed during verification: do not vouch for the result.
     if (before === 0 || keySet.version === before) {
       key ??= await cacheKey(token);
-      if (key !== undefined) cache.store(key, info, keySet.version);
+      if (key !== undefined) {
+        // The claims are shared read-only by every later hit: frozen here rather than copied.
+        freezePlainData(info.extra?.claims);
+        cache.store(key, info, keySet.version);
+      }
     }
     return info;
   }

@@ -8,6 +8,7 @@ import {
   DEFAULT_TOKEN_CACHE_BYTES,
   DEFAULT_TOKEN_CACHE_ENTRIES,
   DEFAULT_TOKEN_CACHE_MAX_AGE_MS,
+  freezePlainData,
 } from '../src/token-cache.js';
 import type { AuthInfo } from '../src/types.js';
 
@@ -95,6 +96,73 @@ describe('createTokenCache', () => {
     expect(() => {
       (b.extra?.claims as Record<string, unknown>).scope = 'admin';
     }).toThrow(TypeError);
+  });
+
+  it('copies claims the caller still owns, and shares claims already frozen all the way down', () => {
+    const cache = createTokenCache({ hash: hexHash });
+    const mutable = info(exp(60));
+    cache.store('copied', mutable, 1);
+    (mutable.extra?.claims as Record<string, unknown>).scope = 'admin';
+    const copied = cache.lookup('copied', 't', 1) as AuthInfo;
+    expect(copied.extra?.claims).toEqual({ sub: 'u', scope: 'todo:read' });
+    expect(copied.extra?.claims).not.toBe(mutable.extra?.claims);
+    expect(Object.isFrozen(mutable.extra?.claims)).toBe(false); // the caller's object is untouched
+
+    const claims = { sub: 'u', aud: ['a', 'b'], nested: { roles: ['x'] } };
+    expect(freezePlainData(claims)).toBe(true);
+    expect(Object.isFrozen(claims.nested.roles)).toBe(true);
+    cache.store('shared', { ...info(exp(60)), extra: { sub: 'u', claims } }, 1);
+    const hit = cache.lookup('shared', 't', 1) as AuthInfo;
+    expect(hit.extra?.claims).toBe(claims);
+    // Frozen on top but not below: copied, and the copy frozen.
+    const shallow = Object.freeze({ nested: { roles: ['x'] } });
+    cache.store('shallow', { ...info(exp(60)), extra: { claims: shallow } }, 1);
+    const copy = (cache.lookup('shallow', 't', 1) as AuthInfo).extra?.claims as typeof shallow;
+    expect(copy).not.toBe(shallow);
+    expect(copy).toEqual(shallow);
+    expect(Object.isFrozen(copy.nested.roles)).toBe(true);
+  });
+
+  it('does not cache extra values that are not plain data, cyclic or too large to walk', () => {
+    const cache = createTokenCache({ hash: hexHash });
+    const store = (key: string, claims: unknown) =>
+      cache.store(key, { ...info(exp(60)), extra: { claims } }, 1);
+    store('fn', { f: () => 1 });
+    store('date', { at: new Date() });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    store('cyclic', Object.freeze(cyclic));
+    store('wide', { list: Array.from({ length: 10_000 }, (_, i) => i) });
+    expect(cache.size).toBe(0);
+    expect(freezePlainData({ f: () => 1 })).toBe(false);
+    store('ok', { list: [1, 'two', null, true, { three: 3 }] });
+    expect(cache.size).toBe(1);
+  });
+
+  it('estimates an entry at no less than 2 bytes per character of its JSON form plus overhead', () => {
+    const claims = {
+      iss: 'https://auth.example.com',
+      sub: 'user-123',
+      aud: ['https://mcp.example.com/mcp'],
+      exp: exp(60),
+      scope: 'todo:read todo:write',
+      roles: ['a', 'b', 'c'],
+      profile: { name: 'Zoë', n: null, ok: true },
+    };
+    const authInfo: AuthInfo = {
+      ...info(exp(60)),
+      extra: { sub: claims.sub, iss: claims.iss, claims },
+    };
+    const cache = createTokenCache();
+    cache.store('k', authInfo, 1);
+    const json =
+      JSON.stringify(authInfo.extra).length +
+      'app'.length +
+      RESOURCE.length +
+      'todo:read'.length +
+      'k'.length;
+    expect(cache.bytes).toBeGreaterThanOrEqual(640 + 2 * json);
+    expect(cache.bytes).toBeLessThan(640 + 4 * json); // an estimate, not a wild over-count
   });
 
   it('keeps distinct tokens with the same claims apart', async () => {
@@ -266,6 +334,18 @@ describe('the JWT verifier cache', () => {
     expect(second).toEqual(first);
     expect(second).not.toBe(first);
     expect(second.token).toBe(token);
+  });
+
+  it('freezes the claims it verified once, and every hit shares them read-only', async () => {
+    const v = verifier();
+    const token = await issuer.mintAccessToken({ claims: { sub: 'carol', roles: ['r'] } });
+    const first = await v.verifyAccessToken(token);
+    const claims = first.extra?.claims as { roles: string[] };
+    expect(Object.isFrozen(claims)).toBe(true);
+    expect(Object.isFrozen(claims.roles)).toBe(true);
+    const second = await v.verifyAccessToken(token);
+    expect(second.extra?.claims).toBe(claims);
+    expect(second.extra).not.toBe(first.extra);
   });
 
   it('verifies distinct tokens with identical claims separately', async () => {
