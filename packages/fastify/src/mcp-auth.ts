@@ -9,12 +9,10 @@ import {
 import {
   isJsonType,
   onSessionIdWritten,
-  readJsonBody,
-  replayBody,
   toAuthorizeRequest,
   withNodeTokenHash,
 } from '@org/mcp-auth-node';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
@@ -45,16 +43,27 @@ export type McpAuthFastifyOptions = (McpAuthOptions | { auth: McpAuth }) & {
 };
 
 const PRM_PREFIX = '/.well-known/oauth-protected-resource';
+const BODY_TOO_LARGE: PlainResponse = {
+  status: 413,
+  headers: {},
+  body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
+};
+/** Stands for a body Fastify could not parse as JSON: the core answers it with -32700. */
+const UNPARSEABLE = '\u0000';
 
 function send(reply: FastifyReply, { status, headers, body }: PlainResponse): FastifyReply {
   return reply.code(status).headers(headers).send(body);
 }
+
+type WithCode = { code?: unknown };
 
 const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, options) => {
   const { paths, ...rest } = options;
   const core = 'auth' in rest ? rest.auth : createMcpAuth(withNodeTokenHash(rest));
   const protectedPaths = new Set(paths ?? [new URL(core.resource).pathname]);
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+  /** Requests on `paths` whose authorization waits for Fastify to parse their JSON body. */
+  const awaitingBody = new WeakSet<FastifyRequest>();
 
   const { path, rootPath } = core.metadata;
   for (const url of [path, rootPath, `${PRM_PREFIX}/*`]) {
@@ -67,25 +76,10 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
     });
   }
 
-  // preParsing: the body stream is still unread, so the policy can see it before Fastify parses it.
-  fastify.addHook('preParsing', async function mcpAuthProtect(request, reply, payload) {
-    // The route the router matched (whatever the spelling: %-escapes, case, trailing slash);
-    // a request no route matches (e.g. a preflight) is compared by its path.
-    const route = request.routeOptions.url ?? request.url.split('?', 1)[0]!;
-    if (!protectedPaths.has(route)) return payload;
-    const answer = (response: PlainResponse) => {
-      send(reply, response); // a sent reply ends the lifecycle; the payload is never parsed
-      return payload;
-    };
-    const base = toAuthorizeRequest(request.raw);
-    if (request.method === 'OPTIONS') return answer(core.preflight(base));
-    const read =
-      core.needsBody && isJsonType(request.headers['content-type'])
-        ? await readJsonBody(payload) // unreadable: the core answers -32700
-        : undefined;
-    if (read?.ok === false && read.reason === 'too_large') return answer(read.response);
-    const result = await core.authorize({ ...base, body: read?.ok ? read.body : undefined });
-    if (result.type === 'deny') return answer(result);
+  /** Authorizes with `body`; replies with the denial, or records the grant on the request. */
+  async function authorize(request: FastifyRequest, reply: FastifyReply, body: unknown) {
+    const result = await core.authorize(toAuthorizeRequest(request.raw, body));
+    if (result.type === 'deny') return send(reply, result);
     for (const [name, value] of Object.entries(result.headers)) reply.raw.setHeader(name, value);
     if (!result.anonymous) {
       // A public method without a token leaves request.auth null and request.raw.auth unset.
@@ -93,14 +87,59 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
       (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
       onSessionIdWritten(reply.raw, (sessionId) => core.bindSession(sessionId, result.authInfo));
     }
-    return read?.ok ? replayBody(read.raw) : payload; // replay what was read
+    return undefined;
+  }
+
+  // onRequest: before anything is read. Requests whose body the policy needs wait for
+  // preValidation, when Fastify has parsed it (one read, one parse).
+  fastify.addHook('onRequest', async function mcpAuthProtect(request, reply) {
+    // The route the router matched (whatever the spelling: %-escapes, case, trailing slash);
+    // a request no route matches (e.g. a preflight) is compared by its path.
+    const route = request.routeOptions.url ?? request.url.split('?', 1)[0]!;
+    if (!protectedPaths.has(route)) return;
+    if (request.method === 'OPTIONS') {
+      send(reply, core.preflight(toAuthorizeRequest(request.raw)));
+      return;
+    }
+    if (core.needsBody && isJsonType(request.headers['content-type'])) {
+      awaitingBody.add(request);
+      return;
+    }
+    await authorize(request, reply, undefined);
+  });
+
+  fastify.addHook('preValidation', async function mcpAuthProtectBody(request, reply) {
+    if (!awaitingBody.delete(request)) return;
+    await authorize(request, reply, request.body);
+  });
+
+  // A body Fastify could not parse never reaches preValidation: the route's error handler
+  // authorizes it first (a missing or bad token still gets its 401), then answers a JSON-RPC
+  // -32700 (or 413) as the core does; other errors go to the route's or the app's handler.
+  fastify.addHook('onRoute', (routeOptions) => {
+    if (!protectedPaths.has(routeOptions.url ?? '')) return;
+    const own = routeOptions.errorHandler;
+    routeOptions.errorHandler = async function mcpAuthBodyError(error, request, reply) {
+      if (awaitingBody.delete(request)) {
+        const code = (error as WithCode).code;
+        if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, BODY_TOO_LARGE);
+        if (typeof code === 'string' && code.startsWith('FST_ERR_CTP_')) {
+          const body = code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? UNPARSEABLE : undefined;
+          const denied = await authorize(request, reply, body);
+          if (denied !== undefined) return denied;
+        }
+      }
+      if (own !== undefined) return own.call(this, error, request, reply);
+      throw error; // the app's error handler
+    };
   });
 };
 
 /**
  * Fastify 5 plugin protecting an MCP endpoint with `@org/mcp-auth-core`: serves the Protected
  * Resource Metadata routes, answers the endpoint's CORS preflight, and authorizes every other
- * request on `paths` before its body is parsed — setting `request.auth` and `request.raw.auth`
+ * request on `paths` (in `onRequest`, or in `preValidation` on the body Fastify parsed when the
+ * scope policy needs it; register it before the routes it protects) — setting `request.auth` and `request.raw.auth`
  * (what `StreamableHTTPServerTransport.handleRequest(request.raw, reply.raw, request.body)`
  * reads), or replying with the core's 400/401/403/503. Register it once per protected endpoint.
  *

@@ -93,6 +93,103 @@ describe('Fastify plugin', () => {
     await app.close();
   });
 
+  it('authorizes on the body Fastify parsed: one read and one parse per request', async () => {
+    const app = Fastify();
+    let parses = 0;
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      parses += 1;
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(Object.assign(new Error('bad json'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }));
+      }
+    });
+    await app.register(mcpAuth, vectorOptions(issuer));
+    app.post('/mcp', async (request) => ({ body: request.body, sub: request.auth?.extra?.sub }));
+    const post = (payload: unknown, token?: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: { 'content-type': 'application/json', ...(token ? bearer(token) : {}) },
+        payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      });
+    const ok = await post(listTodos, readToken);
+    expect(ok.json()).toEqual({ body: listTodos, sub: 'user-123' });
+    expect(parses).toBe(1);
+    // The policy sees the parsed body: add_todo needs todo:write.
+    const addTodo = { ...listTodos, params: { name: 'add_todo' } };
+    expect((await post(addTodo, readToken)).statusCode).toBe(403);
+    expect(parses).toBe(2);
+    expect((await post(listTodos)).statusCode).toBe(401);
+    await app.close();
+  });
+
+  it('answers bodies Fastify cannot parse as the core does, after the token check', async () => {
+    const app = Fastify({ bodyLimit: 1024 });
+    const appErrors: string[] = [];
+    app.setErrorHandler((error, _request, reply) => {
+      appErrors.push((error as { code?: string }).code ?? (error as Error).message);
+      return reply.code(418).send({ app: true });
+    });
+    await app.register(mcpAuth, vectorOptions(issuer));
+    app.post('/mcp', async () => {
+      throw new Error('handler failed');
+    });
+    const post = (payload: string, token?: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: { 'content-type': 'application/json', ...(token ? bearer(token) : {}) },
+        payload,
+      });
+    const malformed = await post('{"jsonrpc": ', readToken);
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ error: { code: -32700 } });
+    const noToken = await post('{"jsonrpc": ');
+    expect(noToken.statusCode).toBe(400);
+    expect(noToken.json()).toMatchObject({ error: { code: -32700 } });
+    // An empty JSON body: Fastify refuses it; the core answers as for any missing body.
+    const empty = await post('', readToken);
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toMatchObject({ error: { code: -32700 } });
+    const large = await post(JSON.stringify(listTodos).padEnd(2048, ' '), readToken);
+    expect(large.statusCode).toBe(413);
+    expect(large.json()).toMatchObject({
+      error: { code: -32600, message: 'Request body too large' },
+    });
+    expect(appErrors).toEqual([]);
+    // Other errors still reach the app's error handler.
+    const failed = await post(JSON.stringify(listTodos), readToken);
+    expect(failed.statusCode).toBe(418);
+    expect(appErrors).toEqual(['handler failed']);
+    await app.close();
+  });
+
+  it("keeps a protected route's own error handler for other errors", async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, vectorOptions(issuer));
+    app.post(
+      '/mcp',
+      {
+        errorHandler: (error, _request, reply) =>
+          reply.code(409).send({ route: (error as Error).message }),
+      },
+      async () => {
+        throw new Error('conflict');
+      },
+    );
+    const res = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: bearer(readToken),
+      payload: listTodos,
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toEqual({ route: 'conflict' });
+    await app.close();
+  });
+
   it('accepts a core built beforehand', async () => {
     const core = createMcpAuth(vectorOptions(issuer));
     const app = Fastify();
