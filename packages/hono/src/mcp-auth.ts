@@ -95,151 +95,19 @@ const BODY_TOO_LARGE: PlainResponse = {
   body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
 };
 
-const TEXT = Symbol('mcpAuthBodyText');
-const USED = Symbol('mcpAuthBodyUsed');
-const STREAM = Symbol('mcpAuthBodyStream');
-type Replayed = Request & {
-  [TEXT]: string;
-  [USED]: boolean;
-  [STREAM]?: ReadableStream<Uint8Array>;
-};
-
-function take(request: Replayed): string {
-  if (request[USED]) throw new TypeError('Body is unusable: body has already been read');
-  request[USED] = true;
-  return request[TEXT];
-}
-
-function asPromise<T>(read: () => T): Promise<T> {
-  try {
-    return Promise.resolve(read());
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/**
- * Body readers for a Request whose stream the middleware consumed: they serve the text it
- * read, once, as the original would have. Shared by every request (no closure per request).
- */
-const REPLAY: PropertyDescriptorMap = {
-  bodyUsed: {
-    get(this: Replayed) {
-      return this[USED];
-    },
-  },
-  body: {
-    get(this: Replayed) {
-      // One stream per request, as a Request's `body` is; reading it consumes the text.
-      this[STREAM] ??= new ReadableStream<Uint8Array>({
-        pull: (controller) => {
-          const bytes = new TextEncoder().encode(take(this));
-          if (bytes.byteLength > 0) controller.enqueue(bytes);
-          controller.close();
-        },
-      });
-      return this[STREAM];
-    },
-  },
-  text: {
-    value(this: Replayed) {
-      return asPromise(() => take(this));
-    },
-  },
-  json: {
-    value(this: Replayed) {
-      return asPromise(() => JSON.parse(take(this)));
-    },
-  },
-  arrayBuffer: {
-    value(this: Replayed) {
-      return asPromise(() => new TextEncoder().encode(take(this)).buffer);
-    },
-  },
-  bytes: {
-    value(this: Replayed) {
-      return asPromise(() => new TextEncoder().encode(take(this)));
-    },
-  },
-  blob: {
-    value(this: Replayed) {
-      const type = this.headers.get('content-type') ?? '';
-      return asPromise(() => new Blob([take(this)], { type }));
-    },
-  },
-  formData: {
-    value(this: Replayed) {
-      const headers = { 'content-type': this.headers.get('content-type') ?? '' };
-      return asPromise(() => new Response(take(this), { headers }).formData());
-    },
-  },
-  clone: {
-    value(this: Replayed) {
-      if (this[USED]) throw new TypeError('Body is unusable: body has already been read');
-      const copy = new Request(this.url, {
-        method: this.method,
-        headers: this.headers,
-        body: this[TEXT],
-        signal: this.signal,
-      });
-      return copy;
-    },
-  },
-};
-/** Per original prototype, the prototype adding {@link REPLAY}'s readers. */
-const replayPrototypes = new WeakMap<object, object>();
-
-/**
- * Makes a consumed Request readable again from `text` without building a new Request (tens
- * of µs): its prototype is swapped for one whose body readers serve `text` once, so handlers
- * that read `c.req.raw` (the MCP SDK's transport without `parsedBody`) still can. Headers,
- * URL, method and signal are the original's.
- */
-function replay(raw: Request, text: string): void {
-  const proto = Object.getPrototypeOf(raw) as object;
-  let replayProto = replayPrototypes.get(proto);
-  if (replayProto === undefined) {
-    replayProto = Object.create(proto, REPLAY) as object;
-    replayPrototypes.set(proto, replayProto);
-    replayPrototypes.set(replayProto, replayProto);
-  }
-  const target = raw as Replayed;
-  target[TEXT] = text;
-  target[USED] = false;
-  if (replayProto !== proto) Object.setPrototypeOf(raw, replayProto);
-}
-
-const DECIMAL = /^\d+$/;
-
 /**
  * The body text (`undefined` when larger than `limit`; `''` when unreadable — the core then
- * answers -32700). A body framed by `Content-Length` is read through Hono (`c.req.text()`,
- * which caches it for later `c.req.json()`/`text()` and, on `@hono/node-server`, reads the
- * socket directly); any other is counted while it streams ({@link readBodyText}) and put in
- * Hono's cache. The consumed `c.req.raw` is then made readable again ({@link replay}).
+ * answers -32700), read with the core's {@link readBodyText}. The raw Request is then replaced
+ * by an unread copy, so handlers that read `c.req.raw` (the MCP SDK's transport) still can.
  */
 async function peekText(c: Context, limit: number): Promise<string | undefined> {
   const raw = c.req.raw;
   if (raw.bodyUsed) return c.req.text().catch(() => '');
-  const headers = raw.headers;
-  const declared = headers.get('content-length') ?? '';
-  let text: string;
-  try {
-    if (DECIMAL.test(declared) && !headers.has('transfer-encoding')) {
-      if (Number(declared) > limit) return undefined;
-      text = await c.req.text();
-    } else {
-      const read = await readBodyText(raw, { maxBytes: limit });
-      if (!read.ok) return undefined;
-      text = read.text;
-      // Hono keeps promises in its body cache (typed as the values).
-      (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
-    }
-  } catch {
-    return ''; // a client gone mid-body: the core answers -32700
-  }
-  if (raw.bodyUsed) replay(raw, text);
-  return text;
+  const read = await readBodyText(raw, { maxBytes: limit }).catch(() => ({ ok: true, text: '' }));
+  if (!read.ok) return undefined;
+  const init = { method: raw.method, headers: raw.headers, body: read.text, signal: raw.signal };
+  c.req.raw = new Request(raw.url, init);
+  return read.text;
 }
 
 function parseJson(text: string): unknown {

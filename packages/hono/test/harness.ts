@@ -30,7 +30,7 @@ export const honoHarness: HarnessFactory = async (options) => {
   app.use(auth.metadata);
   app.all('/mcp', auth.protect, async (c) => {
     calls += 1;
-    // Served from hono's body cache: the adapter read the body through c.req.
+    // The body stream is still unread: the adapter parsed a clone.
     const body = c.req.method === 'POST' ? await c.req.json<{ method?: string }>() : undefined;
     return c.json({
       handled: true,

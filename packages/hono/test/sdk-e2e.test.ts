@@ -29,7 +29,6 @@ describe('Hono 4 + MCP SDK (web-standard transport) over HTTP on 127.0.0.1', () 
         sessionIdGenerator: undefined,
       });
       await buildMcpServer().connect(transport);
-      // Without parsedBody the transport reads c.req.raw, which the middleware left readable.
       return transport.handleRequest(c.req.raw, { authInfo: c.var.auth });
     });
     app.all('/mcp', auth.protect, async (c) => {
@@ -43,11 +42,7 @@ describe('Hono 4 + MCP SDK (web-standard transport) over HTTP on 127.0.0.1', () 
         await buildMcpServer().connect(created);
         transport = created;
       }
-      // The recommended call: the body the middleware parsed, no second read.
-      return transport.handleRequest(c.req.raw, {
-        authInfo: c.var.auth,
-        parsedBody: c.var.parsedBody,
-      });
+      return transport.handleRequest(c.req.raw, { authInfo: c.var.auth });
     });
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
