@@ -18,7 +18,7 @@ import {
 } from './helpers.js';
 
 // One authorization server and each sample started once for the whole file; every sample is
-// held to the same HTTP contract (DESIGN.md, "Sample apps: the contract").
+// held to the same HTTP contract: endpoints, tools and scopes, errors, sessions.
 
 let stack: Stack;
 /** alice's token (all scopes) for each sample, minted with the first signing key. */

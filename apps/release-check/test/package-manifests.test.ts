@@ -7,7 +7,7 @@ const root = repositoryRoot();
 const packages = listPublishedPackages(root);
 const rootLicense = readFileSync(join(root, 'LICENSE'), 'utf8');
 
-/** Framework peers and the ranges the adapters are tested against (see TOOLCHAIN.md). */
+/** Framework peers and the ranges the adapters are tested against. */
 const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
   // Express ships no types; TypeScript users bring @types/express, JavaScript users need not.
   // The MCP SDK is needed only by the `./sdk` entry (`toSdkTokenVerifier`).
