@@ -64,7 +64,7 @@ export function renderReadme(readme: string, r: Results): string {
       `valid-distinct cycles ${n(r.settings.pool)} pre-minted tokens per server. Run time ${Math.round(r.durationSec)} s.`,
     '',
   );
-  lines.push('### Targets (issue 5)', '', '| target | measured | |', '|---|---|---|');
+  lines.push('### Targets', '', '| target | measured | |', '|---|---|---|');
   for (const t of r.targets)
     lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'met' : '**not met**'} |`);
   lines.push('', '### Verification, ops/s (in-process, one token, median)', '');
