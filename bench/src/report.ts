@@ -49,8 +49,8 @@ export function renderReadme(readme: string, r: Results): string {
   lines.push(`## Results (${r.mode} run, ${r.date.slice(0, 16).replace('T', ' ')} UTC)`, '');
   lines.push(
     `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB.toFixed(1)} GiB; Node ${r.machine.node}. ` +
-      `Load average (1/5/15 min) before: ${load(r.machine.loadAverageBefore)}, after: ${load(r.machine.loadAverageAfter)} — ` +
-      'the machine was shared with other builds, so absolute figures are noisy; ratios are computed pair by pair within a round.',
+      `Load average (1/5/15 min) before: ${load(r.machine.loadAverageBefore)}, after: ${load(r.machine.loadAverageAfter)}; ` +
+      'a load well above 1 means the run shared the machine and absolute figures are noisy. Ratios are computed pair by pair within a round.',
     '',
   );
   lines.push(
