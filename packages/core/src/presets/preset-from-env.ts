@@ -8,7 +8,7 @@ import type { ProviderPreset } from './provider-preset.js';
 import { scalekit } from './scalekit.js';
 import { workos } from './workos.js';
 
-/** Environment variables as a plain record (`process.env`, `Deno.env.toObject()`, a Workers `env`). */
+/** Environment variables as a plain record (Node's environment object, `Deno.env.toObject()`, a Workers `env`). */
 export type EnvRecord = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -89,7 +89,7 @@ function common(env: EnvRecord, prefix: string) {
 
 /**
  * Builds a provider preset from environment variables passed in as a record (the core never
- * reads `process.env` itself). Returns `undefined` when `MCP_AUTH_PROVIDER` is unset (or
+ * reads the environment itself). Returns `undefined` when `MCP_AUTH_PROVIDER` is unset (or
  * `generic`), leaving the caller to use its own issuer settings. Throws a `TypeError` naming
  * the variable when one is missing or malformed.
  *
@@ -108,10 +108,11 @@ function common(env: EnvRecord, prefix: string) {
  *
  * @example
  * ```ts
- * const preset = presetFromEnv(process.env);
+ * // `env`: the process environment on Node, `Deno.env.toObject()`, or a Workers `env`
+ * const preset = presetFromEnv(env);
  * const auth = createMcpAuth({
- *   resource: process.env.MCP_RESOURCE_URL!,
- *   ...(preset ?? { issuer: process.env.MCP_AUTH_ISSUER! }),
+ *   resource: env.MCP_RESOURCE_URL!,
+ *   ...(preset ?? { issuer: env.MCP_AUTH_ISSUER! }),
  * });
  * ```
  */
