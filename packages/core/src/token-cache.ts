@@ -15,7 +15,7 @@ export type TokenDigest = string | ArrayBuffer | Uint8Array;
  * never holds the token itself.
  * @example
  * ```ts
- * import { createHash } from 'node:crypto';
+ * // On Node, with `createHash` from the `node:crypto` module (adapters for Node inject this):
  * const hash: TokenHasher = (token) => createHash('sha256').update(token).digest('base64');
  * ```
  */
