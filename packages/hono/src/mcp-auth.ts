@@ -111,6 +111,12 @@ const UNREADABLE = { ok: true, text: '' } as const;
 async function readText(c: Context, limit: number): Promise<BodyRead | undefined> {
   const raw = c.req.raw;
   if (raw.bodyUsed) return { text: await c.req.text().catch(() => ''), consumed: false };
+  const length = Number(raw.headers.get('content-length') ?? Number.NaN);
+  if (length >= 0 && length <= limit && !raw.headers.has('transfer-encoding')) {
+    // A framed body within the limit: the runtime's own reader (on Node, straight from the
+    // socket, without a Web stream); the runtime enforces Content-Length.
+    return { text: await raw.text().catch(() => ''), consumed: true };
+  }
   const read = await readBodyText(raw, { maxBytes: limit }).catch(() => UNREADABLE);
   return read.ok ? { text: read.text, consumed: true } : undefined;
 }
