@@ -74,6 +74,12 @@ export {
 } from './protected-resource-metadata.js';
 export type { ReadBodyTextOptions, ReadBodyTextResult } from './read-request-body.js';
 export { readBodyText } from './read-request-body.js';
+export {
+  answerMetadataRequest,
+  BODY_TOO_LARGE,
+  isJsonContentType,
+  parseJsonText,
+} from './json-body.js';
 export type {
   McpOperation,
   ScopeEvaluation,

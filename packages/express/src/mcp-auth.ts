@@ -1,9 +1,9 @@
 import {
+  answerMetadataRequest,
   type AuthInfo,
   createMcpAuth,
   type McpAuth,
   type McpAuthOptions,
-  type PlainResponse,
 } from '@org/mcp-auth-core';
 import {
   hasUnreadJsonBody,
@@ -96,12 +96,7 @@ export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
  */
 export function mcpAuthMetadata(...cores: McpAuth[]): RequestHandler {
   return function mcpAuthMetadata(req: Request, res: Response, next: NextFunction): void {
-    const request = toAuthorizeRequest(req);
-    let answer: PlainResponse | undefined;
-    for (const core of cores) {
-      const response = core.handleMetadataRequest(request);
-      if (response && (answer === undefined || answer.status === 404)) answer = response;
-    }
+    const answer = answerMetadataRequest(cores, toAuthorizeRequest(req));
     if (answer) writeResponse(res, answer);
     else next();
   };

@@ -1,17 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import {
   type AuthInfo,
+  BODY_TOO_LARGE,
   createMcpAuth,
+  isJsonContentType,
   type McpAuth,
   type McpAuthOptions,
   type PlainResponse,
 } from '@org/mcp-auth-core';
-import {
-  isJsonType,
-  onSessionIdWritten,
-  toAuthorizeRequest,
-  withNodeTokenHash,
-} from '@org/mcp-auth-node';
+import { onSessionIdWritten, toAuthorizeRequest, withNodeTokenHash } from '@org/mcp-auth-node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -43,11 +40,6 @@ export type McpAuthFastifyOptions = (McpAuthOptions | { auth: McpAuth }) & {
 };
 
 const PRM_PREFIX = '/.well-known/oauth-protected-resource';
-const BODY_TOO_LARGE: PlainResponse = {
-  status: 413,
-  headers: {},
-  body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
-};
 /** Stands for a body Fastify could not parse as JSON: the core answers it with -32700. */
 const UNPARSEABLE = '\u0000';
 
@@ -101,7 +93,7 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
       send(reply, core.preflight(toAuthorizeRequest(request.raw)));
       return;
     }
-    if (core.needsBody && isJsonType(request.headers['content-type'])) {
+    if (core.needsBody && isJsonContentType(request.headers['content-type'])) {
       awaitingBody.add(request);
       return;
     }

@@ -1,9 +1,12 @@
 import {
   type AuthInfo,
+  answerMetadataRequest,
+  BODY_TOO_LARGE,
   createMcpAuth,
+  isJsonContentType,
   type McpAuth,
   type McpAuthOptions,
-  type PlainResponse,
+  parseJsonText,
   readBodyText,
   toResponse,
 } from '@org/mcp-auth-core';
@@ -88,13 +91,6 @@ export interface McpAuthHonoOptions {
   maxBodyBytes?: number;
 }
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
-const BODY_TOO_LARGE: PlainResponse = {
-  status: 413,
-  headers: { 'Content-Type': 'application/json' },
-  body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Request body too large' } },
-};
-
 /** A body read for the policy; `consumed` when the raw Request's stream was used up doing so. */
 interface BodyRead {
   text: string;
@@ -131,15 +127,6 @@ function keepReadable(c: Context, text: string): void {
   c.req.raw = new Request(url, { method, headers, body: text, signal });
 }
 
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text; // the core answers -32700
-  }
-}
-
 /**
  * Resolves the options once and returns the Hono middlewares for one protected MCP endpoint.
  * Runs on any Web-standard runtime (Node, Bun, Deno, Workers). Pass an existing {@link McpAuth}
@@ -167,10 +154,10 @@ export function mcpAuth(
   const protect: MiddlewareHandler<McpAuthEnv> = async function mcpAuthProtect(c, next) {
     const { method, url, headers } = c.req.raw;
     if (method === 'OPTIONS') return toResponse(core.preflight({ method, url, headers }));
-    const readBody = core.needsBody && JSON_TYPE.test(headers.get('content-type') ?? '');
+    const readBody = core.needsBody && isJsonContentType(headers.get('content-type'));
     const read = readBody ? await readText(c, maxBodyBytes) : NO_BODY;
     if (read === undefined) return toResponse(BODY_TOO_LARGE);
-    const body = parseJson(read.text);
+    const body = parseJsonText(read.text);
     const result = await core.authorize({ method, url, headers, body });
     if (result.type === 'deny') return toResponse(result);
     if (read.consumed) keepReadable(c, read.text);
@@ -198,11 +185,7 @@ export function mcpAuth(
 export function mcpAuthMetadata(...cores: McpAuth[]): MiddlewareHandler {
   return async function mcpAuthMetadata(c, next) {
     const { method, url, headers } = c.req.raw;
-    let answer: PlainResponse | undefined;
-    for (const core of cores) {
-      const response = core.handleMetadataRequest({ method, url, headers });
-      if (response && (answer === undefined || answer.status === 404)) answer = response;
-    }
+    const answer = answerMetadataRequest(cores, { method, url, headers });
     if (answer) return toResponse(answer);
     await next();
   };

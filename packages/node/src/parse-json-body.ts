@@ -1,4 +1,4 @@
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+import { isJsonContentType, parseJsonText } from '@org/mcp-auth-core';
 
 /**
  * True for `application/json` and `application/*+json` content types.
@@ -10,7 +10,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * ```
  */
 export function isJsonType(contentType: string | undefined): boolean {
-  return JSON_TYPE.test(contentType ?? '');
+  return isJsonContentType(contentType);
 }
 
 /**
@@ -24,11 +24,5 @@ export function isJsonType(contentType: string | undefined): boolean {
  * ```
  */
 export function parseJsonBody(raw: Buffer | string): unknown {
-  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return parseJsonText(typeof raw === 'string' ? raw : raw.toString('utf8'));
 }

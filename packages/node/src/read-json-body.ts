@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { PlainResponse } from '@org/mcp-auth-core';
+import { BODY_TOO_LARGE, type PlainResponse } from '@org/mcp-auth-core';
 import { isJsonType, parseJsonBody } from './parse-json-body.js';
 import { type ReadBodyOptions, readRawBody, resolveMaxBytes } from './read-raw-body.js';
 
@@ -67,7 +67,7 @@ export async function readJsonBody(
     return {
       ok: false,
       reason: 'too_large',
-      response: rpcError(413, -32600, 'Request body too large'),
+      response: BODY_TOO_LARGE,
     };
   }
   return { ok: true, body: parseJsonBody(raw), raw };

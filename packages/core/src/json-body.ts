@@ -1,0 +1,80 @@
+import type { McpAuth } from './create-mcp-auth.js';
+import type { HeadersInit, PlainResponse } from './types.js';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * True for `application/json` and `application/*+json` content types: the bodies an adapter
+ * reads for a scope policy that needs the JSON-RPC message.
+ *
+ * @example
+ * ```ts
+ * isJsonContentType('application/json; charset=utf-8'); // true
+ * isJsonContentType('text/plain'); // false
+ * ```
+ */
+export function isJsonContentType(contentType: string | null | undefined): boolean {
+  return JSON_TYPE.test(contentType ?? '');
+}
+
+/**
+ * The parsed JSON value; `undefined` for an empty body; the text itself when it does not parse,
+ * so that `authorize` answers JSON-RPC -32700 when the policy needs the body.
+ *
+ * @example
+ * ```ts
+ * parseJsonText('{"a":1}'); // { a: 1 }
+ * parseJsonText('{'); // '{'
+ * ```
+ */
+export function parseJsonText(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The 413 every adapter answers when a body the policy needs is larger than its limit: a
+ * JSON-RPC error (-32600), never an HTML page.
+ *
+ * @example
+ * ```ts
+ * if (!read.ok) return toResponse(BODY_TOO_LARGE);
+ * ```
+ */
+export const BODY_TOO_LARGE: PlainResponse = Object.freeze({
+  status: 413,
+  headers: Object.freeze({ 'Content-Type': 'application/json' }),
+  body: Object.freeze({
+    jsonrpc: '2.0',
+    id: null,
+    error: Object.freeze({ code: -32600, message: 'Request body too large' }),
+  }),
+});
+
+/**
+ * Answers a Protected Resource Metadata request for several protected endpoints in one app:
+ * the first endpoint whose document matches wins over the others' 404s. `undefined` when the
+ * path is not a metadata path at all (let the app handle it).
+ *
+ * @example
+ * ```ts
+ * const answer = answerMetadataRequest([todos, calendar], { method, url, headers });
+ * if (answer) return toResponse(answer);
+ * ```
+ * @see RFC 9728 §3
+ */
+export function answerMetadataRequest(
+  cores: readonly McpAuth[],
+  request: { method: string; url: string | URL; headers: HeadersInit },
+): PlainResponse | undefined {
+  let answer: PlainResponse | undefined;
+  for (const core of cores) {
+    const response = core.handleMetadataRequest(request);
+    if (response && (answer === undefined || answer.status === 404)) answer = response;
+  }
+  return answer;
+}
