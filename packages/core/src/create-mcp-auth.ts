@@ -148,6 +148,12 @@ export interface McpAuth {
   readonly metadata: McpAuthMetadata;
   /** True if the policy needs the JSON-RPC body to decide (adapters parse it only then). */
   readonly needsBody: boolean;
+  /**
+   * True when sessions are bound to their subject (`sessionBinding`, on by default): adapters
+   * then watch responses for `Mcp-Session-Id` and call {@link McpAuth.bindSession}; when false
+   * they skip that per-request work.
+   */
+  readonly sessionBinding: boolean;
   /** Decides a request: allow with `authInfo` and CORS headers, or a complete denial. Never throws. */
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
   /**
@@ -727,6 +733,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     resource: o.resource,
     metadata,
     needsBody,
+    sessionBinding: sessions !== undefined,
     async authorize(request) {
       const started = performance.now();
       try {

@@ -120,5 +120,6 @@ export type {
 export { canonicalResource, isLoopbackHost, resourceMatches } from './url.js';
 export { toResponse } from './to-response.js';
 export type { TokenCacheOptions, TokenDigest, TokenHasher } from './token-cache.js';
+export { withTokenHash } from './token-cache.js';
 export type { ChallengeParams, ParsedChallenge } from './www-authenticate.js';
 export { buildChallenge, parseChallenge, sanitizeChallengeValue } from './www-authenticate.js';

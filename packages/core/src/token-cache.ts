@@ -434,6 +434,32 @@ export function createTokenCache(
   };
 }
 
+/**
+ * The options with `hash` as the built-in JWT verifier's cache hash (`jwt.cache.hash`) — how
+ * an adapter gives the core a faster, synchronous SHA-256 than Web Crypto's asynchronous one.
+ * The options are returned unchanged when a custom `verifier` is used, the cache is off
+ * (`jwt.cache: false`), a `hash` is already set, or they are not an object (the core then
+ * reports the mistake).
+ *
+ * @example
+ * ```ts
+ * const core = createMcpAuth(withTokenHash(options, (t) => createHash('sha256').update(t).digest('base64')));
+ * ```
+ */
+export function withTokenHash<
+  T extends { verifier?: unknown; jwt?: { cache?: false | TokenCacheOptions } },
+>(options: T, hash: TokenHasher): T {
+  if (typeof options !== 'object' || options === null || options.verifier !== undefined) {
+    return options;
+  }
+  const jwt = options.jwt;
+  if (jwt !== undefined && (typeof jwt !== 'object' || jwt === null)) return options;
+  const cache = jwt?.cache;
+  if (cache !== undefined && (typeof cache !== 'object' || cache === null)) return options;
+  if (cache?.hash !== undefined) return options;
+  return { ...options, jwt: { ...jwt, cache: { ...cache, hash } } };
+}
+
 function isString(value: unknown): value is string {
   return typeof value === 'string';
 }

@@ -658,6 +658,9 @@ describe('metadata routes and preflight', () => {
     expect(auth.resource).toBe(RESOURCE);
     expect(auth.needsBody).toBe(true);
     expect(make({ policy: {} }).needsBody).toBe(false);
+    expect(auth.sessionBinding).toBe(true);
+    expect(make({ sessionBinding: false }).sessionBinding).toBe(false);
+    expect(make({ sessionBinding: { maxSessions: 5 } }).sessionBinding).toBe(true);
     expect(auth.metadata).toMatchObject({
       path: '/.well-known/oauth-protected-resource/mcp',
       rootPath: '/.well-known/oauth-protected-resource',

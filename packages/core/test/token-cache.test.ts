@@ -9,6 +9,7 @@ import {
   DEFAULT_TOKEN_CACHE_ENTRIES,
   DEFAULT_TOKEN_CACHE_MAX_AGE_MS,
   freezePlainData,
+  withTokenHash,
 } from '../src/token-cache.js';
 import type { AuthInfo } from '../src/types.js';
 
@@ -504,5 +505,34 @@ describe('the JWT verifier cache', () => {
     expect((await rejectionOf(rejecting.verifyAccessToken(forged))).message).toBe(
       'invalid signature',
     );
+  });
+});
+
+describe('withTokenHash', () => {
+  const hash = (token: string) => `h:${token.length}`;
+  const base = { resource: 'https://mcp.example/mcp', issuer: 'https://issuer.example' };
+
+  it('sets jwt.cache.hash, keeping the other jwt and cache options', () => {
+    const options = { ...base, jwt: { jwksCooldown: 5, cache: { maxEntries: 7 } } };
+    const out = withTokenHash(options, hash);
+    expect(out.jwt).toEqual({ jwksCooldown: 5, cache: { maxEntries: 7, hash } });
+    expect(options.jwt.cache).toEqual({ maxEntries: 7 }); // the caller's object is not changed
+    expect(withTokenHash(base, hash)).toEqual({ ...base, jwt: { cache: { hash } } });
+  });
+
+  it('leaves the options alone with a custom verifier, the cache off, or a hash already set', () => {
+    const own = (t: string) => t;
+    const cases = [
+      { ...base, verifier: { verifyAccessToken: async () => ({}) } },
+      { ...base, jwt: { cache: false as const } },
+      { ...base, jwt: { cache: { hash: own } } },
+    ];
+    for (const options of cases) expect(withTokenHash(options, hash)).toBe(options);
+  });
+
+  it('leaves malformed options for the core to report', () => {
+    const bad = { ...base, jwt: 'nope' } as unknown as { jwt?: { cache?: false } };
+    expect(withTokenHash(bad, hash)).toBe(bad);
+    expect(withTokenHash(null as unknown as { jwt?: undefined }, hash)).toBe(null);
   });
 });

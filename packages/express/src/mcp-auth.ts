@@ -77,7 +77,9 @@ export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
     for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
     if (result.anonymous) return next(); // a public method without a token: no req.auth
     req.auth = result.authInfo;
-    onSessionIdWritten(res, (sessionId) => core.bindSession(sessionId, result.authInfo));
+    if (core.sessionBinding) {
+      onSessionIdWritten(res, (sessionId) => core.bindSession(sessionId, result.authInfo));
+    }
     next();
   }
   return { core, protect: mcpAuthProtect, metadata: mcpAuthMetadata(core) };

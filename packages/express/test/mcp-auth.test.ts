@@ -151,6 +151,29 @@ for (const [name, express] of [
         expect(owner.text).toBe('user-123');
       }
     });
+    it('leaves res.writeHead alone when session binding is off', async () => {
+      const app = express();
+      const auth = mcpAuth(vectorOptions(issuer, { sessionBinding: false }));
+      app.all('/mcp', auth.protect, (_req, res) => {
+        res.json({ ownWriteHead: Object.hasOwn(res, 'writeHead') });
+      });
+      const server = await serve(app);
+      const res = await request(server)
+        .post('/mcp')
+        .set('Authorization', `Bearer ${readToken}`)
+        .send(listTodos);
+      expect(res.body).toEqual({ ownWriteHead: false });
+      const bound = express();
+      const withBinding = mcpAuth(vectorOptions(issuer));
+      bound.all('/mcp', withBinding.protect, (_req, res) => {
+        res.json({ ownWriteHead: Object.hasOwn(res, 'writeHead') });
+      });
+      const watched = await request(await serve(bound))
+        .post('/mcp')
+        .set('Authorization', `Bearer ${readToken}`)
+        .send(listTodos);
+      expect(watched.body).toEqual({ ownWriteHead: true });
+    });
   });
 
   describe(`${name}: several protected endpoints in one app`, () => {

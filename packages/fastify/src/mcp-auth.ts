@@ -77,7 +77,9 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
       // A public method without a token leaves request.auth null and request.raw.auth unset.
       request.auth = result.authInfo;
       (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
-      onSessionIdWritten(reply.raw, (sessionId) => core.bindSession(sessionId, result.authInfo));
+      if (core.sessionBinding) {
+        onSessionIdWritten(reply.raw, (id) => core.bindSession(id, result.authInfo));
+      }
     }
     return undefined;
   }

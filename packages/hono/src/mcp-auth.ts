@@ -9,6 +9,7 @@ import {
   parseJsonText,
   readBodyText,
   toResponse,
+  withTokenHash,
 } from '@org/mcp-auth-core';
 import type { Context, MiddlewareHandler } from 'hono';
 
@@ -118,13 +119,65 @@ async function readText(c: Context, limit: number): Promise<BodyRead | undefined
 }
 
 /**
- * Replaces a consumed raw Request by an unread copy, so handlers that read `c.req.raw` (the
- * MCP SDK's transport) still can. Only for allowed requests: a denial never reaches them, so
- * it skips the copy (tens of µs with undici).
+ * After the middleware consumed the raw Request's body: `c.req.text()` and `c.req.json()`
+ * answer from what was read (and hono's body cache holds it for its other readers), and
+ * `c.req.raw` becomes an unread copy built on first access only — tens of µs with undici, paid
+ * only by handlers that touch `c.req.raw` (hono's own `c.req.json()` would otherwise touch it).
  */
-function keepReadable(c: Context, text: string): void {
-  const { url, method, headers, signal } = c.req.raw;
-  c.req.raw = new Request(url, { method, headers, body: text, signal });
+function keepReadable(c: Context, text: string, body: unknown): void {
+  const req = c.req;
+  const textRead = Promise.resolve(text);
+  const cache = req.bodyCache as Record<string, Promise<unknown>>;
+  cache.text = textRead;
+  req.text = () => textRead;
+  if (body !== undefined && typeof body !== 'string') {
+    const jsonRead = Promise.resolve(body);
+    cache.json = jsonRead;
+    req.json = () => jsonRead as Promise<never>;
+  }
+  const consumed = req.raw;
+  let raw: Request | undefined;
+  Object.defineProperty(req, 'raw', {
+    configurable: true,
+    enumerable: true,
+    get(): Request {
+      const { url, method, headers, signal } = consumed;
+      raw ??= new Request(url, { method, headers, body: text, signal });
+      return raw;
+    },
+    set(value: Request) {
+      raw = value;
+    },
+  });
+}
+
+type NodeCrypto = {
+  hash?: (algorithm: string, data: string, encoding: 'base64') => string;
+  createHash?: (algorithm: string) => {
+    update(data: string): { digest(encoding: 'base64'): string };
+  };
+};
+
+/**
+ * A synchronous SHA-256 for the token cache where the runtime has `node:crypto` (Node ≥ 20.16,
+ * Bun, Deno: `process.getBuiltinModule`), ~2 µs instead of Web Crypto's asynchronous tens of
+ * µs; `undefined` elsewhere (Workers without Node compatibility), leaving the core's default.
+ */
+function runtimeTokenHash(): ((token: string) => string) | undefined {
+  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+    .process;
+  let crypto: NodeCrypto | undefined;
+  try {
+    crypto = runtime?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
+  } catch {
+    return undefined;
+  }
+  const { hash, createHash } = crypto ?? {};
+  if (typeof hash === 'function') return (token) => hash('sha256', token, 'base64');
+  if (typeof createHash === 'function') {
+    return (token) => createHash('sha256').update(token).digest('base64');
+  }
+  return undefined;
 }
 
 /**
@@ -150,7 +203,11 @@ export function mcpAuth(
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new TypeError('mcpAuth: maxBodyBytes must be a positive integer (bytes)');
   }
-  const core = 'authorize' in options ? options : createMcpAuth(options);
+  const hash = 'authorize' in options ? undefined : runtimeTokenHash();
+  const core =
+    'authorize' in options
+      ? options
+      : createMcpAuth(hash === undefined ? options : withTokenHash(options, hash));
   const protect: MiddlewareHandler<McpAuthEnv> = async function mcpAuthProtect(c, next) {
     const { method, url, headers } = c.req.raw;
     if (method === 'OPTIONS') return toResponse(core.preflight({ method, url, headers }));
@@ -160,13 +217,15 @@ export function mcpAuth(
     const body = parseJsonText(read.text);
     const result = await core.authorize({ method, url, headers, body });
     if (result.type === 'deny') return toResponse(result);
-    if (read.consumed) keepReadable(c, read.text);
+    if (read.consumed) keepReadable(c, read.text, body);
     if (!result.anonymous) c.set('auth', result.authInfo); // unset for a public method without a token
     if (body !== undefined) c.set('parsedBody', body);
     await next();
-    for (const [name, value] of Object.entries(result.headers)) c.res.headers.set(name, value);
-    const sessionId = c.res.headers.get('mcp-session-id');
-    if (sessionId && !result.anonymous) core.bindSession(sessionId, result.authInfo); // before the client sees it
+    const { headers: out } = c.res;
+    for (const name in result.headers) out.set(name, result.headers[name] as string);
+    if (!core.sessionBinding || result.anonymous) return;
+    const sessionId = out.get('mcp-session-id');
+    if (sessionId) core.bindSession(sessionId, result.authInfo); // before the client sees it
   };
   return { core, protect, metadata: mcpAuthMetadata(core) };
 }

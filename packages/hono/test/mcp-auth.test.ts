@@ -1,6 +1,6 @@
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import { Hono } from 'hono';
-import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { POLICY, RESOURCE, vectorOptions } from '../../express/test/shared/vectors.js';
 import {
   type AuthInfo,
@@ -167,6 +167,99 @@ describe('Hono middleware', () => {
     const prmA = await (await app.request('/.well-known/oauth-protected-resource/a/mcp')).json();
     expect(prmA.resource).toBe('https://mcp.example/a/mcp');
     expect((await app.request('/.well-known/oauth-protected-resource/c/mcp')).status).toBe(404);
+  });
+
+  it('answers c.req.json() and c.req.text() from the body it read, without copying c.req.raw', async () => {
+    const auth = mcpAuth(vectorOptions(issuer));
+    const app = new Hono();
+    const Original = globalThis.Request;
+    let built = 0;
+    globalThis.Request = class CountedRequest extends Original {
+      constructor(...args: ConstructorParameters<typeof Request>) {
+        super(...args);
+        built += 1;
+      }
+    };
+    let before = 0;
+    app.post(
+      '/mcp',
+      async (_c, next) => {
+        before = built;
+        await next();
+      },
+      auth.protect,
+      async (c) => {
+        const body = await c.req.json();
+        const text = await c.req.text();
+        // json() and text() did not build the unread copy of c.req.raw.
+        const notBuilt = built === before;
+        return c.json({ body, text, same: body === c.var.parsedBody, notBuilt });
+      },
+    );
+    await app.request('/mcp', json(readToken, listTodos)); // loads the key set (fetches build Requests)
+    const res = await app.request('/mcp', json(readToken, listTodos));
+    expect(await res.json()).toEqual({
+      body: listTodos,
+      text: JSON.stringify(listTodos),
+      same: true,
+      notBuilt: true,
+    });
+    globalThis.Request = Original;
+  });
+
+  it('keeps c.req.raw readable for handlers that read it, and copyable', async () => {
+    const auth = mcpAuth(vectorOptions(issuer));
+    const app = new Hono();
+    app.post('/read', auth.protect, async (c) => {
+      const raw = c.req.raw;
+      return c.json({ body: await raw.json(), stable: raw === c.req.raw, method: c.req.method });
+    });
+    app.post('/copy', auth.protect, async (c) => c.text(await new Request(c.req.raw).text()));
+    const read = await app.request('/read', json(readToken, listTodos));
+    expect(await read.json()).toEqual({ body: listTodos, stable: true, method: 'POST' });
+    const copied = await app.request('/copy', json(readToken, listTodos));
+    expect(await copied.text()).toBe(JSON.stringify(listTodos));
+  });
+
+  it('lets a handler replace c.req.raw', async () => {
+    const auth = mcpAuth(vectorOptions(issuer));
+    const app = new Hono();
+    app.post('/mcp', auth.protect, async (c) => {
+      c.req.raw = new Request('http://other.example/x', { method: 'POST', body: 'replaced' });
+      return c.text(await c.req.raw.text());
+    });
+    const res = await app.request('/mcp', json(readToken, listTodos));
+    expect(await res.text()).toBe('replaced');
+  });
+
+  it('keys the token cache with a synchronous node:crypto SHA-256 where the runtime has one', async () => {
+    const auth = mcpAuth(vectorOptions(issuer));
+    const app = new Hono();
+    app.post('/mcp', auth.protect, (c) => c.json({ sub: c.var.auth.extra?.sub }));
+    const digest = vi.spyOn(crypto.subtle, 'digest');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await app.request('/mcp', json(readToken, listTodos));
+        expect(res.status).toBe(200);
+      }
+      expect(digest).not.toHaveBeenCalled();
+    } finally {
+      digest.mockRestore();
+    }
+  });
+
+  it('skips the session-id read when session binding is off', async () => {
+    const auth = mcpAuth(vectorOptions(issuer, { sessionBinding: false }));
+    expect(auth.core.sessionBinding).toBe(false);
+    const app = new Hono();
+    app.post('/mcp', auth.protect, (c) => c.json({ ok: true }, 200, { 'Mcp-Session-Id': 's-1' }));
+    const res = await app.request('/mcp', json(readToken, listTodos));
+    expect(res.headers.get('mcp-session-id')).toBe('s-1');
+    expect(res.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate, Mcp-Session-Id');
+    // Not bound: another subject may use the id (binding is off, as configured).
+    const other = await issuer.mintAccessToken({ claims: { sub: 'someone-else' } });
+    const again = await app.request('/mcp', json(other, listTodos, { 'Mcp-Session-Id': 's-1' }));
+    expect(again.status).toBe(200);
   });
 
   it('throws a TypeError naming the option at construction', () => {

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { McpAuthOptions } from '@org/mcp-auth-core';
+import { type McpAuthOptions, withTokenHash } from '@org/mcp-auth-core';
 
 /**
  * SHA-256 of a token with `node:crypto`'s one-shot `hash` (~2 µs, synchronous), base64: the
@@ -17,7 +17,8 @@ export function nodeTokenHash(token: string): string {
 
 /**
  * The options with {@link nodeTokenHash} as the built-in JWT verifier's cache hash, unless a
- * custom `verifier` is used, the cache is off (`jwt.cache: false`) or a `hash` is already set.
+ * custom `verifier` is used, the cache is off (`jwt.cache: false`) or a `hash` is already set
+ * (the core's `withTokenHash`).
  *
  * @example
  * ```ts
@@ -25,13 +26,5 @@ export function nodeTokenHash(token: string): string {
  * ```
  */
 export function withNodeTokenHash<T extends McpAuthOptions>(options: T): T {
-  if (typeof options !== 'object' || options === null || options.verifier !== undefined) {
-    return options;
-  }
-  const jwt = options.jwt;
-  if (jwt !== undefined && (typeof jwt !== 'object' || jwt === null)) return options;
-  const cache = jwt?.cache;
-  if (cache !== undefined && (typeof cache !== 'object' || cache === null)) return options;
-  if (cache?.hash !== undefined) return options;
-  return { ...options, jwt: { ...jwt, cache: { ...cache, hash: nodeTokenHash } } };
+  return withTokenHash(options, nodeTokenHash);
 }
