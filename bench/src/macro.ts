@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { Framework, ServerConfig, Variant } from './server.js';
 
-const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+/**
+ * The server, compiled to plain JavaScript by `pnpm bench` before it runs (tsup): servers run
+ * as users run them, without a TypeScript loader — tsx's module hooks add a cost per request
+ * that differs between variants.
+ */
+const SERVER = fileURLToPath(new URL('../dist/server.js', import.meta.url));
 
 export const SCENARIOS = [
   'valid-reused',
@@ -32,7 +37,7 @@ export async function startServer(
   options: { exposeGc?: boolean } = {},
 ): Promise<RunningServer> {
   const child = fork(SERVER, [JSON.stringify(config)], {
-    execArgv: [...process.execArgv, ...(options.exposeGc ? ['--expose-gc'] : [])],
+    execArgv: options.exposeGc ? ['--expose-gc'] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
