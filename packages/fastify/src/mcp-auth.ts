@@ -85,26 +85,40 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
   }
 
   // onRequest: before anything is read. Requests whose body the policy needs wait for
-  // preValidation, when Fastify has parsed it (one read, one parse).
-  fastify.addHook('onRequest', async function mcpAuthProtect(request, reply) {
-    // The route the router matched (whatever the spelling: %-escapes, case, trailing slash);
-    // a request no route matches (e.g. a preflight) is compared by its path.
-    const route = request.routeOptions.url ?? request.url.split('?', 1)[0]!;
-    if (!protectedPaths.has(route)) return;
+  // preValidation, when Fastify has parsed it (one read, one parse). Callback style: no promise
+  // per request; `done` after a reply was sent is safe (Fastify stops once `reply.sent`).
+  function protect(request: FastifyRequest, reply: FastifyReply, done: (e?: Error) => void) {
     if (request.method === 'OPTIONS') {
       send(reply, core.preflight(toAuthorizeRequest(request.raw)));
-      return;
+      return done();
     }
     if (core.needsBody && isJsonContentType(request.headers['content-type'])) {
       awaitingBody.add(request);
-      return;
+      return done();
     }
-    await authorize(request, reply, undefined);
-  });
+    authorize(request, reply, undefined).then(() => done(), done);
+  }
+  function protectBody(request: FastifyRequest, reply: FastifyReply, done: (e?: Error) => void) {
+    if (!awaitingBody.delete(request)) return done();
+    authorize(request, reply, request.body).then(() => done(), done);
+  }
 
-  fastify.addHook('preValidation', async function mcpAuthProtectBody(request, reply) {
-    if (!awaitingBody.delete(request)) return;
-    await authorize(request, reply, request.body);
+  // Routes on `paths` get the hooks as their own (first), so other routes pay nothing; a request
+  // no route matches (a preflight, another method) is protected by its path.
+  for (const url of protectedPaths) {
+    for (const method of ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'] as const) {
+      if (fastify.hasRoute({ url, method })) {
+        throw new TypeError(`mcpAuth: register the plugin before the routes of ${url}`);
+      }
+    }
+  }
+  const unmatched = (request: FastifyRequest) =>
+    request.is404 && protectedPaths.has(request.url.split('?', 1)[0]!);
+  fastify.addHook('onRequest', function mcpAuthProtect(request, reply, done) {
+    return unmatched(request) ? protect(request, reply, done) : done();
+  });
+  fastify.addHook('preValidation', function mcpAuthProtectBody(request, reply, done) {
+    return unmatched(request) ? protectBody(request, reply, done) : done();
   });
 
   // A body Fastify could not parse never reaches preValidation: the route's error handler
@@ -112,6 +126,8 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
   // -32700 (or 413) as the core does; other errors go to the route's or the app's handler.
   fastify.addHook('onRoute', (routeOptions) => {
     if (!protectedPaths.has(routeOptions.url ?? '')) return;
+    routeOptions.onRequest = [protect, ...[routeOptions.onRequest ?? []].flat()];
+    routeOptions.preValidation = [protectBody, ...[routeOptions.preValidation ?? []].flat()];
     const own = routeOptions.errorHandler;
     routeOptions.errorHandler = async function mcpAuthBodyError(error, request, reply) {
       if (awaitingBody.delete(request)) {

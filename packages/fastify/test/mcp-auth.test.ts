@@ -207,6 +207,38 @@ describe('Fastify plugin', () => {
     await expect(app.ready()).rejects.toThrow(/option "resource"/);
   });
 
+  it('refuses to be registered after a route of a protected path (it would run unprotected)', async () => {
+    const app = Fastify();
+    app.post('/mcp', async () => ({ unprotected: true }));
+    app.register(mcpAuth, vectorOptions(issuer));
+    await expect(app.ready()).rejects.toThrow(/register the plugin before the routes of \/mcp/);
+  });
+
+  it('protects every route of a protected path, the automatic HEAD route and unmatched methods included, and only those', async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, vectorOptions(issuer));
+    let ran = 0;
+    app.get('/mcp', async () => {
+      ran += 1;
+      return { ok: true };
+    });
+    app.get('/other', async () => ({ open: true }));
+    for (const method of ['GET', 'HEAD', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/mcp' });
+      expect(res.statusCode, method).toBe(401);
+      expect(res.headers['www-authenticate'], method).toMatch(/^Bearer resource_metadata="/);
+    }
+    expect(ran).toBe(0);
+    expect(
+      (await app.inject({ method: 'GET', url: '/mcp', headers: bearer(readToken) })).json(),
+    ).toEqual({ ok: true });
+    expect(ran).toBe(1);
+    expect((await app.inject({ method: 'GET', url: '/other' })).json()).toEqual({ open: true });
+    const preflight = await app.inject({ method: 'OPTIONS', url: '/mcp' });
+    expect(preflight.statusCode).toBe(204);
+    await app.close();
+  });
+
   it('binds a session id set through reply.header() to its subject', async () => {
     const app = Fastify();
     await app.register(mcpAuth, vectorOptions(issuer));

@@ -255,7 +255,9 @@ describe('Hono middleware', () => {
     app.post('/mcp', auth.protect, (c) => c.json({ ok: true }, 200, { 'Mcp-Session-Id': 's-1' }));
     const res = await app.request('/mcp', json(readToken, listTodos));
     expect(res.headers.get('mcp-session-id')).toBe('s-1');
-    expect(res.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate, Mcp-Session-Id');
+    expect(res.headers.get('access-control-expose-headers')).toBe(
+      'WWW-Authenticate, Mcp-Session-Id',
+    );
     // Not bound: another subject may use the id (binding is off, as configured).
     const other = await issuer.mintAccessToken({ claims: { sub: 'someone-else' } });
     const again = await app.request('/mcp', json(other, listTodos, { 'Mcp-Session-Id': 's-1' }));
