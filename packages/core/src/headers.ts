@@ -41,9 +41,15 @@ export function headerValues(headers: HeadersInit | undefined, name: string): st
     // Fast path: the usual lower-case key (Node, Fastify, Hono records).
     const direct = record[lower];
     if (direct !== undefined && Object.hasOwn(record, lower)) pushValue(out, direct);
-    for (const key of Object.keys(record)) {
+    // for-in, not Object.keys: no array per lookup (several lookups per request).
+    for (const key in record) {
       // Length first: most keys differ in length, so no lower-casing is needed.
-      if (key !== lower && key.length === lower.length && key.toLowerCase() === lower) {
+      if (
+        key !== lower &&
+        key.length === lower.length &&
+        key.toLowerCase() === lower &&
+        Object.hasOwn(record, key)
+      ) {
         pushValue(out, record[key]);
       }
     }

@@ -446,17 +446,14 @@ export function createTokenCache(
  * const core = createMcpAuth(withTokenHash(options, (t) => createHash('sha256').update(t).digest('base64')));
  * ```
  */
-export function withTokenHash<
-  T extends { verifier?: unknown; jwt?: { cache?: false | TokenCacheOptions } },
->(options: T, hash: TokenHasher): T {
-  if (typeof options !== 'object' || options === null || options.verifier !== undefined) {
-    return options;
-  }
-  const jwt = options.jwt;
+export function withTokenHash<T extends object>(options: T, hash: TokenHasher): T {
+  if (typeof options !== 'object' || options === null) return options;
+  const { verifier, jwt } = options as { verifier?: unknown; jwt?: unknown };
+  if (verifier !== undefined) return options;
   if (jwt !== undefined && (typeof jwt !== 'object' || jwt === null)) return options;
-  const cache = jwt?.cache;
+  const cache = (jwt as { cache?: unknown } | undefined)?.cache;
   if (cache !== undefined && (typeof cache !== 'object' || cache === null)) return options;
-  if (cache?.hash !== undefined) return options;
+  if ((cache as TokenCacheOptions | undefined)?.hash !== undefined) return options;
   return { ...options, jwt: { ...jwt, cache: { ...cache, hash } } };
 }
 
