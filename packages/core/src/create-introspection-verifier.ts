@@ -1,3 +1,4 @@
+import { ClockMap } from './clock-map.js';
 import { base64url } from 'jose';
 import { McpAuthConfigError, McpAuthError, isMcpAuthError } from './errors.js';
 import { DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
@@ -225,16 +226,13 @@ export function createIntrospectionVerifier(
     headers.authorization = `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
   }
 
-  const cache = new Map<string, Entry>();
+  const cache = new ClockMap<Entry>();
   const inflight = new Map<string, Promise<Entry>>();
 
   function remember(key: string, entry: Entry): void {
     if (entry.until <= Date.now()) return;
     cache.delete(key);
-    while (cache.size >= maxCacheEntries) {
-      const oldest = cache.keys().next().value as string;
-      cache.delete(oldest);
-    }
+    while (cache.size >= maxCacheEntries && cache.evict() !== undefined);
     cache.set(key, entry);
   }
 

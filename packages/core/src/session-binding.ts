@@ -1,3 +1,4 @@
+import { ClockMap } from './clock-map.js';
 import type { AuthInfo } from './types.js';
 
 /**
@@ -68,24 +69,21 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const max = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const ttl = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { subject: string; expires: number }>();
+  const entries = new ClockMap<{ subject: string; expires: number }>();
   return {
     bind(sessionId, subject) {
-      entries.delete(sessionId);
+      while (entries.size >= max && !entries.has(sessionId) && entries.evict() !== undefined);
       entries.set(sessionId, { subject, expires: now() + ttl });
-      while (entries.size > max) {
-        const oldest = entries.keys().next().value as string;
-        entries.delete(oldest);
-      }
     },
     owner(sessionId) {
       const entry = entries.get(sessionId);
       if (entry === undefined) return undefined;
-      entries.delete(sessionId);
       const t = now();
-      if (entry.expires <= t) return undefined;
+      if (entry.expires <= t) {
+        entries.delete(sessionId);
+        return undefined;
+      }
       entry.expires = t + ttl;
-      entries.set(sessionId, entry);
       return entry.subject;
     },
     forget(sessionId) {

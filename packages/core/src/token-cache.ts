@@ -1,3 +1,4 @@
+import { ClockMap } from './clock-map.js';
 import { McpAuthConfigError } from './errors.js';
 import type { AuthInfo } from './types.js';
 
@@ -30,7 +31,7 @@ export type TokenHasher = (token: string) => TokenDigest | Promise<TokenDigest>;
  * ```
  */
 export interface TokenCacheOptions {
-  /** Most entries kept (valid and rejected tokens); least recently used dropped first. Default 10 000. */
+  /** Most entries kept (valid and rejected tokens); the least recently used go first (CLOCK, an O(1) approximation of LRU). Default 10 000. */
   maxEntries?: number;
   /** Upper bound of the estimated memory held by entries, bytes. Default 8 MiB. */
   maxBytes?: number;
@@ -300,7 +301,7 @@ export function createTokenCache(
     throw new McpAuthConfigError('cache.hash', 'must be a function returning a digest');
   }
   const hash: TokenHasher = options.hash ?? webSha256;
-  const entries = new Map<string, Entry>();
+  const entries = new ClockMap<Entry>();
   let bytes = 0;
   let version = Number.NEGATIVE_INFINITY;
 
@@ -323,12 +324,14 @@ export function createTokenCache(
     if (entry.bytes > maxBytes) return;
     const old = entries.get(key);
     if (old !== undefined) remove(key, old);
+    // Room first, so the entry being stored is never the one evicted.
+    while (entries.size >= maxEntries || bytes + entry.bytes > maxBytes) {
+      const evicted = entries.evict();
+      if (evicted === undefined) break;
+      bytes -= evicted[1].bytes;
+    }
     entries.set(key, entry);
     bytes += entry.bytes;
-    while (entries.size > maxEntries || bytes > maxBytes) {
-      const oldest = entries.keys().next().value as string;
-      remove(oldest, entries.get(oldest) as Entry);
-    }
   }
 
   function key(token: string): string | Promise<string> {
@@ -354,9 +357,6 @@ export function createTokenCache(
       remove(k, entry);
       return undefined;
     }
-    // Most recently used last.
-    entries.delete(k);
-    entries.set(k, entry);
     const info = entry.info;
     if (info === undefined) return false;
     const out: AuthInfo = { token, clientId: info.clientId, scopes: info.scopes.slice() };

@@ -105,13 +105,11 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
 
   // Routes on `paths` get the hooks as their own (first), so other routes pay nothing; a request
   // no route matches (a preflight, another method) is protected by its path.
-  for (const url of protectedPaths) {
-    for (const method of ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'] as const) {
-      if (fastify.hasRoute({ url, method })) {
-        throw new TypeError(`mcpAuth: register the plugin before the routes of ${url}`);
-      }
-    }
-  }
+  const methods = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'] as const;
+  const early = [...protectedPaths].find((url) =>
+    methods.some((m) => fastify.hasRoute({ url, method: m })),
+  );
+  if (early) throw new TypeError(`mcpAuth: register the plugin before the routes of ${early}`);
   const unmatched = (request: FastifyRequest) =>
     request.is404 && protectedPaths.has(request.url.split('?', 1)[0]!);
   fastify.addHook('onRequest', function mcpAuthProtect(request, reply, done) {

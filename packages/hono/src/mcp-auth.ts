@@ -120,64 +120,40 @@ async function readText(c: Context, limit: number): Promise<BodyRead | undefined
 
 /**
  * After the middleware consumed the raw Request's body: `c.req.text()` and `c.req.json()`
- * answer from what was read (and hono's body cache holds it for its other readers), and
- * `c.req.raw` becomes an unread copy built on first access only — tens of µs with undici, paid
- * only by handlers that touch `c.req.raw` (hono's own `c.req.json()` would otherwise touch it).
+ * answer from what was read, and `c.req.raw` becomes an unread copy built on first access only
+ * (tens of µs with undici), so handlers that never touch `c.req.raw` do not pay for it.
  */
 function keepReadable(c: Context, text: string, body: unknown): void {
   const req = c.req;
-  const textRead = Promise.resolve(text);
-  const cache = req.bodyCache as Record<string, Promise<unknown>>;
-  cache.text = textRead;
-  req.text = () => textRead;
-  if (body !== undefined && typeof body !== 'string') {
-    const jsonRead = Promise.resolve(body);
-    cache.json = jsonRead;
-    req.json = () => jsonRead as Promise<never>;
-  }
   const consumed = req.raw;
+  const read = Promise.resolve(text);
+  req.text = () => read;
+  const parsed = Promise.resolve(body);
+  if (body !== undefined && typeof body !== 'string') req.json = () => parsed as Promise<never>;
+  const { url, method, headers } = consumed;
   let raw: Request | undefined;
   Object.defineProperty(req, 'raw', {
     configurable: true,
     enumerable: true,
-    get(): Request {
-      const { url, method, headers, signal } = consumed;
-      raw ??= new Request(url, { method, headers, body: text, signal });
-      return raw;
-    },
-    set(value: Request) {
+    get: () => (raw ??= new Request(url, { method, headers, body: text, signal: consumed.signal })),
+    set: (value: Request) => {
       raw = value;
     },
   });
 }
 
-type NodeCrypto = {
-  hash?: (algorithm: string, data: string, encoding: 'base64') => string;
-  createHash?: (algorithm: string) => {
-    update(data: string): { digest(encoding: 'base64'): string };
-  };
-};
+type CreateHash = (algorithm: 'sha256') => { update(t: string): { digest(e: 'base64'): string } };
+type Runtime = { process?: { getBuiltinModule?: (id: string) => { createHash?: CreateHash } } };
 
 /**
  * A synchronous SHA-256 for the token cache where the runtime has `node:crypto` (Node ≥ 20.16,
  * Bun, Deno: `process.getBuiltinModule`), ~2 µs instead of Web Crypto's asynchronous tens of
- * µs; `undefined` elsewhere (Workers without Node compatibility), leaving the core's default.
+ * µs; `undefined` elsewhere (Workers without Node compatibility): the core's default stays.
  */
 function runtimeTokenHash(): ((token: string) => string) | undefined {
-  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
-    .process;
-  let crypto: NodeCrypto | undefined;
-  try {
-    crypto = runtime?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
-  } catch {
-    return undefined;
-  }
-  const { hash, createHash } = crypto ?? {};
-  if (typeof hash === 'function') return (token) => hash('sha256', token, 'base64');
-  if (typeof createHash === 'function') {
-    return (token) => createHash('sha256').update(token).digest('base64');
-  }
-  return undefined;
+  const createHash = (globalThis as Runtime).process?.getBuiltinModule?.('node:crypto')?.createHash;
+  if (typeof createHash !== 'function') return undefined;
+  return (token) => createHash('sha256').update(token).digest('base64');
 }
 
 /**
@@ -203,11 +179,9 @@ export function mcpAuth(
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new TypeError('mcpAuth: maxBodyBytes must be a positive integer (bytes)');
   }
-  const hash = 'authorize' in options ? undefined : runtimeTokenHash();
-  const core =
-    'authorize' in options
-      ? options
-      : createMcpAuth(hash === undefined ? options : withTokenHash(options, hash));
+  const hash = runtimeTokenHash();
+  const own = 'authorize' in options ? undefined : hash ? withTokenHash(options, hash) : options;
+  const core = own === undefined ? (options as McpAuth) : createMcpAuth(own);
   const protect: MiddlewareHandler<McpAuthEnv> = async function mcpAuthProtect(c, next) {
     const { method, url, headers } = c.req.raw;
     if (method === 'OPTIONS') return toResponse(core.preflight({ method, url, headers }));
