@@ -157,6 +157,20 @@ export interface McpAuth {
   /** Decides a request: allow with `authInfo` and CORS headers, or a complete denial. Never throws. */
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
   /**
+   * The same decision as {@link McpAuth.authorize}, returned synchronously when nothing has to
+   * be awaited — no token, a malformed request, or a token the verifier answers from its cache
+   * with a synchronous hash (what the Node adapters inject) — and as a Promise otherwise.
+   * Adapters use it to skip the promise and microtask turns of a cache hit. Never throws nor
+   * rejects.
+   *
+   * @example
+   * ```ts
+   * const r = auth.decide(request);
+   * const result = r instanceof Promise ? await r : r;
+   * ```
+   */
+  decide(request: AuthorizeRequest): AuthorizeResult | Promise<AuthorizeResult>;
+  /**
    * PRM routes: GET/HEAD → 200 JSON, OPTIONS → 204 preflight, other methods → 405, other
    * `/.well-known/oauth-protected-resource/...` paths → 404; `undefined` when the path is not
    * a PRM path (let the app handle it). With several instances in one app, ask each and
@@ -398,6 +412,11 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       issuer: o.issuer as string,
       resource: o.resource,
     });
+  /** The verifier's synchronous cache answer, bound once (`undefined` when it has none). */
+  const verifySync =
+    typeof verifier.verifyAccessTokenSync === 'function'
+      ? verifier.verifyAccessTokenSync.bind(verifier)
+      : undefined;
   const checkExpiry = o.verifier !== undefined;
   const needsBody = policyNeedsBody(policy);
   const supported = new Set(
@@ -565,7 +584,13 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     );
   }
 
-  async function decide(request: AuthorizeRequest, started: number): Promise<AuthorizeResult> {
+  /**
+   * Decides synchronously up to the token check; the verification is synchronous too when the
+   * verifier can answer from its cache (`verifyAccessTokenSync`), otherwise the rest of the
+   * decision waits for it.
+   */
+  function decide(request: AuthorizeRequest): AuthorizeResult | Promise<AuthorizeResult> {
+    const started = onDecision === undefined ? 0 : performance.now();
     const httpMethod = String(request.method).toUpperCase();
     const origin = headerValue(request.headers, 'origin');
     const event: DecisionEvent | undefined =
@@ -648,12 +673,31 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     }
 
     let authInfo: AuthInfo | undefined;
+    let pending: Promise<AuthInfo> | undefined;
     let failure: unknown;
     try {
-      authInfo = await verifier.verifyAccessToken(bearer.token);
+      authInfo = verifySync?.(bearer.token);
+      if (authInfo === undefined)
+        pending = Promise.resolve(verifier.verifyAccessToken(bearer.token));
     } catch (e) {
       failure = e;
     }
+    if (pending === undefined) return conclude(d, request, httpMethod, ops, authInfo, failure);
+    return pending.then(
+      (info) => conclude(d, request, httpMethod, ops, info, undefined),
+      (e: unknown) => conclude(d, request, httpMethod, ops, undefined, e),
+    );
+  }
+
+  /** The decision once the token was verified (`authInfo`) or refused (`failure`). */
+  function conclude(
+    d: Decision,
+    request: AuthorizeRequest,
+    httpMethod: string,
+    ops: McpOperation[],
+    authInfo: AuthInfo | undefined,
+    failure: unknown,
+  ): AuthorizeResult {
     // A custom verifier might not check `exp`; an expired token must not get in. (The built-in
     // JWT verifier checks it itself, with its clock tolerance.)
     const expired =
@@ -664,7 +708,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       authInfo.expiresAt * 1000 <= Date.now();
     if (typeof authInfo !== 'object' || authInfo === null || expired) {
       const { required } = evaluateScopes(policy, ops, undefined);
-      if (event !== undefined) event.requiredScopes = required;
+      if (d.event !== undefined) d.event.requiredScopes = required;
       if (!expired) return rejectToken(d, failure, required);
       return oauthDeny(
         d,
@@ -677,6 +721,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
 
     const granted = Array.isArray(authInfo.scopes) ? authInfo.scopes : [];
     const evaluation = evaluateScopes(policy, ops, granted);
+    const { event } = d;
     if (event !== undefined) {
       const sub = authInfo.extra?.sub;
       if (typeof sub === 'string') event.sub = sub;
@@ -729,29 +774,41 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     return finish(d, { type: 'allow', authInfo, headers: d.cors });
   }
 
+  /** The decision, never a thrown error nor a rejected promise. */
+  function decideSafely(request: AuthorizeRequest): AuthorizeResult | Promise<AuthorizeResult> {
+    let result: AuthorizeResult | Promise<AuthorizeResult>;
+    try {
+      result = decide(request);
+    } catch {
+      return unexpectedFailure();
+    }
+    return result instanceof Promise ? result.then(undefined, unexpectedFailure) : result;
+  }
+
+  /** Unreachable by design; a defensive, safe answer rather than a thrown error. */
+  function unexpectedFailure(): DenyResult {
+    const description = 'The request could not be authorized';
+    return {
+      type: 'deny',
+      status: 401,
+      headers: {
+        ...JSON_HEADERS,
+        'WWW-Authenticate': challenge('invalid_token', description, []),
+      },
+      body: { error: 'invalid_token', error_description: description },
+    };
+  }
+
   return {
     resource: o.resource,
     metadata,
     needsBody,
     sessionBinding: sessions !== undefined,
-    async authorize(request) {
-      const started = performance.now();
-      try {
-        return await decide(request, started);
-      } catch {
-        // Unreachable by design; a defensive, safe answer rather than a thrown error.
-        const description = 'The request could not be authorized';
-        return {
-          type: 'deny',
-          status: 401,
-          headers: {
-            ...JSON_HEADERS,
-            'WWW-Authenticate': challenge('invalid_token', description, []),
-          },
-          body: { error: 'invalid_token', error_description: description },
-        };
-      }
+    authorize(request) {
+      const result = decideSafely(request);
+      return result instanceof Promise ? result : Promise.resolve(result);
     },
+    decide: decideSafely,
     handleMetadataRequest(request): PlainResponse | undefined {
       const pathname = pathOf(request.url);
       if (pathname === undefined) return undefined;

@@ -62,6 +62,11 @@ export interface TokenCache {
   /** The cache key of `token` (its digest; synchronous when the hasher is). */
   key(token: string): string | Promise<string>;
   /**
+   * The cache key of `token` when the hasher is known to be synchronous (it answered
+   * synchronously before); `undefined` otherwise, without starting an asynchronous digest.
+   */
+  keySync(token: string): string | undefined;
+  /**
    * A fresh `AuthInfo` carrying `token` on a hit, `false` for a token recently rejected for
    * its signature, `undefined` on a miss (absent, expired, or another key-set version).
    */
@@ -301,6 +306,8 @@ export function createTokenCache(
     throw new McpAuthConfigError('cache.hash', 'must be a function returning a digest');
   }
   const hash: TokenHasher = options.hash ?? webSha256;
+  /** Whether `hash` answers synchronously: learnt from its answers (Web Crypto's never does). */
+  let syncHash = options.hash === undefined ? false : undefined;
   const entries = new ClockMap<Entry>();
   let bytes = 0;
   let version = Number.NEGATIVE_INFINITY;
@@ -341,12 +348,23 @@ export function createTokenCache(
     } catch (error) {
       return Promise.reject(error);
     }
-    if (typeof digest === 'string') return digest;
-    if (isDigest(digest)) return digestToKey(digest);
+    if (typeof digest === 'string' || isDigest(digest)) {
+      syncHash ??= true;
+      return typeof digest === 'string' ? digest : digestToKey(digest);
+    }
+    syncHash = false;
     return Promise.resolve(digest).then((d) => {
       if (!isDigest(d)) throw new TypeError('cache.hash must return a string or bytes');
       return digestToKey(d);
     });
+  }
+
+  function keySync(token: string): string | undefined {
+    if (syncHash !== true) return undefined;
+    const k = key(token);
+    if (typeof k === 'string') return k;
+    k.catch(() => undefined); // a hasher that failed (or turned asynchronous): not here
+    return undefined;
   }
 
   function lookup(k: string, token: string, v: number): AuthInfo | false | undefined {
@@ -410,6 +428,7 @@ export function createTokenCache(
 
   return {
     key,
+    keySync,
     lookup,
     store,
     reject,

@@ -24,6 +24,12 @@ export interface AuthInfo {
  */
 export interface AccessTokenVerifier {
   verifyAccessToken(token: string): Promise<AuthInfo>;
+  /**
+   * Optional: the answer `verifyAccessToken` would give, when it is known without waiting (a
+   * cached verification); `undefined` when it is not. Throws what `verifyAccessToken` would
+   * reject with when that is known (a cached bad signature). The core tries it first.
+   */
+  verifyAccessTokenSync?(token: string): AuthInfo | undefined;
 }
 
 /**

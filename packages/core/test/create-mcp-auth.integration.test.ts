@@ -172,3 +172,100 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
     ).toThrow(TypeError);
   });
 });
+
+describe('decide: the decision without waiting when nothing needs it', () => {
+  const syncHash = (t: string) => `test:${t.length}:${t.slice(-43)}`;
+  const make = (cache: { hash?: (t: string) => string } = { hash: syncHash }) =>
+    createMcpAuth({
+      resource: RESOURCE,
+      issuer: issuer.issuer,
+      jwt: { fetch: issuer.fetch, cache },
+      policy,
+      sessionBinding: false,
+    });
+
+  it('is a Promise for a first verification, then synchronous for the cached token', async () => {
+    const guard = make();
+    const token = await issuer.mintAccessToken({ claims: { scope: 'todo:read' } });
+    const first = guard.decide(request(token));
+    expect(first).toBeInstanceOf(Promise);
+    const verified = await first;
+    const again = guard.decide(request(token));
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(again).toEqual(verified);
+    expect(again).toMatchObject({ type: 'allow', authInfo: { token, scopes: ['todo:read'] } });
+    // Scopes are still evaluated on every request, the cached ones included.
+    const refused = denied(guard.decide(request(token, call('add_todo'))) as AuthorizeResult);
+    expect(refused.status).toBe(403);
+    expect(await guard.authorize(request(token))).toEqual(verified);
+  });
+
+  it('answers a missing or malformed token synchronously, as authorize does', async () => {
+    const guard = make();
+    const none = { ...request('x'), headers: { 'content-type': 'application/json' } };
+    const missing = guard.decide(none);
+    expect(missing).not.toBeInstanceOf(Promise);
+    expect(missing).toEqual(await guard.authorize(none));
+    expect(denied(guard.decide(request('not a token!')) as AuthorizeResult).status).toBe(400);
+  });
+
+  it('refuses a recently rejected signature synchronously (negative cache)', async () => {
+    const guard = make();
+    const good = await issuer.mintAccessToken();
+    const forged = `${good.slice(0, good.lastIndexOf('.'))}.${'A'.repeat(86)}`;
+    expect(denied(await guard.authorize(request(forged))).status).toBe(401);
+    const again = guard.decide(request(forged));
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(denied(again as AuthorizeResult).body).toMatchObject({ error: 'invalid_token' });
+  });
+
+  it('waits with Web Crypto’s asynchronous hash (the core default), hit or not', async () => {
+    const guard = make({});
+    const token = await issuer.mintAccessToken();
+    await guard.authorize(request(token));
+    const hit = guard.decide(request(token));
+    expect(hit).toBeInstanceOf(Promise);
+    expect(await hit).toMatchObject({ type: 'allow', authInfo: { token } });
+  });
+
+  it('uses a custom verifier’s verifyAccessTokenSync, and survives one that throws', async () => {
+    const info: AuthInfo = { token: 't', clientId: 'c', scopes: ['todo:read'] };
+    const calls: string[] = [];
+    const guard = createMcpAuth({
+      resource: RESOURCE,
+      authorizationServers: [issuer.issuer],
+      policy,
+      verifier: {
+        verifyAccessTokenSync(token) {
+          calls.push(`sync:${token}`);
+          if (token === 'cached') return info;
+          if (token === 'refused') throw new Error('refused');
+          return undefined;
+        },
+        async verifyAccessToken(token) {
+          calls.push(`async:${token}`);
+          return { ...info, token };
+        },
+      },
+    });
+    expect(guard.decide(request('cached'))).toMatchObject({ type: 'allow', authInfo: info });
+    expect(denied(guard.decide(request('refused')) as AuthorizeResult).status).toBe(401);
+    expect(await guard.decide(request('fresh'))).toMatchObject({ authInfo: { token: 'fresh' } });
+    expect(calls).toEqual(['sync:cached', 'sync:refused', 'sync:fresh', 'async:fresh']);
+  });
+
+  it('turns a verifier that throws synchronously into a 401, not a crash', async () => {
+    const guard = createMcpAuth({
+      resource: RESOURCE,
+      authorizationServers: [issuer.issuer],
+      verifier: {
+        verifyAccessToken: (() => {
+          throw new Error('boom');
+        }) as () => Promise<AuthInfo>,
+      },
+    });
+    const result = guard.decide(request('abc'));
+    expect(result).not.toBeInstanceOf(Promise);
+    expect(denied(result as AuthorizeResult).status).toBe(401);
+  });
+});

@@ -508,6 +508,34 @@ describe('the JWT verifier cache', () => {
   });
 });
 
+describe('keySync', () => {
+  it('answers once the hash has answered synchronously, never with the Web Crypto default', async () => {
+    const cache = createTokenCache({ hash: hexHash });
+    expect(cache.keySync('tok')).toBeUndefined(); // not known to be synchronous yet
+    expect(cache.key('tok')).toBe(hexHash('tok'));
+    expect(cache.keySync('tok')).toBe(hexHash('tok'));
+    const web = createTokenCache();
+    await web.key('tok');
+    expect(web.keySync('tok')).toBeUndefined();
+  });
+
+  it('stays off for an asynchronous hash, and a throwing one reads as a miss', async () => {
+    const slow = createTokenCache({ hash: async (t: string) => hexHash(t) });
+    expect(await slow.key('tok')).toBe(hexHash('tok'));
+    expect(slow.keySync('tok')).toBeUndefined();
+    let fail = false;
+    const flaky = createTokenCache({
+      hash: (t: string) => {
+        if (fail) throw new Error('hash failed');
+        return hexHash(t);
+      },
+    });
+    flaky.key('tok');
+    fail = true;
+    expect(flaky.keySync('tok')).toBeUndefined();
+  });
+});
+
 describe('withTokenHash', () => {
   const hash = (token: string) => `h:${token.length}`;
   const base = { resource: 'https://mcp.example/mcp', issuer: 'https://issuer.example' };

@@ -1,6 +1,7 @@
 import {
   answerMetadataRequest,
   type AuthInfo,
+  type AuthorizeResult,
   createMcpAuth,
   type McpAuth,
   type McpAuthOptions,
@@ -62,25 +63,35 @@ export interface McpAuthExpress {
  */
 export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
   const core = 'authorize' in options ? options : createMcpAuth(withNodeTokenHash(options));
-  async function mcpAuthProtect(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const request = toAuthorizeRequest(req);
-    if (req.method === 'OPTIONS') return writeResponse(res, core.preflight(request));
-    let body: unknown = req.body;
-    if (core.needsBody && hasUnreadJsonBody(req)) {
-      const read = await readJsonBody(req);
-      if (!read.ok) return writeResponse(res, read.response);
-      body = read.body;
-      if (typeof body !== 'string') req.body = body;
+  /** Writes the denial, or records the grant and goes on to the route's handler. */
+  function apply(req: Request, res: Response, next: NextFunction, result: AuthorizeResult): void {
+    if (result.type === 'deny') {
+      writeResponse(res, result);
+      return;
     }
-    const result = await core.authorize({ ...request, body });
-    if (result.type === 'deny') return writeResponse(res, result);
     for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
-    if (result.anonymous) return next(); // a public method without a token: no req.auth
-    req.auth = result.authInfo;
-    if (core.sessionBinding) {
+    // A public method without a token gets no req.auth.
+    if (!result.anonymous) req.auth = result.authInfo;
+    if (!result.anonymous && core.sessionBinding) {
       onSessionIdWritten(res, (sessionId) => core.bindSession(sessionId, result.authInfo));
     }
     next();
+  }
+  async function readAndAuthorize(req: Request, res: Response, next: NextFunction) {
+    const read = await readJsonBody(req);
+    if (!read.ok) return writeResponse(res, read.response);
+    if (typeof read.body !== 'string') req.body = read.body;
+    apply(req, res, next, await core.authorize({ ...toAuthorizeRequest(req), body: read.body }));
+  }
+  // Synchronous when the core decides without waiting (a cached token, no token): no promise
+  // and no microtask turn per request on the hot path.
+  function mcpAuthProtect(req: Request, res: Response, next: NextFunction): void | Promise<void> {
+    const request = toAuthorizeRequest(req);
+    if (req.method === 'OPTIONS') return writeResponse(res, core.preflight(request));
+    if (core.needsBody && hasUnreadJsonBody(req)) return readAndAuthorize(req, res, next);
+    const result = core.decide({ ...request, body: req.body });
+    if (result instanceof Promise) return result.then((r) => apply(req, res, next, r));
+    apply(req, res, next, result);
   }
   return { core, protect: mcpAuthProtect, metadata: mcpAuthMetadata(core) };
 }

@@ -176,6 +176,41 @@ for (const [name, express] of [
     });
   });
 
+  describe(`${name}: hot path`, () => {
+    it('passes a cached token on synchronously: no promise, next() before protect returns', async () => {
+      const app = express();
+      const auth = mcpAuth(vectorOptions(issuer, { sessionBinding: false }));
+      const seen: string[] = [];
+      app.all(
+        '/mcp',
+        express.json(),
+        (req, res, next) => {
+          let reached = false;
+          const out = auth.protect(req, res, (error?: unknown) => {
+            reached = true;
+            next(error);
+          });
+          seen.push(`${out instanceof Promise ? 'promise' : 'sync'} ${reached}`);
+        },
+        (req, res) => {
+          res.json({ sub: req.auth?.extra?.sub });
+        },
+      );
+      const server = await serve(app);
+      for (let i = 0; i < 2; i++) {
+        const res = await request(server)
+          .post('/mcp')
+          .set('Authorization', `Bearer ${readToken}`)
+          .send(listTodos);
+        expect(res.body).toEqual({ sub: 'user-123' });
+      }
+      const none = await request(server).post('/mcp').send(listTodos);
+      expect(none.status).toBe(401);
+      // First call verifies (a promise); the cached one and the missing token are synchronous.
+      expect(seen).toEqual(['promise false', 'sync true', 'sync false']);
+    });
+  });
+
   describe(`${name}: several protected endpoints in one app`, () => {
     it('keeps resources, policies and metadata apart', async () => {
       const a = mcpAuth({

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import {
   type AuthInfo,
+  type AuthorizeResult,
   BODY_TOO_LARGE,
   createMcpAuth,
   isJsonContentType,
@@ -68,9 +69,8 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
     });
   }
 
-  /** Authorizes with `body`; replies with the denial, or records the grant on the request. */
-  async function authorize(request: FastifyRequest, reply: FastifyReply, body: unknown) {
-    const result = await core.authorize(toAuthorizeRequest(request.raw, body));
+  /** Replies with the denial, or records the grant on the request. */
+  function apply(request: FastifyRequest, reply: FastifyReply, result: AuthorizeResult) {
     if (result.type === 'deny') return send(reply, result);
     for (const [name, value] of Object.entries(result.headers)) reply.raw.setHeader(name, value);
     if (!result.anonymous) {
@@ -82,6 +82,16 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
       }
     }
     return undefined;
+  }
+  /** Authorizes with `body`: synchronously when the core can (a cached token, no token). */
+  function authorize(request: FastifyRequest, reply: FastifyReply, body: unknown) {
+    const result = core.decide(toAuthorizeRequest(request.raw, body));
+    if (result instanceof Promise) return result.then((r) => apply(request, reply, r));
+    return apply(request, reply, result);
+  }
+  function settle(outcome: unknown, done: (e?: Error) => void): void {
+    if (outcome instanceof Promise) outcome.then(() => done(), done);
+    else done();
   }
 
   // onRequest: before anything is read. Requests whose body the policy needs wait for
@@ -96,11 +106,11 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
       awaitingBody.add(request);
       return done();
     }
-    authorize(request, reply, undefined).then(() => done(), done);
+    settle(authorize(request, reply, undefined), done);
   }
   function protectBody(request: FastifyRequest, reply: FastifyReply, done: (e?: Error) => void) {
     if (!awaitingBody.delete(request)) return done();
-    authorize(request, reply, request.body).then(() => done(), done);
+    settle(authorize(request, reply, request.body), done);
   }
 
   // Routes on `paths` get the hooks as their own (first), so other routes pay nothing; a request

@@ -143,15 +143,20 @@ function keepReadable(c: Context, text: string, body: unknown): void {
 }
 
 type CreateHash = (algorithm: 'sha256') => { update(t: string): { digest(e: 'base64'): string } };
-type Runtime = { process?: { getBuiltinModule?: (id: string) => { createHash?: CreateHash } } };
+type OneShotHash = (algorithm: 'sha256', data: string, encoding: 'base64') => string;
+type NodeCrypto = { hash?: OneShotHash; createHash?: CreateHash };
+type Runtime = { process?: { getBuiltinModule?: (id: string) => NodeCrypto | undefined } };
 
 /**
  * A synchronous SHA-256 for the token cache where the runtime has `node:crypto` (Node ≥ 20.16,
- * Bun, Deno: `process.getBuiltinModule`), ~2 µs instead of Web Crypto's asynchronous tens of
- * µs; `undefined` elsewhere (Workers without Node compatibility): the core's default stays.
+ * Bun, Deno: `process.getBuiltinModule`): the one-shot `hash` where it exists (~1.5 µs), else
+ * `createHash`, instead of Web Crypto's asynchronous tens of µs; `undefined` elsewhere (Workers
+ * without Node compatibility): the core's default stays.
  */
 function runtimeTokenHash(): ((token: string) => string) | undefined {
-  const createHash = (globalThis as Runtime).process?.getBuiltinModule?.('node:crypto')?.createHash;
+  const crypto = (globalThis as Runtime).process?.getBuiltinModule?.('node:crypto');
+  const { hash, createHash } = crypto ?? {};
+  if (typeof hash === 'function') return (token) => hash('sha256', token, 'base64');
   if (typeof createHash !== 'function') return undefined;
   return (token) => createHash('sha256').update(token).digest('base64');
 }
@@ -189,7 +194,8 @@ export function mcpAuth(
     const read = readBody ? await readText(c, maxBodyBytes) : NO_BODY;
     if (read === undefined) return toResponse(BODY_TOO_LARGE);
     const body = parseJsonText(read.text);
-    const result = await core.authorize({ method, url, headers, body });
+    const decided = core.decide({ method, url, headers, body }); // synchronous on a cache hit
+    const result = decided instanceof Promise ? await decided : decided;
     if (result.type === 'deny') return toResponse(result);
     if (read.consumed) keepReadable(c, read.text, body);
     if (!result.anonymous) c.set('auth', result.authInfo); // unset for a public method without a token
