@@ -7,8 +7,8 @@ import {
   type McpAuthOptions,
 } from '@org/mcp-auth-core';
 import {
+  applyAllow,
   hasUnreadJsonBody,
-  onSessionIdWritten,
   readJsonBody,
   toAuthorizeRequest,
   withNodeTokenHash,
@@ -69,27 +69,24 @@ export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
       writeResponse(res, result);
       return;
     }
-    for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+    applyAllow(core, res, result);
     // A public method without a token gets no req.auth.
     if (!result.anonymous) req.auth = result.authInfo;
-    if (!result.anonymous && core.sessionBinding) {
-      onSessionIdWritten(res, (sessionId) => core.bindSession(sessionId, result.authInfo));
-    }
     next();
   }
   async function readAndAuthorize(req: Request, res: Response, next: NextFunction) {
     const read = await readJsonBody(req);
     if (!read.ok) return writeResponse(res, read.response);
     if (typeof read.body !== 'string') req.body = read.body;
-    apply(req, res, next, await core.authorize({ ...toAuthorizeRequest(req), body: read.body }));
+    apply(req, res, next, await core.authorize(toAuthorizeRequest(req, read.body)));
   }
   // Synchronous when the core decides without waiting (a cached token, no token): no promise
   // and no microtask turn per request on the hot path.
   function mcpAuthProtect(req: Request, res: Response, next: NextFunction): void | Promise<void> {
-    const request = toAuthorizeRequest(req);
-    if (req.method === 'OPTIONS') return writeResponse(res, core.preflight(request));
+    if (req.method === 'OPTIONS')
+      return writeResponse(res, core.preflight(toAuthorizeRequest(req)));
     if (core.needsBody && hasUnreadJsonBody(req)) return readAndAuthorize(req, res, next);
-    const result = core.decide({ ...request, body: req.body });
+    const result = core.decide(toAuthorizeRequest(req, req.body));
     if (result instanceof Promise) return result.then((r) => apply(req, res, next, r));
     apply(req, res, next, result);
   }

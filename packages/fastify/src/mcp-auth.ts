@@ -9,7 +9,7 @@ import {
   type McpAuthOptions,
   type PlainResponse,
 } from '@org/mcp-auth-core';
-import { onSessionIdWritten, toAuthorizeRequest, withNodeTokenHash } from '@org/mcp-auth-node';
+import { applyAllow, toAuthorizeRequest, withNodeTokenHash } from '@org/mcp-auth-node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -72,14 +72,11 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
   /** Replies with the denial, or records the grant on the request. */
   function apply(request: FastifyRequest, reply: FastifyReply, result: AuthorizeResult) {
     if (result.type === 'deny') return send(reply, result);
-    for (const [name, value] of Object.entries(result.headers)) reply.raw.setHeader(name, value);
+    applyAllow(core, reply.raw, result);
     if (!result.anonymous) {
       // A public method without a token leaves request.auth null and request.raw.auth unset.
       request.auth = result.authInfo;
       (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
-      if (core.sessionBinding) {
-        onSessionIdWritten(reply.raw, (id) => core.bindSession(id, result.authInfo));
-      }
     }
     return undefined;
   }

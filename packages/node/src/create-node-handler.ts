@@ -5,7 +5,7 @@ import {
   type McpAuth,
   type McpAuthOptions,
 } from '@org/mcp-auth-core';
-import { onSessionIdWritten } from './on-session-id-written.js';
+import { applyAllow } from './apply-allow.js';
 import { hasUnreadJsonBody, readJsonBody } from './read-json-body.js';
 import { type ReadBodyOptions, resolveMaxBytes } from './read-raw-body.js';
 import { toAuthorizeRequest } from './to-authorize-request.js';
@@ -79,10 +79,9 @@ export function createNodeHandler(
     }
     const result = await core.authorize({ ...request, body });
     if (result.type === 'deny') return void writeResponse(res, result);
-    for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+    applyAllow(core, res, result);
     if (result.anonymous) return { authInfo: undefined, body };
     (req as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
-    onSessionIdWritten(res, (sessionId) => core.bindSession(sessionId, result.authInfo));
     return { authInfo: result.authInfo, body };
   };
 }

@@ -1,3 +1,4 @@
+export { applyAllow } from './apply-allow.js';
 export type { NodeAuthorization, NodeHandler } from './create-node-handler.js';
 export { createNodeHandler } from './create-node-handler.js';
 export { onSessionIdWritten } from './on-session-id-written.js';

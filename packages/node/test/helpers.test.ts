@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
+import type { AllowResult, AuthInfo } from '@org/mcp-auth-core';
 import { describe, expect, it } from 'vitest';
+import { applyAllow } from '../src/apply-allow.js';
 import { onSessionIdWritten } from '../src/on-session-id-written.js';
 import { isJsonType, parseJsonBody } from '../src/parse-json-body.js';
 import { hasUnreadJsonBody, readJsonBody } from '../src/read-json-body.js';
@@ -129,6 +131,38 @@ describe('onSessionIdWritten', () => {
     try {
       for (const path of ['/set', '/head', '/array', '/none']) await fetch(url + path);
       expect(seen).toEqual(['from-set', 'from-head', 'from-array']);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
+
+describe('applyAllow', () => {
+  const allow = (anonymous: boolean): AllowResult => ({
+    type: 'allow',
+    headers: { 'Access-Control-Allow-Origin': '*', Vary: 'Origin' },
+    authInfo: { token: 't', clientId: 'c', scopes: [], extra: { sub: 'alice' } },
+    ...(anonymous ? { anonymous: true } : {}),
+  });
+
+  it('sets the headers and binds the session only for a token when the core binds sessions', async () => {
+    const bound: string[] = [];
+    const core = (sessionBinding: boolean) => ({
+      sessionBinding,
+      bindSession: (id: string, info: AuthInfo) => bound.push(`${id}:${info.clientId}`),
+    });
+    const { server, url } = await listenLocal((req, res: ServerResponse) => {
+      const [, binding, anonymous] = (req.url ?? '').split('/');
+      applyAllow(core(binding === 'on'), res, allow(anonymous === 'anon'));
+      res.setHeader('Mcp-Session-Id', `s-${binding}-${anonymous}`);
+      res.end();
+    });
+    try {
+      const response = await fetch(`${url}/on/token`);
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+      expect(response.headers.get('vary')).toBe('Origin');
+      for (const path of ['/on/anon', '/off/token', '/off/anon']) await fetch(url + path);
+      expect(bound).toEqual(['s-on-token:c']);
     } finally {
       await closeServer(server);
     }
