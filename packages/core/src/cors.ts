@@ -1,4 +1,5 @@
 import type { PlainResponse } from './types.js';
+import { isLoopbackHost } from './url.js';
 
 /**
  * CORS options for the MCP endpoint.
@@ -8,7 +9,10 @@ import type { PlainResponse } from './types.js';
  * ```
  */
 export interface CorsOptions {
-  /** `'*'` (default) or the exact origins (`https://app.example`) allowed to call. */
+  /**
+   * `'*'` (default) or the exact origins (`https://app.example`) allowed to call; the list may
+   * include `'loopback'` for any `http`/`https` origin on a loopback host, any port.
+   */
   allowedOrigins?: '*' | readonly string[];
   /** Preflight cache lifetime in seconds (`Access-Control-Max-Age`). Default 7200. */
   maxAge?: number;
@@ -92,13 +96,16 @@ export function createCors(options: CorsOptions = {}): Cors {
       preflight: () => ({ status: 204, headers: Object.assign({}, preflightHeaders) }),
     };
   }
-  const origins = new Set(allowed.map((o) => new URL(o).origin));
-  const isAllowed = (origin: string | undefined) => origin === undefined || origins.has(origin);
+  const loopback = allowed.includes('loopback');
+  const origins = new Set(allowed.filter((o) => o !== 'loopback').map((o) => new URL(o).origin));
+  const listed = (origin: string) =>
+    origins.has(origin) || (loopback && isLoopbackOrigin(origin));
+  const isAllowed = (origin: string | undefined) => origin === undefined || listed(origin);
   return {
     isAllowed,
     responseHeaders(origin) {
       const headers: Record<string, string> = {};
-      if (origin !== undefined && origins.has(origin)) {
+      if (origin !== undefined && listed(origin)) {
         headers['Access-Control-Allow-Origin'] = origin;
       }
       headers['Access-Control-Expose-Headers'] = CORS_EXPOSE_HEADERS;
@@ -122,4 +129,23 @@ export function createCors(options: CorsOptions = {}): Cors {
       return { status: 204, headers };
     },
   };
+}
+
+/**
+ * True for an `Origin` that is exactly the serialization of an `http` or `https` origin on a
+ * loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`), any port. `null`, paths,
+ * userinfo and anything the URL parser would have to repair are refused.
+ *
+ * @example
+ * ```ts
+ * isLoopbackOrigin('http://localhost:6274'); // true
+ * isLoopbackOrigin('http://127.0.0.1.evil.example'); // false
+ * ```
+ */
+export function isLoopbackOrigin(origin: string): boolean {
+  if (!URL.canParse(origin)) return false;
+  const url = new URL(origin);
+  if (url.origin !== origin) return false;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  return isLoopbackHost(url.hostname);
 }

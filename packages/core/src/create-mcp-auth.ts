@@ -26,18 +26,27 @@ import {
   policyScopes,
   type ScopePolicy,
 } from './scope-policy.js';
-import { createSessionStore, type SessionStore, sessionSubject } from './session-binding.js';
+import {
+  createSessionStore,
+  type SessionOwner,
+  type SessionStore,
+  type SessionStoreOptions,
+  sessionOwner,
+} from './session-binding.js';
 import type {
   AccessTokenVerifier,
   AuthInfo,
   AuthorizeRequest,
+  AllowResult,
   AuthorizeResult,
   DenyBody,
   DenyResult,
   HeadersInit,
   PlainResponse,
+  ResponseHead,
+  SessionTicket,
 } from './types.js';
-import { assertSecureUrl } from './url.js';
+import { assertSecureUrl, isLoopbackHost } from './url.js';
 import { buildChallenge } from './www-authenticate.js';
 
 /**
@@ -90,10 +99,20 @@ export interface McpAuthOptions {
   challengeScopes?: 'required-and-granted' | 'required';
   /** Longest accepted token in characters. Default 8192. */
   maxTokenLength?: number;
-  /** CORS for the MCP endpoint. Default `{ allowedOrigins: '*' }`. */
+  /**
+   * Origin validation and CORS for the MCP endpoint. `allowedOrigins` is `'*'` or a list of
+   * exact origins, which may include `'loopback'` (any `http`/`https` origin on `localhost`,
+   * `127.0.0.0/8` or `[::1]`, any port). A request whose `Origin` is not allowed gets 403.
+   * Default: `['loopback']` when `resource` is a loopback URL (the DNS-rebinding defence the MCP
+   * transport requires), else `'*'` (the bearer token is the protection there).
+   */
   cors?: { allowedOrigins?: '*' | string[]; maxAge?: number };
-  /** Bind `Mcp-Session-Id` to the subject that opened it. Default `true` (10 000 sessions, 24 h sliding TTL). */
-  sessionBinding?: boolean | { maxSessions?: number; ttlMs?: number };
+  /**
+   * Bind each `Mcp-Session-Id` to the owner (issuer + subject + client) whose request created
+   * the session; an unknown or foreign session id gets the SDK's 404. Default `true`
+   * (10 000 sessions, 100 per subject, 24 h sliding TTL). See {@link SessionStoreOptions}.
+   */
+  sessionBinding?: boolean | Omit<SessionStoreOptions, 'now'>;
   /** One event per `authorize` call; exceptions are ignored. */
   onDecision?: DecisionListener;
 }
@@ -149,8 +168,8 @@ export interface McpAuth {
   /** True if the policy needs the JSON-RPC body to decide (adapters parse it only then). */
   readonly needsBody: boolean;
   /**
-   * True when sessions are bound to their subject (`sessionBinding`, on by default): adapters
-   * then watch responses for `Mcp-Session-Id` and call {@link McpAuth.bindSession}; when false
+   * True when sessions are bound to their owner (`sessionBinding`, on by default): adapters
+   * then report each allowed request's response head to {@link McpAuth.onResponse}; when false
    * they skip that per-request work.
    */
   readonly sessionBinding: boolean;
@@ -179,8 +198,21 @@ export interface McpAuth {
   handleMetadataRequest(request: McpAuthRouteRequest): PlainResponse | undefined;
   /** CORS preflight for the MCP endpoint: 204 with Allow-* headers (403 for a refused origin). No auth. */
   preflight(request: McpAuthRouteRequest): PlainResponse;
-  /** Records the subject that created a session (from the response's `Mcp-Session-Id`). */
-  bindSession(sessionId: string, authInfo: AuthInfo): void;
+  /**
+   * Tells the core how the application answered an allowed request, when the response head is
+   * known and before it reaches the client (Node: at `writeHead`; fetch-style hosts: after the
+   * handler). Binds a session the response created (a new `Mcp-Session-Id` on a request that
+   * had none) to the token's owner, and ends a binding only when the application answered its
+   * `DELETE` with a 2xx. Call it once per allow result, also when the request ends without a
+   * response (`status` 0) so a reserved session slot is given back; later calls do nothing.
+   * Adapters do this for you.
+   *
+   * @example
+   * ```ts
+   * auth.onResponse(result, { status: res.statusCode, sessionId: res.getHeader('mcp-session-id') });
+   * ```
+   */
+  onResponse(result: AllowResult, response: ResponseHead): void;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -234,7 +266,13 @@ const optionsSchema = z.strictObject({
       allowedOrigins: z
         .union([
           z.literal('*'),
-          z.array(z.string().refine((o) => URL.canParse(o), { message: 'must be origins' })),
+          z.array(
+            z
+              .string()
+              .refine((o) => o === 'loopback' || URL.canParse(o), {
+                message: "must be '*' or a list of origins (https://app.example) and 'loopback'",
+              }),
+          ),
         ])
         .optional(),
       maxAge: z.number().int().nonnegative().optional(),
@@ -243,7 +281,11 @@ const optionsSchema = z.strictObject({
   sessionBinding: z
     .union([
       z.boolean(),
-      z.strictObject({ maxSessions: positiveInt.optional(), ttlMs: positiveInt.optional() }),
+      z.strictObject({
+        maxSessions: positiveInt.optional(),
+        maxSessionsPerSubject: positiveInt.optional(),
+        ttlMs: positiveInt.optional(),
+      }),
     ])
     .optional(),
   onDecision: z.custom<DecisionListener>(isFunction, { message: 'must be a function' }).optional(),
@@ -312,9 +354,21 @@ export const JSONRPC_PARSE_ERROR = -32700;
 export const JSONRPC_HEADER_MISMATCH = -32020;
 
 interface Operations {
-  ops: McpOperation[];
+  ops: readonly McpOperation[];
+  /** False when the body holds anything but requests (a JSON-RPC response, a non-object). */
+  onlyRequests: boolean;
   error?: { code: McpAuthErrorCode; rpc: number; message: string };
 }
+
+const NO_OPERATIONS: Operations = Object.freeze({ ops: Object.freeze([]), onlyRequests: true });
+
+/** The SDK transport's answer for an unknown session; also given for someone else's session. */
+const SESSION_NOT_FOUND: DenyBody = Object.freeze({
+  jsonrpc: '2.0',
+  id: null,
+  error: Object.freeze({ code: -32001, message: 'Session not found' }),
+}) as DenyBody;
+const SESSION_RETRY_AFTER = '30';
 
 /**
  * Builds the resource-server guard for one MCP endpoint: options validated and everything
@@ -425,11 +479,21 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
   const grantedInChallenge =
     (o.challengeScopes ?? 'required-and-granted') === 'required-and-granted';
   const maxLength = o.maxTokenLength;
-  const cors = createCors(o.cors ?? {});
+  const cors = createCors({
+    ...o.cors,
+    allowedOrigins:
+      o.cors?.allowedOrigins ?? (isLoopbackHost(resourceUrl.hostname) ? ['loopback'] : '*'),
+  });
   const sessions: SessionStore | undefined =
     o.sessionBinding === false
       ? undefined
       : createSessionStore(typeof o.sessionBinding === 'object' ? o.sessionBinding : {});
+  if (sessions !== undefined && policy.publicMethods?.includes('initialize')) {
+    throw new McpAuthConfigError(
+      'policy.publicMethods',
+      'must not contain initialize while sessionBinding is on (a session needs an owner); set sessionBinding: false for a server without sessions',
+    );
+  }
   const onDecision = o.onDecision;
 
   // Challenge strings, computed once per distinct (error, description, scope).
@@ -456,7 +520,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
   challenge(undefined, undefined, evaluateScopes(policy, [], undefined).required);
 
   function readOperations(request: AuthorizeRequest, httpMethod: string): Operations {
-    if (httpMethod !== 'POST') return { ops: [] };
+    if (httpMethod !== 'POST') return NO_OPERATIONS;
     const mcpMethod = headerValue(request.headers, 'mcp-method');
     const mcpName = headerValue(request.headers, 'mcp-name');
     const body = request.body;
@@ -464,21 +528,24 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       // Fail closed: headers alone are client claims the body could contradict, so a policy
       // that needs the body never decides without it. Otherwise they only inform the audit.
       if (needsBody) return parseError('Request body is required');
+      // Unknown content: never public, whatever the headers claim.
       return mcpMethod === undefined
-        ? { ops: [] }
+        ? { ops: [], onlyRequests: false }
         : {
             ops: [
               mcpName === undefined ? { method: mcpMethod } : { method: mcpMethod, name: mcpName },
             ],
+            onlyRequests: false,
           };
     }
-    let message: unknown;
-    try {
-      message = toMessage(body);
-    } catch {
-      return needsBody ? parseError('Request body is not valid JSON') : { ops: [] };
+    const message = toMessage(body);
+    if (message === undefined) {
+      return needsBody
+        ? parseError('Request body is not a JSON-RPC message')
+        : { ops: [], onlyRequests: false };
     }
     const ops = operationsOf(message);
+    const onlyRequests = ops.length === (Array.isArray(message) ? message.length : 1);
     if (mcpMethod !== undefined || mcpName !== undefined) {
       const mismatch =
         ops.length === 0 ||
@@ -490,6 +557,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       if (mismatch) {
         return {
           ops,
+          onlyRequests,
           error: {
             code: 'jsonrpc_header_mismatch',
             rpc: JSONRPC_HEADER_MISMATCH,
@@ -498,7 +566,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
         };
       }
     }
-    return { ops };
+    return { ops, onlyRequests };
   }
 
   /** Per-request state; the audit event is only built when someone listens. */
@@ -635,7 +703,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       );
     }
 
-    const { ops, error } = readOperations(request, httpMethod);
+    const { ops, onlyRequests, error } = readOperations(request, httpMethod);
     if (event !== undefined) {
       for (const op of ops) {
         event.methods.push(op.method);
@@ -652,7 +720,13 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     }
 
     if (bearer.kind === 'none') {
-      if (isPublicRequest(policy, ops)) {
+      // Public only when every item is a request for a public method, and never on a session:
+      // a JSON-RPC response (an elicitation or sampling result) or a session id needs a token.
+      if (
+        onlyRequests &&
+        isPublicRequest(policy, ops) &&
+        headerValue(request.headers, 'mcp-session-id') === undefined
+      ) {
         if (event !== undefined) event.reason = 'public_method';
         return finish(d, {
           type: 'allow',
@@ -694,7 +768,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     d: Decision,
     request: AuthorizeRequest,
     httpMethod: string,
-    ops: McpOperation[],
+    ops: readonly McpOperation[],
     authInfo: AuthInfo | undefined,
     failure: unknown,
   ): AuthorizeResult {
@@ -730,22 +804,16 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       event.missingScopes = evaluation.missing;
     }
 
+    // Sessions fail closed: a session id must be bound to this token's owner. Unknown, expired
+    // and foreign ids get the same 404 as the SDK gives an unknown session, so nothing tells
+    // them apart, and no id is ever adopted.
+    let owner: SessionOwner | undefined;
     let sessionId: string | undefined;
-    let subject: string | undefined;
     if (sessions !== undefined) {
+      owner = sessionOwner(authInfo);
       sessionId = headerValue(request.headers, 'mcp-session-id');
-      if (sessionId !== undefined) {
-        subject = sessionSubject(authInfo);
-        const owner = sessions.owner(sessionId);
-        if (owner !== undefined && owner !== subject) {
-          return oauthDeny(
-            d,
-            403,
-            'session_forbidden',
-            'The session belongs to another subject',
-            challenge(undefined, undefined, []),
-          );
-        }
+      if (sessionId !== undefined && (owner === undefined || sessions.owner(sessionId) !== owner.key)) {
+        return deny(d, 404, 'session_not_found', SESSION_NOT_FOUND);
       }
     }
 
@@ -767,11 +835,46 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       );
     }
 
-    if (sessionId !== undefined && subject !== undefined && httpMethod === 'DELETE') {
-      if (sessions?.owner(sessionId) === subject) sessions.forget(sessionId);
+    let session: SessionTicket | undefined;
+    if (sessions !== undefined) {
+      if (sessionId !== undefined) {
+        if (httpMethod === 'DELETE') session = { action: 'close', sessionId, settled: false };
+      } else if (ops.some((op) => op.method === 'initialize')) {
+        // Room for the session is held before the application creates it; a live binding is
+        // never evicted to make some.
+        if (owner === undefined) {
+          return oauthDeny(
+            d,
+            403,
+            'session_forbidden',
+            'The access token names neither a subject nor a client, so it cannot open a session',
+            undefined,
+          );
+        }
+        const room = sessions.reserve(owner);
+        if (room !== 'reserved') {
+          return oauthDeny(
+            d,
+            503,
+            'session_limit',
+            room === 'full'
+              ? 'Too many open sessions; retry later'
+              : 'Too many open sessions for this subject; close one or retry later',
+            undefined,
+            { 'Retry-After': SESSION_RETRY_AFTER },
+          );
+        }
+        session = { action: 'open', owner, reserved: true, settled: false };
+      } else if (owner !== undefined) {
+        // Not an initialize (or a body the core did not see): a session id in the response is
+        // bound if there is room, else it stays unknown and every use of it gets the 404.
+        session = { action: 'open', owner, reserved: false, settled: false };
+      }
     }
     if (event !== undefined) event.reason = 'authorized';
-    return finish(d, { type: 'allow', authInfo, headers: d.cors });
+    const allow: AllowResult = { type: 'allow', authInfo, headers: d.cors };
+    if (session !== undefined) allow.session = session;
+    return finish(d, allow);
   }
 
   /** The decision, never a thrown error nor a rejected promise. */
@@ -836,10 +939,20 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     preflight(request) {
       return cors.preflight(headerValue(request.headers, 'origin'));
     },
-    bindSession(sessionId, authInfo) {
-      if (sessions === undefined || typeof sessionId !== 'string' || sessionId === '') return;
-      const subject = sessionSubject(authInfo);
-      if (subject !== undefined) sessions.bind(sessionId, subject);
+    onResponse(result, response) {
+      const ticket = result.session;
+      if (sessions === undefined || ticket === undefined || ticket.settled) return;
+      ticket.settled = true;
+      const { status, sessionId } = response;
+      if (ticket.action === 'close') {
+        if (status >= 200 && status < 300) sessions.forget(ticket.sessionId);
+        return;
+      }
+      if (typeof sessionId === 'string' && sessionId !== '') {
+        sessions.bind(sessionId, ticket.owner, ticket.reserved);
+      } else if (ticket.reserved) {
+        sessions.release(ticket.owner);
+      }
     },
   };
 }
@@ -853,6 +966,7 @@ function freezeDocument(doc: ProtectedResourceMetadata): ProtectedResourceMetada
 function parseError(message: string): Operations {
   return {
     ops: [],
+    onlyRequests: false,
     error: {
       code: 'jsonrpc_parse_error',
       rpc: JSONRPC_PARSE_ERROR,
@@ -863,15 +977,26 @@ function parseError(message: string): Operations {
 
 const decoder = new TextDecoder();
 
+/**
+ * The JSON-RPC message in a body, decoded once: a parsed object or array is used as it is; bytes
+ * are decoded and parsed; anything else — a string (raw text, or a JSON string value, which is
+ * never a message and is not decoded a second time), a number, form data — is `undefined`.
+ */
 function toMessage(body: unknown): unknown {
-  if (typeof body === 'string') return JSON.parse(body);
-  if (body instanceof Uint8Array) return JSON.parse(decoder.decode(body));
-  if (body instanceof ArrayBuffer) return JSON.parse(decoder.decode(new Uint8Array(body)));
-  if (body === null || typeof body !== 'object') throw new SyntaxError('not JSON');
-  if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) {
-    throw new SyntaxError('not JSON');
+  if (typeof body !== 'object' || body === null) return undefined;
+  let bytes: Uint8Array | undefined;
+  if (body instanceof Uint8Array) bytes = body;
+  else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
+  if (bytes === undefined) {
+    if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) return undefined;
+    return body;
   }
-  return body;
+  try {
+    const parsed: unknown = JSON.parse(decoder.decode(bytes));
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function safeDescription(message: string, fallback: string): string {

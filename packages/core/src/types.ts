@@ -1,3 +1,5 @@
+import type { SessionOwner } from './session-binding.js';
+
 /**
  * Information about a validated access token, structurally identical to the MCP SDK's
  * `AuthInfo` (`@modelcontextprotocol/sdk/server/auth/types.js`), so tool handlers receive it
@@ -73,6 +75,33 @@ export interface AllowResult {
    * an empty placeholder (`token: ''`, no scopes, `extra.anonymous: true`).
    */
   anonymous?: boolean;
+  /**
+   * Session work left for when the response head is known (set when sessions are bound): hand
+   * the result to `McpAuth.onResponse`. Opaque to adapters.
+   */
+  session?: SessionTicket;
+}
+
+/**
+ * What the core remembers between an allowed request and its response: open a session (bind a
+ * new `Mcp-Session-Id` to `owner`, using a reserved slot) or close one (end the binding if the
+ * application answered the `DELETE` with a 2xx). Settled once.
+ */
+export type SessionTicket =
+  | { readonly action: 'open'; readonly owner: SessionOwner; readonly reserved: boolean; settled: boolean }
+  | { readonly action: 'close'; readonly sessionId: string; settled: boolean };
+
+/**
+ * The head of the response an application gave an allowed request: its status (0 when the
+ * request ended without one) and the `Mcp-Session-Id` it carries, if any.
+ * @example
+ * ```ts
+ * const head: ResponseHead = { status: 200, sessionId: 'abc' };
+ * ```
+ */
+export interface ResponseHead {
+  status: number;
+  sessionId?: string | undefined;
 }
 
 export interface DenyResult {

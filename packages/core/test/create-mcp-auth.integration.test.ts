@@ -132,14 +132,16 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
   it('binds a session to its subject across real tokens', async () => {
     const alice = await issuer.mintAccessToken({ claims: { sub: 'alice' } });
     const mallory = await issuer.mintAccessToken({ claims: { sub: 'mallory' } });
-    const opened = await auth.authorize(request(alice));
+    const opened = await auth.authorize(
+      request(alice, { jsonrpc: '2.0', id: 0, method: 'initialize', params: {} }),
+    );
     if (opened.type !== 'allow') throw new Error('expected allow');
-    auth.bindSession('session-1', opened.authInfo);
+    auth.onResponse(opened, { status: 200, sessionId: 'session-1' });
     const hijack = denied(
       await auth.authorize(request(mallory, call('list_todos'), { 'mcp-session-id': 'session-1' })),
     );
-    expect(hijack.status).toBe(403);
-    expect(hijack.body).toMatchObject({ error: 'session_forbidden' });
+    expect(hijack.status).toBe(404);
+    expect(hijack.body).toMatchObject({ error: { code: -32001, message: 'Session not found' } });
     expect(
       (await auth.authorize(request(alice, call('list_todos'), { 'mcp-session-id': 'session-1' })))
         .type,

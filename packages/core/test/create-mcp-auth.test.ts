@@ -330,6 +330,8 @@ describe('authorize: credentials (RFC 6750)', () => {
         'Access-Control-Allow-Origin': '*',
         'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
       },
+      // Not an initialize: a session id in the response would still be bound to alice.
+      session: { action: 'open', owner: expect.any(Object), reserved: false, settled: false },
     });
   });
 });
@@ -430,10 +432,15 @@ describe('authorize: bodies and 2026-07-28 headers', () => {
     expect(JSONRPC_PARSE_ERROR).toBe(-32700);
   });
 
-  it('string and byte bodies are parsed', async () => {
+  it('byte bodies are parsed once; a string body is never decoded as a message', async () => {
     const text = JSON.stringify(call('add_todo'));
-    expect(denied(await make().authorize(post(bearer('alice'), text))).status).toBe(403);
+    // A string is raw text or a JSON string value: neither is a JSON-RPC message.
+    const asString = denied(await make().authorize(post(bearer('alice'), text)));
+    expect(asString.status).toBe(400);
+    expect(asString.body).toMatchObject({ error: { code: JSONRPC_PARSE_ERROR } });
     const bytes = new TextEncoder().encode(text);
+    const twice = new TextEncoder().encode(JSON.stringify(text));
+    expect(denied(await make().authorize(post(bearer('alice'), twice))).status).toBe(400);
     expect(denied(await make().authorize(post(bearer('alice'), bytes))).status).toBe(403);
     expect(denied(await make().authorize(post(bearer('alice'), bytes.buffer))).status).toBe(403);
   });
@@ -516,52 +523,183 @@ describe('authorize: public methods', () => {
   });
 });
 
-describe('authorize: session binding', () => {
+describe('authorize: session binding (fails closed)', () => {
+  const NOT_FOUND = {
+    jsonrpc: '2.0',
+    id: null,
+    error: { code: -32001, message: 'Session not found' },
+  };
+  const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: {} };
   const withSession = (token: string, id = 's-1', method = 'POST') => ({
     method,
     url: '/mcp',
     headers: bearer(token, { 'mcp-session-id': id }),
     body: call('list_todos'),
   });
+  /** An initialize by `token` whose response created session `id`. */
+  async function open(auth: ReturnType<typeof make>, token: string, id: string) {
+    const result = await auth.authorize(post(bearer(token), initialize));
+    if (result.type !== 'allow') throw new Error(`initialize denied: ${result.status}`);
+    auth.onResponse(result, { status: 200, sessionId: id });
+    return result;
+  }
 
-  it('refuses another subject on a bound session with 403 session_forbidden', async () => {
+  it('binds the session the response created; another subject gets the SDK 404', async () => {
     const auth = make();
-    auth.bindSession('s-1', tokens.alice as AuthInfo);
+    await open(auth, 'alice', 's-1');
     expect((await auth.authorize(withSession('alice'))).type).toBe('allow');
     const result = denied(await auth.authorize(withSession('bob')));
-    expect(result.status).toBe(403);
-    expect(result.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}"`);
-    expect(result.body).toEqual({
-      error: 'session_forbidden',
-      error_description: 'The session belongs to another subject',
-    });
+    expect(result.status).toBe(404);
+    expect(result.body).toEqual(NOT_FOUND);
+    expect(result.headers['WWW-Authenticate']).toBeUndefined();
     expect((await auth.authorize(withSession('alice'))).type).toBe('allow');
   });
 
-  it('allows unbound sessions, and binds by client id without sub', async () => {
+  it('never adopts an unknown session id (same 404, nothing bound afterwards)', async () => {
     const auth = make();
-    expect((await auth.authorize(withSession('bob', 'unknown'))).type).toBe('allow');
-    auth.bindSession('m-1', tokens.machine as AuthInfo);
+    const unknown = denied(await auth.authorize(withSession('bob', 'never-bound')));
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual(NOT_FOUND);
+    // The owner of an existing session and a stranger are told the same thing.
+    await open(auth, 'alice', 's-1');
+    const foreign = denied(await auth.authorize(withSession('bob', 's-1')));
+    expect(foreign).toEqual({ ...unknown, headers: foreign.headers });
+    expect(denied(await auth.authorize(withSession('bob', 'never-bound'))).status).toBe(404);
+  });
+
+  it('a token refresh (same issuer, subject and client) keeps the session', async () => {
+    const auth = make();
+    await open(auth, 'alice', 's-1');
+    expect((await auth.authorize(withSession('writer', 's-1'))).type).toBe('allow');
+  });
+
+  it('keys the binding on the issuer and the client, not only on sub', async () => {
+    const local: Record<string, AuthInfo> = {
+      a1: { token: 'a1', clientId: 'app', scopes: ['todo:read'], extra: { iss: AS, sub: 'u' } },
+      a2: {
+        token: 'a2',
+        clientId: 'app',
+        scopes: ['todo:read'],
+        extra: { iss: 'https://other.example', sub: 'u' },
+      },
+      a3: { token: 'a3', clientId: 'other', scopes: ['todo:read'], extra: { iss: AS, sub: 'u' } },
+    };
+    const auth = make({
+      verifier: { verifyAccessToken: async (t) => local[t] as AuthInfo },
+    });
+    await open(auth, 'a1', 's-1');
+    expect((await auth.authorize(withSession('a1'))).type).toBe('allow');
+    expect(denied(await auth.authorize(withSession('a2'))).status).toBe(404);
+    expect(denied(await auth.authorize(withSession('a3'))).status).toBe(404);
+  });
+
+  it('binds by client id without sub; a token with neither cannot open or use a session', async () => {
+    const auth = make();
+    await open(auth, 'machine', 'm-1');
     expect((await auth.authorize(withSession('machine', 'm-1'))).type).toBe('allow');
-    expect(denied(await auth.authorize(withSession('alice', 'm-1'))).status).toBe(403);
+    expect(denied(await auth.authorize(withSession('alice', 'm-1'))).status).toBe(404);
+    const nobody: AuthInfo = { token: 'n', clientId: '', scopes: ['todo:read'] };
+    const anon = make({ verifier: { verifyAccessToken: async () => ({ ...nobody }) } });
+    const refused = denied(await anon.authorize(post(bearer('n'), initialize)));
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: 'session_forbidden' });
+    expect(denied(await anon.authorize(withSession('n', 'x'))).status).toBe(404);
   });
 
-  it('a DELETE by the owner forgets the session', async () => {
+  it('ends a binding only after the application answered the DELETE with a 2xx', async () => {
     const auth = make();
-    auth.bindSession('s-1', tokens.alice as AuthInfo);
-    expect(denied(await auth.authorize(withSession('bob', 's-1', 'DELETE'))).status).toBe(403);
-    expect((await auth.authorize(withSession('alice', 's-1', 'DELETE'))).type).toBe('allow');
-    expect((await auth.authorize(withSession('bob', 's-1'))).type).toBe('allow');
+    await open(auth, 'alice', 's-1');
+    expect(denied(await auth.authorize(withSession('bob', 's-1', 'DELETE'))).status).toBe(404);
+    const refusedDelete = await auth.authorize(withSession('alice', 's-1', 'DELETE'));
+    expect(refusedDelete.type).toBe('allow');
+    auth.onResponse(refusedDelete as never, { status: 400 });
+    // Still bound: the stranger is refused, the owner goes on.
+    expect(denied(await auth.authorize(withSession('bob', 's-1'))).status).toBe(404);
+    expect((await auth.authorize(withSession('alice', 's-1'))).type).toBe('allow');
+    const accepted = await auth.authorize(withSession('alice', 's-1', 'DELETE'));
+    auth.onResponse(accepted as never, { status: 200 });
+    expect(denied(await auth.authorize(withSession('alice', 's-1'))).status).toBe(404);
+    expect(denied(await auth.authorize(withSession('bob', 's-1'))).status).toBe(404);
   });
 
-  it('is off with sessionBinding: false; ignores ids without a subject', async () => {
+  it('refuses a new session at capacity (503) instead of evicting a live one', async () => {
+    const auth = make({ sessionBinding: { maxSessions: 2 } });
+    await open(auth, 'alice', 's-1');
+    await open(auth, 'machine', 's-2');
+    const full = denied(await auth.authorize(post(bearer('bob'), initialize)));
+    expect(full.status).toBe(503);
+    expect(full.headers['Retry-After']).toBe('30');
+    expect(full.body).toMatchObject({ error: 'session_limit' });
+    expect((await auth.authorize(withSession('alice', 's-1'))).type).toBe('allow');
+    expect((await auth.authorize(withSession('machine', 's-2'))).type).toBe('allow');
+    const bye = await auth.authorize(withSession('alice', 's-1', 'DELETE'));
+    auth.onResponse(bye as never, { status: 200 });
+    await open(auth, 'bob', 's-3');
+    expect((await auth.authorize(withSession('bob', 's-3'))).type).toBe('allow');
+  });
+
+  it('caps the sessions of one subject, and counts requests in flight', async () => {
+    const auth = make({ sessionBinding: { maxSessionsPerSubject: 2 } });
+    await open(auth, 'alice', 'a-1');
+    const inFlight = await auth.authorize(post(bearer('writer'), initialize));
+    expect(inFlight.type).toBe('allow');
+    const third = denied(await auth.authorize(post(bearer('alice'), initialize)));
+    expect(third.status).toBe(503);
+    expect(third.body).toMatchObject({ error: 'session_limit' });
+    expect((await auth.authorize(post(bearer('bob'), initialize))).type).toBe('allow');
+    // The in-flight initialize ends without a session: its slot is given back (once).
+    auth.onResponse(inFlight as never, { status: 0 });
+    auth.onResponse(inFlight as never, { status: 0 });
+    await open(auth, 'alice', 'a-2');
+    expect(denied(await auth.authorize(post(bearer('alice'), initialize))).status).toBe(503);
+  });
+
+  it('an expired binding is gone for good: 404, never rebound by the next caller', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const auth = make({ sessionBinding: { ttlMs: 1000 } });
+      await open(auth, 'alice', 's-1');
+      vi.advanceTimersByTime(1001);
+      expect(denied(await auth.authorize(withSession('alice', 's-1'))).status).toBe(404);
+      const stranger = await auth.authorize(withSession('bob', 's-1'));
+      expect(denied(stranger).status).toBe(404);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('is off with sessionBinding: false', async () => {
     const off = make({ sessionBinding: false });
-    off.bindSession('s-1', tokens.alice as AuthInfo);
+    expect(off.sessionBinding).toBe(false);
     expect((await off.authorize(withSession('bob'))).type).toBe('allow');
-    const on = make({ sessionBinding: { maxSessions: 1, ttlMs: 1000 } });
-    on.bindSession('', tokens.alice as AuthInfo);
-    on.bindSession('s-2', { token: 'x', clientId: '', scopes: [] });
-    expect((await on.authorize(withSession('bob', 's-2'))).type).toBe('allow');
+  });
+
+  it('refuses publicMethods with initialize while binding is on', () => {
+    expect(() => make({ policy: { publicMethods: ['initialize'] } })).toThrow(
+      /policy\.publicMethods.*initialize/,
+    );
+    expect(() =>
+      make({ policy: { publicMethods: ['initialize'] }, sessionBinding: false }),
+    ).not.toThrow();
+  });
+
+  it('no request without a token is allowed on a session id, public or not', async () => {
+    const auth = make({ policy: { ...policy, publicMethods: ['ping'] } });
+    const ping = { jsonrpc: '2.0', id: 9, method: 'ping' };
+    expect((await auth.authorize(post({}, ping))).type).toBe('allow');
+    const onSession = denied(await auth.authorize(post({ 'mcp-session-id': 's-1' }, ping)));
+    expect(onSession.status).toBe(401);
+    expect(onSession.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}"`);
+  });
+
+  it('a JSON-RPC response from the client is never public', async () => {
+    const auth = make({ policy: { ...policy, publicMethods: ['ping'] } });
+    const batch = [
+      { jsonrpc: '2.0', id: 9, method: 'ping' },
+      { jsonrpc: '2.0', id: 0, result: { action: 'accept' } },
+    ];
+    expect(denied(await auth.authorize(post({}, batch))).status).toBe(401);
+    expect(denied(await auth.authorize(post({}, [{ jsonrpc: '2.0', id: 0, result: {} }]))).status).toBe(401);
   });
 });
 

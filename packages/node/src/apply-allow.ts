@@ -1,11 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { AllowResult, McpAuth } from '@org/mcp-auth-core';
-import { onSessionIdWritten } from './on-session-id-written.js';
+import { onResponseHead } from './on-response-head.js';
 
 /**
  * Applies an allow decision to a Node response: sets its headers (CORS) and, when the core
- * binds sessions and the request carried a token, binds the `Mcp-Session-Id` the response
- * will carry to that token's subject before the client sees it. Attaching `authInfo` to the
+ * left session work for the response (`result.session`), reports the response head to
+ * `core.onResponse` when it is written — so a new `Mcp-Session-Id` is bound before the client
+ * sees it, and a session ends only after a 2xx to its `DELETE`. Attaching `authInfo` to the
  * request is left to each framework.
  *
  * @example
@@ -15,13 +16,12 @@ import { onSessionIdWritten } from './on-session-id-written.js';
  * ```
  */
 export function applyAllow(
-  core: Pick<McpAuth, 'sessionBinding' | 'bindSession'>,
+  core: Pick<McpAuth, 'onResponse'>,
   res: ServerResponse,
   result: AllowResult,
 ): void {
   const { headers } = result;
   for (const name in headers) res.setHeader(name, headers[name] as string);
-  if (result.anonymous || !core.sessionBinding) return;
-  const { authInfo } = result;
-  onSessionIdWritten(res, (sessionId) => core.bindSession(sessionId, authInfo));
+  if (result.session === undefined) return;
+  onResponseHead(res, (head) => core.onResponse(result, head));
 }

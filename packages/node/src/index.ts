@@ -1,7 +1,8 @@
 export { applyAllow } from './apply-allow.js';
 export type { NodeAuthorization, NodeHandler } from './create-node-handler.js';
 export { createNodeHandler } from './create-node-handler.js';
-export { onSessionIdWritten } from './on-session-id-written.js';
+export type { NodeResponseHead } from './on-response-head.js';
+export { onResponseHead } from './on-response-head.js';
 export { isJsonType, parseJsonBody } from './parse-json-body.js';
 export type { ReadJsonBodyResult } from './read-json-body.js';
 export { hasUnreadJsonBody, readJsonBody } from './read-json-body.js';

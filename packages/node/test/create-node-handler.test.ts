@@ -94,15 +94,24 @@ describe('createNodeHandler on node:http', () => {
     expect(handled[0]!.body).toEqual(JSON.parse(rpc));
   });
 
-  it('binds the session it created: another subject on it is refused', async () => {
+  it('binds the session it created: another subject on it gets the SDK 404', async () => {
+    const alice = await issuer.mintAccessToken({ claims: { sub: 'alice' } });
     const bob = await issuer.mintAccessToken({ claims: { sub: 'bob' } });
-    const response = await send(
-      'POST',
-      '/mcp',
-      [json, ['Authorization', `Bearer ${bob}`], ['Mcp-Session-Id', 'session-1']],
-      rpc,
-    );
-    expect([403, 404]).toContain(response.status);
+    const on = (token: string) => [
+      json,
+      ['Authorization', `Bearer ${token}`] as [string, string],
+      ['Mcp-Session-Id', 'session-1'] as [string, string],
+    ];
+    // Alice's request without a session id got the response that created session-1.
+    await send('POST', '/mcp', [json, ['Authorization', `Bearer ${alice}`]], rpc);
+    const stolen = await send('POST', '/mcp', on(bob), rpc);
+    expect(stolen.status).toBe(404);
+    expect(JSON.parse(stolen.text)).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32001, message: 'Session not found' },
+    });
+    expect((await send('POST', '/mcp', on(alice), rpc)).status).toBe(200);
   });
 
   it('refuses duplicate Authorization headers with 400 invalid_request', async () => {
@@ -117,10 +126,16 @@ describe('createNodeHandler on node:http', () => {
 
   it('answers the preflight and a too large body itself', async () => {
     const preflight = await send('OPTIONS', '/mcp', [
-      ['Origin', 'https://app.example'],
+      ['Origin', 'http://localhost:6274'],
       ['Access-Control-Request-Method', 'POST'],
     ]);
     expect(preflight.status).toBe(204);
+    // A loopback resource accepts loopback origins only (DNS rebinding).
+    const rebinding = await send('OPTIONS', '/mcp', [
+      ['Origin', 'https://app.example'],
+      ['Access-Control-Request-Method', 'POST'],
+    ]);
+    expect(rebinding.status).toBe(403);
     expect(String(preflight.headers['access-control-allow-headers'])).toMatch(/authorization/i);
     const small = createNodeHandler(
       { resource: RESOURCE, issuer: issuer.issuer, policy: { tools: { add_todo: 'todo:write' } } },

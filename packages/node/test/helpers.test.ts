@@ -3,7 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import type { AllowResult, AuthInfo } from '@org/mcp-auth-core';
 import { describe, expect, it } from 'vitest';
 import { applyAllow } from '../src/apply-allow.js';
-import { onSessionIdWritten } from '../src/on-session-id-written.js';
+import { type NodeResponseHead, onResponseHead } from '../src/on-response-head.js';
 import { isJsonType, parseJsonBody } from '../src/parse-json-body.js';
 import { hasUnreadJsonBody, readJsonBody } from '../src/read-json-body.js';
 import { readRawBody } from '../src/read-raw-body.js';
@@ -118,19 +118,53 @@ describe('body reading', () => {
   });
 });
 
-describe('onSessionIdWritten', () => {
-  it('reports the session id from setHeader or writeHead, once, before the client sees it', async () => {
-    const seen: string[] = [];
+describe('onResponseHead', () => {
+  it('reports status and session id from setHeader or writeHead, once, before the client sees it', async () => {
+    const seen: NodeResponseHead[] = [];
     const { server, url } = await listenLocal((req, res: ServerResponse) => {
-      onSessionIdWritten(res, (id) => seen.push(id));
+      onResponseHead(res, (head) => seen.push(head));
       if (req.url === '/set') res.setHeader('Mcp-Session-Id', 'from-set');
-      if (req.url === '/head') res.writeHead(200, { 'mcp-session-id': 'from-head' });
+      if (req.url === '/head') res.writeHead(201, { 'mcp-session-id': 'from-head' });
       if (req.url === '/array') res.writeHead(200, 'OK', ['Mcp-Session-Id', 'from-array']);
+      if (req.url === '/none') res.statusCode = 400;
+      if (req.url === '/twice') {
+        res.writeHead(200, { 'mcp-session-id': 'first' });
+        res.end();
+        return;
+      }
       res.end();
     });
     try {
-      for (const path of ['/set', '/head', '/array', '/none']) await fetch(url + path);
-      expect(seen).toEqual(['from-set', 'from-head', 'from-array']);
+      for (const path of ['/set', '/head', '/array', '/none', '/twice']) await fetch(url + path);
+      expect(seen).toEqual([
+        { status: 200, sessionId: 'from-set' },
+        { status: 201, sessionId: 'from-head' },
+        { status: 200, sessionId: 'from-array' },
+        { status: 400, sessionId: undefined },
+        { status: 200, sessionId: 'first' },
+      ]);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('reports status 0 when the connection closes before any head', async () => {
+    const seen: NodeResponseHead[] = [];
+    let closed!: () => void;
+    const done = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const { server, url } = await listenLocal((_req, res: ServerResponse) => {
+      onResponseHead(res, (head) => {
+        seen.push(head);
+        closed();
+      });
+      res.destroy();
+    });
+    try {
+      await fetch(url).catch(() => undefined);
+      await done;
+      expect(seen).toEqual([{ status: 0, sessionId: undefined }]);
     } finally {
       await closeServer(server);
     }
@@ -138,31 +172,39 @@ describe('onSessionIdWritten', () => {
 });
 
 describe('applyAllow', () => {
-  const allow = (anonymous: boolean): AllowResult => ({
+  const allow = (session: boolean): AllowResult => ({
     type: 'allow',
     headers: { 'Access-Control-Allow-Origin': '*', Vary: 'Origin' },
     authInfo: { token: 't', clientId: 'c', scopes: [], extra: { sub: 'alice' } },
-    ...(anonymous ? { anonymous: true } : {}),
+    ...(session
+      ? {
+          session: {
+            action: 'open' as const,
+            owner: { key: 'k', holder: 'h' },
+            reserved: false,
+            settled: false,
+          },
+        }
+      : {}),
   });
 
-  it('sets the headers and binds the session only for a token when the core binds sessions', async () => {
-    const bound: string[] = [];
-    const core = (sessionBinding: boolean) => ({
-      sessionBinding,
-      bindSession: (id: string, info: AuthInfo) => bound.push(`${id}:${info.clientId}`),
-    });
+  it('sets the headers and reports the head only when the core left session work', async () => {
+    const reported: string[] = [];
+    const core = {
+      onResponse: (_result: AllowResult, head: { status: number; sessionId?: string }) =>
+        reported.push(`${head.status}:${head.sessionId}`),
+    };
     const { server, url } = await listenLocal((req, res: ServerResponse) => {
-      const [, binding, anonymous] = (req.url ?? '').split('/');
-      applyAllow(core(binding === 'on'), res, allow(anonymous === 'anon'));
-      res.setHeader('Mcp-Session-Id', `s-${binding}-${anonymous}`);
+      applyAllow(core, res, allow(req.url === '/session'));
+      res.setHeader('Mcp-Session-Id', `s${req.url}`);
       res.end();
     });
     try {
-      const response = await fetch(`${url}/on/token`);
+      const response = await fetch(`${url}/session`);
       expect(response.headers.get('access-control-allow-origin')).toBe('*');
       expect(response.headers.get('vary')).toBe('Origin');
-      for (const path of ['/on/anon', '/off/token', '/off/anon']) await fetch(url + path);
-      expect(bound).toEqual(['s-on-token:c']);
+      await fetch(`${url}/none`);
+      expect(reported).toEqual(['200:s/session']);
     } finally {
       await closeServer(server);
     }
