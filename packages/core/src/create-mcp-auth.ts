@@ -267,11 +267,9 @@ const optionsSchema = z.strictObject({
         .union([
           z.literal('*'),
           z.array(
-            z
-              .string()
-              .refine((o) => o === 'loopback' || URL.canParse(o), {
-                message: "must be '*' or a list of origins (https://app.example) and 'loopback'",
-              }),
+            z.string().refine((o) => o === 'loopback' || URL.canParse(o), {
+              message: "must be '*' or a list of origins (https://app.example) and 'loopback'",
+            }),
           ),
         ])
         .optional(),
@@ -541,7 +539,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     const message = toMessage(body);
     if (message === undefined) {
       return needsBody
-        ? parseError('Request body is not a JSON-RPC message')
+        ? parseError('Request body is not valid JSON')
         : { ops: [], onlyRequests: false };
     }
     const ops = operationsOf(message);
@@ -812,7 +810,10 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     if (sessions !== undefined) {
       owner = sessionOwner(authInfo);
       sessionId = headerValue(request.headers, 'mcp-session-id');
-      if (sessionId !== undefined && (owner === undefined || sessions.owner(sessionId) !== owner.key)) {
+      if (
+        sessionId !== undefined &&
+        (owner === undefined || sessions.owner(sessionId) !== owner.key)
+      ) {
         return deny(d, 404, 'session_not_found', SESSION_NOT_FOUND);
       }
     }

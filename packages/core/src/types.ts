@@ -88,7 +88,12 @@ export interface AllowResult {
  * application answered the `DELETE` with a 2xx). Settled once.
  */
 export type SessionTicket =
-  | { readonly action: 'open'; readonly owner: SessionOwner; readonly reserved: boolean; settled: boolean }
+  | {
+      readonly action: 'open';
+      readonly owner: SessionOwner;
+      readonly reserved: boolean;
+      settled: boolean;
+    }
   | { readonly action: 'close'; readonly sessionId: string; settled: boolean };
 
 /**

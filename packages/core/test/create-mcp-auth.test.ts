@@ -699,7 +699,9 @@ describe('authorize: session binding (fails closed)', () => {
       { jsonrpc: '2.0', id: 0, result: { action: 'accept' } },
     ];
     expect(denied(await auth.authorize(post({}, batch))).status).toBe(401);
-    expect(denied(await auth.authorize(post({}, [{ jsonrpc: '2.0', id: 0, result: {} }]))).status).toBe(401);
+    expect(
+      denied(await auth.authorize(post({}, [{ jsonrpc: '2.0', id: 0, result: {} }]))).status,
+    ).toBe(401);
   });
 });
 

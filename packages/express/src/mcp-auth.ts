@@ -39,7 +39,7 @@ declare global {
  * ```
  */
 export interface McpAuthExpress {
-  /** The resolved core (`authorize`, `metadata`, `bindSession`, …). */
+  /** The resolved core (`authorize`, `metadata`, `onResponse`, …). */
   readonly core: McpAuth;
   /**
    * Protects the MCP endpoint, every method: answers the CORS preflight, otherwise authorizes

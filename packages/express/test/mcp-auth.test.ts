@@ -140,8 +140,12 @@ for (const [name, express] of [
           .set('Authorization', `Bearer ${bob}`)
           .set('Mcp-Session-Id', id!)
           .send(listTodos);
-        expect(stolen.status).toBe(403);
-        expect(stolen.body.error).toBe('session_forbidden');
+        expect(stolen.status).toBe(404);
+        expect(stolen.body).toEqual({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32001, message: 'Session not found' },
+        });
         const owner = await request(server)
           .post('/mcp')
           .set('Authorization', `Bearer ${readToken}`)

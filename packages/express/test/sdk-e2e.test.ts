@@ -85,16 +85,15 @@ for (const [name, express] of [
       expect((await whoami(client)).sub).toBe('alice');
 
       const stolen = await rawToolCall(`${url}/mcp`, fixture.bob, sessionId);
-      expect(stolen.status).toBe(403);
+      // The same answer as for an unknown session: nothing tells that it exists.
+      expect(stolen.status).toBe(404);
       expect(await stolen.json()).toEqual({
-        error: 'session_forbidden',
-        error_description: 'The session belongs to another subject',
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32001, message: 'Session not found' },
       });
       const bobClient = await connectClient(`${url}/mcp`, fixture.bob, sessionId);
-      await expect(whoami(bobClient.client)).rejects.toMatchObject({
-        code: 403,
-        message: expect.stringContaining('session_forbidden'),
-      });
+      await expect(whoami(bobClient.client)).rejects.toMatchObject({ code: 404 });
 
       expect((await whoami(client)).sub).toBe('alice');
       const noToken = await rawToolCall(`${url}/mcp`, '', sessionId);

@@ -261,8 +261,12 @@ describe('Fastify plugin', () => {
       headers: { ...bearer(bob), ...session },
       payload: listTodos,
     });
-    expect(stolen.statusCode).toBe(403);
-    expect(stolen.json().error).toBe('session_forbidden');
+    expect(stolen.statusCode).toBe(404);
+    expect(stolen.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32001, message: 'Session not found' },
+    });
     const owner = await app.inject({
       method: 'POST',
       url: '/mcp',

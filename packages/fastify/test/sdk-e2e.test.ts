@@ -75,10 +75,14 @@ describe('Fastify 5 + MCP SDK over HTTP on 127.0.0.1', () => {
     const sessionId = transport.sessionId!;
     expect((await whoami(client)).sub).toBe('alice');
     const stolen = await rawToolCall(`${url}/mcp`, fixture.bob, sessionId);
-    expect(stolen.status).toBe(403);
-    expect((await stolen.json()).error).toBe('session_forbidden');
+    expect(stolen.status).toBe(404);
+    expect(await stolen.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32001, message: 'Session not found' },
+    });
     const bobClient = await connectClient(`${url}/mcp`, fixture.bob, sessionId);
-    await expect(whoami(bobClient.client)).rejects.toMatchObject({ code: 403 });
+    await expect(whoami(bobClient.client)).rejects.toMatchObject({ code: 404 });
     expect((await whoami(client)).sub).toBe('alice');
     await client.close();
   });

@@ -64,7 +64,7 @@ declare module 'hono' {
  * ```
  */
 export interface McpAuthHono {
-  /** The resolved core (`authorize`, `metadata`, `bindSession`, …). */
+  /** The resolved core (`authorize`, `metadata`, `onResponse`, …). */
   readonly core: McpAuth;
   /**
    * Protects the MCP endpoint, every method: answers the CORS preflight, otherwise authorizes
@@ -161,6 +161,10 @@ function runtimeTokenHash(): ((token: string) => string) | undefined {
   return (token) => createHash('sha256').update(token).digest('base64');
 }
 
+function applyHeaders(out: Headers, headers: Record<string, string>): void {
+  for (const name in headers) out.set(name, headers[name] as string);
+}
+
 /**
  * Resolves the options once and returns the Hono middlewares for one protected MCP endpoint.
  * Runs on any Web-standard runtime (Node, Bun, Deno, Workers). Pass an existing {@link McpAuth}
@@ -200,12 +204,23 @@ export function mcpAuth(
     if (read.consumed) keepReadable(c, read.text, body);
     if (!result.anonymous) c.set('auth', result.authInfo); // unset for a public method without a token
     if (body !== undefined) c.set('parsedBody', body);
-    await next();
-    const { headers: out } = c.res;
-    for (const name in result.headers) out.set(name, result.headers[name] as string);
-    if (!core.sessionBinding || result.anonymous) return;
-    const sessionId = out.get('mcp-session-id');
-    if (sessionId) core.bindSession(sessionId, result.authInfo); // before the client sees it
+    if (result.session === undefined) {
+      await next();
+      applyHeaders(c.res.headers, result.headers);
+      return;
+    }
+    // The response head reaches the core before the client sees it: a new session is bound to
+    // its creator, a DELETE ends one only after a 2xx; a handler that throws gives back a
+    // reserved session slot (status 0).
+    let head = { status: 0, sessionId: undefined as string | undefined };
+    try {
+      await next();
+      const { headers: out, status } = c.res;
+      applyHeaders(out, result.headers);
+      head = { status, sessionId: out.get('mcp-session-id') ?? undefined };
+    } finally {
+      core.onResponse(result, head);
+    }
   };
   return { core, protect, metadata: mcpAuthMetadata(core) };
 }

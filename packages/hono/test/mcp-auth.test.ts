@@ -128,8 +128,12 @@ describe('Hono middleware', () => {
     const bob = await issuer.mintAccessToken({ claims: { sub: 'bob' } });
     const session = { 'Mcp-Session-Id': 'hono-session' };
     const stolen = await app.request('/mcp', json(bob, listTodos, session));
-    expect(stolen.status).toBe(403);
-    expect((await stolen.json()).error).toBe('session_forbidden');
+    expect(stolen.status).toBe(404);
+    expect(await stolen.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32001, message: 'Session not found' },
+    });
     const owner = await app.request('/mcp', json(readToken, listTodos, session));
     expect(await owner.json()).toEqual({ sub: 'user-123' });
   });
