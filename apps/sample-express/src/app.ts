@@ -41,32 +41,13 @@ export interface SampleApp {
   closeSessions(): Promise<void>;
 }
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * True for requests without `Origin`, for localhost origins (any port) and for the configured
- * ones. Browsers send `Origin`; refusing unknown ones stops DNS-rebinding attacks.
- *
- * @example
- * ```ts
- * isAllowedOrigin('http://localhost:6274', []); // true
- * isAllowedOrigin('https://evil.example', []); // false
- * ```
- */
-export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
-  if (origin === undefined || allowed.includes(origin)) return true;
-  if (!URL.canParse(origin)) return false;
-  const { protocol, hostname } = new URL(origin);
-  return (protocol === 'http:' || protocol === 'https:') && LOCAL_HOSTS.has(hostname);
-}
-
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
   res.status(status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
 }
 
 /**
  * Builds the Express app: Protected Resource Metadata, and the MCP endpoint (Streamable HTTP,
- * stateful sessions) behind an Origin check and the `@org/mcp-auth-express` middleware.
+ * stateful sessions) behind the `@org/mcp-auth-express` middleware.
  *
  * @example
  * ```ts
@@ -89,14 +70,12 @@ export function createApp(config: AppConfig): SampleApp {
     policy: SCOPE_POLICY,
     scopesSupported: SCOPES,
     resourceName: 'Sample MCP server (Express)',
+    // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
+    // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
+    cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
   });
   const store = createUserStore();
   const transports = new Map<string, StreamableHTTPServerTransport>();
-
-  const checkOrigin: RequestHandler = (req, res, next) => {
-    if (isAllowedOrigin(req.headers.origin, config.allowedOrigins)) return next();
-    res.status(403).json({ error: 'invalid_origin', error_description: 'Origin not allowed' });
-  };
 
   // Runs after auth.protect: req.auth holds the verified token, read by the transport.
   const handleMcp: RequestHandler = async (req, res) => {
@@ -142,7 +121,6 @@ export function createApp(config: AppConfig): SampleApp {
   app.use(auth.metadata);
   app.all(
     new URL(config.resourceUrl).pathname,
-    checkOrigin,
     express.json({ limit: '4mb' }),
     auth.protect,
     handleMcp,

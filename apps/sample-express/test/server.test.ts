@@ -277,7 +277,7 @@ describe('sample server over HTTP', () => {
     expect(noSession.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
-  it("binds a session to its subject: another subject's token is refused, the owner keeps working", async () => {
+  it("binds a session to its owner: another subject's token gets the SDK's 404, the owner keeps working", async () => {
     const alice = await connect(await token('alice', 'todo:read'));
     const sessionId = alice.transport.sessionId;
     expect(sessionId).toEqual(expect.any(String));
@@ -288,10 +288,14 @@ describe('sample server over HTTP', () => {
       'mcp-protocol-version': '2025-06-18',
     };
     const stolen = await request('POST', { body: toolCall('whoami'), headers });
-    expect(stolen.status).toBe(403);
-    expect((await stolen.json()).error).toBe('session_forbidden');
-    expect((await request('GET', { headers })).status).toBe(403);
-    expect((await request('DELETE', { headers })).status).toBe(403);
+    expect(stolen.status).toBe(404);
+    expect(await stolen.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32001, message: 'Session not found' },
+    });
+    expect((await request('GET', { headers })).status).toBe(404);
+    expect((await request('DELETE', { headers })).status).toBe(404);
     expect((await alice.call('whoami')).subject).toBe('alice');
     await alice.transport.terminateSession();
     const gone = await request('POST', {

@@ -36,32 +36,13 @@ export interface SampleApp {
   closeSessions(): Promise<void>;
 }
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * True for requests without `Origin`, for localhost origins (any port) and for the configured
- * ones. Browsers send `Origin`; refusing unknown ones stops DNS-rebinding attacks.
- *
- * @example
- * ```ts
- * isAllowedOrigin('http://localhost:6274', []); // true
- * isAllowedOrigin('https://evil.example', []); // false
- * ```
- */
-export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
-  if (origin === undefined || allowed.includes(origin)) return true;
-  if (!URL.canParse(origin)) return false;
-  const { protocol, hostname } = new URL(origin);
-  return (protocol === 'http:' || protocol === 'https:') && LOCAL_HOSTS.has(hostname);
-}
-
 function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string) {
   return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code, message } });
 }
 
 /**
  * Builds the Fastify app: Protected Resource Metadata, and the MCP endpoint (Streamable HTTP,
- * stateful sessions) behind an Origin check and the `@org/mcp-auth-fastify` plugin. Pass
+ * stateful sessions) behind the `@org/mcp-auth-fastify` plugin. Pass
  * `server` to serve on an existing Node HTTP server instead of calling `app.listen`.
  *
  * @example
@@ -82,15 +63,6 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
       : {}),
   });
 
-  // Origin check first, before authentication, on every method of the MCP endpoint.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url.split('?', 1)[0] !== mcpPath) return;
-    if (isAllowedOrigin(request.headers.origin, config.allowedOrigins)) return;
-    return reply
-      .code(403)
-      .send({ error: 'invalid_origin', error_description: 'Origin not allowed' });
-  });
-
   const auth = createMcpAuth({
     resource: config.resourceUrl,
     issuer: config.issuer,
@@ -105,6 +77,9 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
     policy: SCOPE_POLICY,
     scopesSupported: SCOPES,
     resourceName: 'Sample MCP server (Fastify)',
+    // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
+    // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
+    cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
   });
   await app.register(mcpAuth, { auth });
 

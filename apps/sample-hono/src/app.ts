@@ -5,7 +5,7 @@ import { getRequestListener } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { type McpAuthEnv, mcpAuth } from '@org/mcp-auth-hono';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { SampleConfig } from './config.js';
@@ -39,32 +39,13 @@ export interface SampleApp {
   closeSessions(): Promise<void>;
 }
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * True for requests without `Origin`, for localhost origins (any port) and for the configured
- * ones. Browsers send `Origin`; refusing unknown ones stops DNS-rebinding attacks.
- *
- * @example
- * ```ts
- * isAllowedOrigin('http://localhost:6274', []); // true
- * isAllowedOrigin('https://evil.example', []); // false
- * ```
- */
-export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
-  if (origin === undefined || allowed.includes(origin)) return true;
-  if (!URL.canParse(origin)) return false;
-  const { protocol, hostname } = new URL(origin);
-  return (protocol === 'http:' || protocol === 'https:') && LOCAL_HOSTS.has(hostname);
-}
-
 function jsonRpcError(c: Context, status: ContentfulStatusCode, code: number, message: string) {
   return c.json({ jsonrpc: '2.0', id: null, error: { code, message } }, status);
 }
 
 /**
  * Builds the Hono app: Protected Resource Metadata, and the MCP endpoint (the SDK's
- * Web-standard Streamable HTTP transport, stateful sessions) behind an Origin check and the
+ * Web-standard Streamable HTTP transport, stateful sessions) behind the
  * `@org/mcp-auth-hono` middleware.
  *
  * @example
@@ -88,16 +69,12 @@ export function createApp(config: AppConfig): SampleApp {
     policy: SCOPE_POLICY,
     scopesSupported: SCOPES,
     resourceName: 'Sample MCP server (Hono)',
+    // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
+    // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
+    cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
   });
   const store = createUserStore();
   const transports = new Map<string, WebStandardStreamableHTTPServerTransport>();
-
-  const checkOrigin: MiddlewareHandler = async (c, next) => {
-    if (!isAllowedOrigin(c.req.header('origin'), config.allowedOrigins)) {
-      return c.json({ error: 'invalid_origin', error_description: 'Origin not allowed' }, 403);
-    }
-    await next();
-  };
 
   const limitBody = bodyLimit({
     maxSize: 4 * 1024 * 1024,
@@ -107,7 +84,7 @@ export function createApp(config: AppConfig): SampleApp {
   const app = new Hono<McpAuthEnv>();
   app.use(auth.metadata);
   // After auth.protect: c.var.auth holds the verified token, handed to the transport.
-  app.all(new URL(config.resourceUrl).pathname, checkOrigin, limitBody, auth.protect, async (c) => {
+  app.all(new URL(config.resourceUrl).pathname, limitBody, auth.protect, async (c) => {
     let body: unknown;
     if (c.req.method === 'POST') {
       try {
