@@ -40,7 +40,7 @@ const PROMISED_EXPORTS: Record<string, string[]> = {
     'toAuthorizeRequest',
     'readJsonBody',
     'writeResponse',
-    'onSessionIdWritten',
+    'onResponseHead',
     'withNodeTokenHash',
   ],
   '@org/mcp-auth-testing': ['createTestIssuer'],
