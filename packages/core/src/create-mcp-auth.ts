@@ -8,7 +8,17 @@ import {
 import { extractBearerToken } from './bearer-token.js';
 import { createCors } from './cors.js';
 import { authorizationServersOf } from './authorization-servers-of.js';
-import { createJwtVerifier, type JwtVerifierOptions } from './create-jwt-verifier.js';
+import {
+  createJwtVerifier,
+  JWT_VERIFIER_OPTION_NAMES,
+  type JwtVerifierOptions,
+} from './create-jwt-verifier.js';
+import { assertKnownOptions } from './known-options.js';
+import {
+  checkTokenLifetime,
+  DEFAULT_CLOCK_TOLERANCE,
+  type LifetimeCheckingVerifier,
+} from './token-lifetime.js';
 import { isMcpAuthError, McpAuthConfigError, type McpAuthErrorCode } from './errors.js';
 import { headerValue } from './headers.js';
 import {
@@ -310,6 +320,10 @@ function validateResource(option: string, value: string): URL {
 // ---------------------------------------------------------------------------------------
 
 const EXCLUDED_FROM_CHALLENGE = new Set(['offline_access', 'openid']);
+/** `jwt` takes the JWT verifier's options except the two `createMcpAuth` sets itself. */
+const JWT_OPTION_NAMES: ReadonlySet<string> = new Set(
+  [...JWT_VERIFIER_OPTION_NAMES].filter((name) => name !== 'issuer' && name !== 'resource'),
+);
 const JSON_HEADERS = Object.freeze({
   'Content-Type': 'application/json',
   'Cache-Control': 'no-store',
@@ -399,6 +413,8 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
   if (o.verifier === undefined && o.issuer === undefined) {
     throw new McpAuthConfigError('issuer', 'is required unless a verifier is given');
   }
+  // Nested options are refused like top-level ones, named with their path.
+  if (o.jwt !== undefined) assertKnownOptions(o.jwt, JWT_OPTION_NAMES, 'jwt.');
   if (o.verifier !== undefined && o.jwt !== undefined) {
     throw new McpAuthConfigError('jwt', 'cannot be combined with verifier');
   }
@@ -469,7 +485,12 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     typeof verifier.verifyAccessTokenSync === 'function'
       ? verifier.verifyAccessTokenSync.bind(verifier)
       : undefined;
-  const checkExpiry = o.verifier !== undefined;
+  const lifetime = verifier as Partial<LifetimeCheckingVerifier>;
+  const checkExpiry = lifetime.checksLifetime !== true;
+  const expiryTolerance =
+    typeof lifetime.clockTolerance === 'number' && lifetime.clockTolerance >= 0
+      ? lifetime.clockTolerance
+      : DEFAULT_CLOCK_TOLERANCE;
   const needsBody = policyNeedsBody(policy);
   const supported = new Set(
     (document.scopes_supported ?? []).filter((s) => !EXCLUDED_FROM_CHALLENGE.has(s)),
@@ -770,14 +791,15 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     authInfo: AuthInfo | undefined,
     failure: unknown,
   ): AuthorizeResult {
-    // A custom verifier might not check `exp`; an expired token must not get in. (The built-in
-    // JWT verifier checks it itself, with its clock tolerance.)
+    // A custom verifier might not check `exp`; an expired token must not get in. The built-in
+    // verifiers apply the same rule themselves (`checksLifetime`), with their tolerance, and are
+    // not judged a second time with another one.
     const expired =
       checkExpiry &&
       typeof authInfo === 'object' &&
       authInfo !== null &&
-      typeof authInfo.expiresAt === 'number' &&
-      authInfo.expiresAt * 1000 <= Date.now();
+      authInfo.expiresAt !== undefined &&
+      checkTokenLifetime({ exp: authInfo.expiresAt }, expiryTolerance) !== undefined;
     if (typeof authInfo !== 'object' || authInfo === null || expired) {
       const { required } = evaluateScopes(policy, ops, undefined);
       if (d.event !== undefined) d.event.requiredScopes = required;

@@ -1,7 +1,9 @@
 import type { AuthInfo as SdkAuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { createJwtVerifier } from '../src/create-jwt-verifier.js';
 import { createMcpAuth, type McpAuth } from '../src/create-mcp-auth.js';
+import { createMultiIssuerVerifier } from '../src/create-multi-issuer-verifier.js';
 import type { AuthInfo, AuthorizeResult } from '../src/types.js';
 import { parseChallenge } from '../src/www-authenticate.js';
 
@@ -269,5 +271,73 @@ describe('decide: the decision without waiting when nothing needs it', () => {
     const result = guard.decide(request('abc'));
     expect(result).not.toBeInstanceOf(Promise);
     expect(denied(result as AuthorizeResult).status).toBe(401);
+  });
+});
+
+describe('one expiry rule for every verifier path (clock tolerance)', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const paths = () => ({
+    'createMcpAuth({ issuer })': auth,
+    'createMcpAuth({ verifier: createJwtVerifier(…) })': createMcpAuth({
+      resource: RESOURCE,
+      verifier: createJwtVerifier({
+        issuer: issuer.issuer,
+        resource: RESOURCE,
+        fetch: issuer.fetch,
+      }),
+      policy,
+    }),
+    'createMcpAuth({ verifier: createMultiIssuerVerifier(…) })': createMcpAuth({
+      resource: RESOURCE,
+      verifier: createMultiIssuerVerifier({
+        resource: RESOURCE,
+        issuers: [{ issuer: issuer.issuer, fetch: issuer.fetch }],
+      }),
+      policy,
+    }),
+  });
+
+  it('a token expired 30 s ago is allowed on every path (default tolerance 60 s)', async () => {
+    const token = await issuer.mintAccessToken({ claims: { exp: now() - 30, iat: now() - 600 } });
+    for (const [name, path] of Object.entries(paths())) {
+      expect((await path.authorize(request(token))).type, name).toBe('allow');
+    }
+  });
+
+  it('a token expired 90 s ago is refused on every path', async () => {
+    const token = await issuer.mintAccessToken({ claims: { exp: now() - 90, iat: now() - 600 } });
+    for (const [name, path] of Object.entries(paths())) {
+      expect(denied(await path.authorize(request(token))).status, name).toBe(401);
+    }
+  });
+
+  it('a custom verifier is held to the same rule, with the same default tolerance', async () => {
+    const custom = (expiresAt: number) =>
+      createMcpAuth({
+        resource: RESOURCE,
+        authorizationServers: [issuer.issuer],
+        verifier: {
+          verifyAccessToken: async (token) => ({ token, clientId: 'c', scopes: [], expiresAt }),
+        },
+      });
+    expect((await custom(now() - 30).authorize(request('t'))).type).toBe('allow');
+    expect(denied(await custom(now() - 90).authorize(request('t'))).status).toBe(401);
+    expect(denied(await custom(Number.NaN).authorize(request('t'))).status).toBe(401);
+  });
+});
+
+describe('nested options are validated like top-level ones', () => {
+  it.each([
+    ['clockTolerence', /jwt\.clockTolerence.*did you mean "clockTolerance"/],
+    ['jwksURI', /jwt\.jwksURI.*did you mean "jwksUri"/],
+    ['issuer', /jwt\.issuer.*not a known option/],
+  ])('jwt.%s is refused at construction', (name, message) => {
+    expect(() =>
+      createMcpAuth({
+        resource: RESOURCE,
+        issuer: 'https://auth.example.com',
+        jwt: { [name]: 1 } as never,
+      }),
+    ).toThrow(message);
   });
 });
