@@ -1,4 +1,5 @@
 import type { McpAuthErrorCode } from './errors.js';
+import type { DroppedScope } from './normalize-claims.js';
 
 /**
  * Why a request was allowed (`authorized`, `public_method`) or denied (the error code).
@@ -43,6 +44,11 @@ export interface DecisionEvent {
   requiredScopes: string[];
   /** Required scopes the token lacks. */
   missingScopes: string[];
+  /**
+   * Scope values the token carried but that granted nothing: not scope-tokens, or a claim of
+   * the wrong shape (see `DroppedScope`). Present only when there were some.
+   */
+  droppedScopes?: DroppedScope[];
   /** Safe description of a denial. */
   description?: string;
   /** Milliseconds spent in `authorize`. */

@@ -822,6 +822,8 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       if (authInfo.clientId !== '') event.clientId = authInfo.clientId;
       event.requiredScopes = evaluation.required;
       event.missingScopes = evaluation.missing;
+      const dropped = authInfo.extra?.droppedScopes;
+      if (Array.isArray(dropped) && dropped.length > 0) event.droppedScopes = dropped;
     }
 
     // Sessions fail closed: a session id must be bound to this token's owner. Unknown, expired

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { createJwtVerifier } from '../src/create-jwt-verifier.js';
 import { createMcpAuth, type McpAuth } from '../src/create-mcp-auth.js';
 import { createMultiIssuerVerifier } from '../src/create-multi-issuer-verifier.js';
+import type { DecisionEvent } from '../src/audit.js';
 import type { AuthInfo, AuthorizeResult } from '../src/types.js';
 import { parseChallenge } from '../src/www-authenticate.js';
 
@@ -339,5 +340,28 @@ describe('nested options are validated like top-level ones', () => {
         jwt: { [name]: 1 } as never,
       }),
     ).toThrow(message);
+  });
+});
+
+describe('strict scope parsing reaches the decision event', () => {
+  it('a scope joined by a no-break space grants nothing and is reported', async () => {
+    const events: DecisionEvent[] = [];
+    const audited = createMcpAuth({
+      resource: RESOURCE,
+      issuer: issuer.issuer,
+      jwt: { fetch: issuer.fetch },
+      policy,
+      onDecision: (e) => events.push(e),
+    });
+    const token = await issuer.mintAccessToken({
+      claims: { scope: 'todo:read\u00a0calendar:write' },
+    });
+    const result = denied(await audited.authorize(request(token, call('create_event'))));
+    expect(result.status).toBe(403);
+    expect(events[0]?.missingScopes).toEqual(['calendar:write']);
+    expect(events[0]?.droppedScopes).toEqual([
+      { claim: 'scope', reason: 'invalid_scope_token', value: 'todo:read\\u00a0calendar:write' },
+    ]);
+    expect(JSON.stringify(events)).not.toContain(token);
   });
 });
