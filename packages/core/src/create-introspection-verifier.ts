@@ -1,5 +1,6 @@
-import { ClockMap } from './clock-map.js';
 import { base64url } from 'jose';
+import { BoundedFetchError, fetchJsonBounded, resolveMaxResponseBytes } from './bounded-fetch.js';
+import { ClockMap } from './clock-map.js';
 import { McpAuthConfigError, McpAuthError, isMcpAuthError } from './errors.js';
 import { DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
@@ -48,8 +49,17 @@ export interface IntrospectionVerifierOptions {
   negativeCacheMaxAge?: number;
   /** Most cached results kept (oldest dropped first). Default 10 000. */
   maxCacheEntries?: number;
-  /** Timeout of each introspection request, ms. Default 5 000. */
+  /** Total deadline of each introspection request, ms: connection to last byte. Default 5 000. */
   timeout?: number;
+  /**
+   * How long an endpoint that timed out, or answered 429 or 503, is not asked again, ms.
+   * Meanwhile requests needing introspection get 503 with `Retry-After` at once; then one
+   * request retries while the others keep getting 503. Default 5 000; 0 retries on the next
+   * request (still one at a time).
+   */
+  failureCooldown?: number;
+  /** Largest introspection response read, bytes; a longer one → 503. Default 262 144 (256 KiB). */
+  maxResponseBytes?: number;
   /** Tokens longer than this are rejected without a request. Default 16 384. */
   maxTokenLength?: number;
   /**
@@ -90,6 +100,28 @@ interface Entry {
 }
 
 const DEFAULT_RETRY_AFTER = 5;
+
+/** Statuses by which an endpoint asks its clients to back off (RFC 6585 §4, RFC 9110 §15.6.4). */
+const BACK_OFF_STATUSES = new Set([429, 503]);
+
+/**
+ * Whether `error` says the endpoint itself is unavailable — a deadline missed, or an
+ * explicit "back off" — rather than something one token could provoke. Only such failures
+ * are remembered: a token that makes the endpoint fail must not lock out every other token,
+ * and a failure that came back at once costs the next request nothing.
+ */
+function isOutage(error: unknown): boolean {
+  if (!(error instanceof BoundedFetchError)) return false;
+  if (error.failure === 'timeout') return true;
+  return (
+    error.failure === 'http_status' &&
+    error.upstreamStatus !== undefined &&
+    BACK_OFF_STATUSES.has(error.upstreamStatus)
+  );
+}
+
+/** Whole seconds to wait for `ms`, at least 1. */
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 async function sha256TokenHash(token: string): Promise<Digest> {
   return globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
@@ -150,11 +182,15 @@ const invalid = (description: string) => new McpAuthError('invalid_token', descr
  *
  * Results are cached under a digest of the token (never the token): active ones at most
  * `cacheMaxAge` and never past `exp`, rejections for `negativeCacheMaxAge`. Concurrent
- * lookups of one token share one request. An endpoint that fails, times out, or answers
- * anything but a JSON introspection response → `authorization_server_unavailable` (503 with
- * `Retry-After`, no challenge) — never a 401, never cached.
+ * lookups of one token share one request. An endpoint that fails, times out, redirects,
+ * answers more than `maxResponseBytes` or anything but a JSON introspection response →
+ * `authorization_server_unavailable` (503 with `Retry-After`, no challenge) — never a 401,
+ * never cached. The request goes through `fetchJsonBounded`: one deadline (`timeout`),
+ * redirects refused, body capped. An endpoint that timed out or answered 429/503 is not asked
+ * again for `failureCooldown`: requests meanwhile get 503 at once (`Retry-After` = the rest
+ * of the cooldown), then a single request retries.
  *
- * @see RFC 7662 §2 (introspection), RFC 9728, MCP authorization (token validation)
+ * @see RFC 7662 §2 (introspection), RFC 9728, MCP authorization (token validation), RFC 6585 §4
  * @example
  * ```ts
  * const verifier = createIntrospectionVerifier({
@@ -208,6 +244,8 @@ export function createIntrospectionVerifier(
   );
   const maxCacheEntries = numberOption('maxCacheEntries', options.maxCacheEntries, 10_000, 1);
   const timeout = numberOption('timeout', options.timeout, 5_000, 1);
+  const failureCooldown = numberOption('failureCooldown', options.failureCooldown, 5_000, 0);
+  const maxResponseBytes = resolveMaxResponseBytes(options.maxResponseBytes);
   const maxTokenLength = numberOption('maxTokenLength', options.maxTokenLength, 16_384, 1);
   if (options.hash !== undefined && typeof options.hash !== 'function') {
     throw new McpAuthConfigError('hash', 'must be a function');
@@ -243,70 +281,88 @@ export function createIntrospectionVerifier(
     });
   }
 
+  /** The endpoint is not asked before this time (ms) after an outage. */
+  let failedUntil = Number.NEGATIVE_INFINITY;
+  /** The last request ended in an outage (see `isOutage`); cleared by any other outcome. */
+  let outage = false;
+  /** While the one retry after an outage runs: when its deadline passes (ms). */
+  let probeDeadline: number | undefined;
+
+  /**
+   * During an outage, refuses a request at once (503): until the cooldown is over, and then
+   * while one request (the probe) retries.
+   */
+  function refuseDuringOutage(): void {
+    if (!outage) return;
+    const t = Date.now();
+    if (t < failedUntil) {
+      throw unavailable(
+        'the token introspection endpoint is unavailable (failed recently)',
+        seconds(failedUntil - t),
+      );
+    }
+    if (probeDeadline !== undefined) {
+      throw unavailable(
+        'the token introspection endpoint is unavailable (being retried)',
+        seconds(probeDeadline - t),
+      );
+    }
+  }
+
+  /** Lets a request reach the endpoint (see `refuseDuringOutage`); true when it is the probe. */
+  function admit(): boolean {
+    refuseDuringOutage();
+    if (!outage) return false;
+    probeDeadline = Date.now() + timeout;
+    return true;
+  }
+
+  function settle(probe: boolean, failure: unknown): void {
+    if (probe) probeDeadline = undefined;
+    if (isOutage(failure)) {
+      outage = true;
+      failedUntil = Date.now() + failureCooldown;
+    } else {
+      // The endpoint answered, or failed at once: nothing makes the next request wait.
+      outage = false;
+    }
+  }
+
   async function post(token: string): Promise<Claims> {
     const body = new URLSearchParams({ token, token_type_hint: 'access_token' });
     if (method === 'client_secret_post') {
       body.set('client_id', clientId);
       body.set('client_secret', clientSecret);
     }
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(unavailable('token introspection timed out', DEFAULT_RETRY_AFTER));
-      }, timeout);
-    });
-    const request = (async (): Promise<Claims> => {
-      let response: Response;
-      try {
-        response = await doFetch(endpoint, {
-          method: 'POST',
-          headers,
-          body: body.toString(),
-          signal: controller.signal,
-        });
-      } catch (cause) {
-        throw unavailable(
-          'the token introspection endpoint is unreachable',
-          DEFAULT_RETRY_AFTER,
-          cause,
-        );
-      }
-      if (!response.ok) {
-        const header = Number(response.headers.get('retry-after'));
-        const retryAfter =
-          Number.isInteger(header) && header > 0 ? Math.min(header, 3600) : DEFAULT_RETRY_AFTER;
-        throw unavailable(
-          `the token introspection endpoint answered HTTP ${response.status}`,
-          retryAfter,
-        );
-      }
-      let document: unknown;
-      try {
-        document = await response.json();
-      } catch (cause) {
-        throw unavailable(
-          'the token introspection response is not JSON',
-          DEFAULT_RETRY_AFTER,
-          cause,
-        );
-      }
-      if (
-        typeof document !== 'object' ||
-        document === null ||
-        Array.isArray(document) ||
-        typeof (document as Claims).active !== 'boolean'
-      ) {
-        throw unavailable('the token introspection response is malformed', DEFAULT_RETRY_AFTER);
-      }
-      return document as Claims;
-    })();
+    const probe = admit();
+    let document: unknown;
     try {
-      return await Promise.race([request, timedOut]);
-    } finally {
-      clearTimeout(timer);
+      document = await fetchJsonBounded(endpoint, {
+        fetch: doFetch,
+        timeoutMs: timeout,
+        maxResponseBytes,
+        code: 'authorization_server_unavailable',
+        what: 'token introspection',
+        method: 'POST',
+        headers,
+        body: body.toString(),
+      });
+    } catch (error) {
+      settle(probe, error);
+      const { message, upstreamRetryAfter } = error as BoundedFetchError;
+      const fallback = isOutage(error) ? seconds(failureCooldown) : DEFAULT_RETRY_AFTER;
+      throw unavailable(message, upstreamRetryAfter ?? fallback, error);
     }
+    settle(probe, undefined);
+    if (
+      typeof document !== 'object' ||
+      document === null ||
+      Array.isArray(document) ||
+      typeof (document as Claims).active !== 'boolean'
+    ) {
+      throw unavailable('the token introspection response is malformed', DEFAULT_RETRY_AFTER);
+    }
+    return document as Claims;
   }
 
   function audienceAccepted(aud: unknown): boolean {
@@ -362,6 +418,8 @@ export function createIntrospectionVerifier(
     }
     if (entry === undefined) {
       let pending = inflight.get(key);
+      // Never wait on a lookup in flight during an outage: it may be the probe.
+      if (pending !== undefined) refuseDuringOutage();
       if (pending === undefined) {
         pending = introspect(token).then((result) => {
           remember(key, result);

@@ -5,6 +5,7 @@ import {
   type JWTVerifyResult,
   jwtVerify,
 } from 'jose';
+import { resolveMaxResponseBytes } from './bounded-fetch.js';
 import { McpAuthConfigError, McpAuthError, isMcpAuthError } from './errors.js';
 import { DEFAULT_CLIENT_ID_CLAIMS, DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
 import { createRemoteKeySet } from './remote-key-set.js';
@@ -54,10 +55,22 @@ export interface JwtVerifierOptions {
   scopeClaims?: string[];
   /** Claims the client id is read from, first string wins. Default `['client_id', 'azp']`. */
   clientIdClaims?: string[];
-  /** Minimum time between JWKS fetches after an unknown `kid` or a failure, ms. Default 30 000. */
+  /**
+   * Minimum time between JWKS fetches after an unknown `kid` or a failure, ms, counted from
+   * the end of the previous fetch. A failure is remembered that long: without a usable key
+   * set, requests get 503 with `Retry-After` at once. Default 30 000.
+   */
   jwksCooldown?: number;
-  /** Timeout of every metadata/JWKS request, ms. Default 5 000. */
+  /**
+   * Total deadline of one key-set fetch, ms: metadata discovery (both locations, when tried)
+   * and the JWKS together, connection to last byte. Default 5 000.
+   */
   timeout?: number;
+  /**
+   * Largest metadata or JWKS response read, bytes; a longer one is refused (and the
+   * connection dropped) as soon as that many bytes have arrived. Default 262 144 (256 KiB).
+   */
+  maxResponseBytes?: number;
   /** Tokens longer than this many characters are rejected before parsing. Default 16 384. */
   maxTokenLength?: number;
   /** The `fetch` used for metadata and JWKS. Default `globalThis.fetch`. */
@@ -258,6 +271,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const clockTolerance = numberOption('clockTolerance', options.clockTolerance, 60, 0);
   const cooldown = numberOption('jwksCooldown', options.jwksCooldown, 30_000, 0);
   const timeout = numberOption('timeout', options.timeout, 5_000, 0, true);
+  const maxResponseBytes = resolveMaxResponseBytes(options.maxResponseBytes);
   const maxTokenLength = numberOption('maxTokenLength', options.maxTokenLength, 16_384, 1);
   if (
     options.allowGenericJwtType !== undefined &&
@@ -272,7 +286,14 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const cache = options.cache === false ? undefined : createTokenCache(options.cache ?? {});
 
-  const keySet = createRemoteKeySet({ issuer, jwksUri, fetch: doFetch, timeout, cooldown });
+  const keySet = createRemoteKeySet({
+    issuer,
+    jwksUri,
+    fetch: doFetch,
+    timeout,
+    cooldown,
+    maxResponseBytes,
+  });
   const audiences = new Set([resource, ...additionalAudiences]);
   const canonicalAudiences = new Set([...audiences].map(canonicalResource));
   const verifyOptions: JWTVerifyOptions = {

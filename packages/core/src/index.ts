@@ -7,6 +7,8 @@ export type {
   ExtractBearerTokenOptions,
 } from './bearer-token.js';
 export { DEFAULT_MAX_TOKEN_LENGTH, extractBearerToken } from './bearer-token.js';
+export type { BoundedFetchFailure } from './bounded-fetch.js';
+export { BoundedFetchError, DEFAULT_MAX_RESPONSE_BYTES } from './bounded-fetch.js';
 export type { Cors, CorsOptions } from './cors.js';
 export {
   CORS_ALLOW_HEADERS,

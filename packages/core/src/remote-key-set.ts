@@ -5,6 +5,7 @@ import {
   type LocalJWKSet,
   createLocalJWKSet,
 } from 'jose';
+import { fetchJsonBounded } from './bounded-fetch.js';
 import { McpAuthError } from './errors.js';
 import { assertSecureUrl } from './url.js';
 
@@ -18,10 +19,18 @@ export interface RemoteKeySetOptions {
   /** JWKS location; discovered from the issuer's metadata when absent. */
   jwksUri?: string | undefined;
   fetch: typeof fetch;
-  /** Per-request timeout, ms. */
+  /**
+   * Total deadline of one load, ms: discovery (both metadata locations, when tried) and the
+   * JWKS together.
+   */
   timeout: number;
-  /** Minimum time between two fetch attempts (after an unknown `kid` or a failure), ms. */
+  /**
+   * Minimum time between the end of one fetch attempt and the start of the next (after an
+   * unknown `kid` or a failure), ms.
+   */
   cooldown: number;
+  /** Largest metadata or JWKS body accepted, bytes (see `fetchJsonBounded`). */
+  maxResponseBytes: number;
   /** Clock in ms; default `Date.now` (fake timers apply). */
   now?: () => number;
 }
@@ -67,10 +76,17 @@ export function discoveryUrls(issuer: string): [oauth: string, oidc: string] {
 
 /**
  * Creates the remote key set a JWT verifier resolves keys from. Discovery (RFC 8414, then
- * OpenID Connect) runs once, on first use, when no `jwksUri` is configured. Fetches are
- * coalesced, bounded by `timeout`, and repeated at most once per `cooldown`; after a failed
- * fetch the last good set keeps serving.
+ * OpenID Connect) runs once, on first use, when no `jwksUri` is configured. Every request
+ * goes through `fetchJsonBounded` (redirects refused, body capped at `maxResponseBytes`);
+ * one load — discovery and JWKS together — has one deadline, `timeout`.
  *
+ * Fetches are coalesced and start at most once per `cooldown`, counted from the end of the
+ * previous attempt. After a failed fetch the last good set keeps serving; without one,
+ * requests get `jwks_unavailable` (503, `retryAfter` = the rest of the cooldown) at once
+ * instead of waiting on the server again. When the cooldown is over, one request retries and
+ * waits (at most `timeout`); requests arriving during that retry are not held either.
+ *
+ * @see RFC 8414 §3, OpenID Connect Discovery 1.0 §4, RFC 7517 §5
  * @example
  * ```ts
  * const keys = createRemoteKeySet({ issuer, fetch, timeout: 5_000, cooldown: 30_000 });
@@ -78,7 +94,7 @@ export function discoveryUrls(issuer: string): [oauth: string, oidc: string] {
  * ```
  */
 export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
-  const { issuer, timeout, cooldown } = options;
+  const { issuer, timeout, cooldown, maxResponseBytes } = options;
   const doFetch = options.fetch;
   const now = options.now ?? Date.now;
 
@@ -87,40 +103,28 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   let fingerprint = '';
   let version = 0;
   let loadedAt = Number.NEGATIVE_INFINITY;
+  /** When the last attempt ended (when the one in flight started, while it runs). */
   let lastAttempt = Number.NEGATIVE_INFINITY;
   let lastFailed = false;
   let lastError: unknown;
   let inflight: Promise<boolean> | undefined;
+  let inflightDeadline = Number.NEGATIVE_INFINITY;
 
-  async function fetchJson(url: string, what: string): Promise<unknown> {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new Error(`${what} request timed out after ${timeout} ms`));
-      }, timeout);
+  function fetchJson(url: string, what: string, deadline: number): Promise<unknown> {
+    return fetchJsonBounded(url, {
+      fetch: doFetch,
+      timeoutMs: deadline - now(),
+      maxResponseBytes,
+      code: 'jwks_unavailable',
+      what,
     });
-    const request = (async () => {
-      const response = await doFetch(url, {
-        headers: { accept: 'application/json' },
-        signal: controller.signal,
-      });
-      if (!response.ok) throw new Error(`${what} request failed with HTTP ${response.status}`);
-      return (await response.json()) as unknown;
-    })();
-    try {
-      return await Promise.race([request, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
-  async function discover(): Promise<string> {
+  async function discover(deadline: number): Promise<string> {
     const errors: unknown[] = [];
     for (const url of discoveryUrls(issuer)) {
       try {
-        const document = await fetchJson(url, 'authorization server metadata');
+        const document = await fetchJson(url, 'authorization server metadata', deadline);
         if (!isObject(document)) throw new Error('metadata is not a JSON object');
         if (document.issuer !== issuer) {
           throw new Error('metadata "issuer" does not equal the configured issuer');
@@ -133,9 +137,9 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     throw new AggregateError(errors, 'authorization server metadata discovery failed');
   }
 
-  async function load(): Promise<void> {
-    if (jwksUri === undefined) jwksUri = await discover();
-    const document = await fetchJson(jwksUri, 'JWKS');
+  async function load(deadline: number): Promise<void> {
+    if (jwksUri === undefined) jwksUri = await discover(deadline);
+    const document = await fetchJson(jwksUri, 'JWKS', deadline);
     if (!isObject(document) || !Array.isArray(document.keys)) {
       throw new Error('JWKS response is not a JSON Web Key Set');
     }
@@ -152,7 +156,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   function reload(): Promise<boolean> {
     if (inflight) return inflight;
     lastAttempt = now();
-    const attempt = load().then(
+    inflightDeadline = lastAttempt + timeout;
+    const attempt = load(inflightDeadline).then(
       () => {
         lastFailed = false;
         lastError = undefined;
@@ -165,19 +170,28 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       },
     );
     inflight = attempt.finally(() => {
+      lastAttempt = now();
       inflight = undefined;
     });
     return inflight;
   }
 
-  const mayFetch = (): boolean => inflight !== undefined || now() - lastAttempt >= cooldown;
+  /**
+   * Waits for a fetch when this request may: joins one in flight (unless it retries a failed
+   * one: then only the request that started it waits), or starts one once the cooldown is
+   * over. Resolves `undefined` when the request must not wait.
+   */
+  function fetchIfDue(): Promise<boolean> | undefined {
+    if (inflight) return lastFailed ? undefined : inflight;
+    return now() - lastAttempt >= cooldown ? reload() : undefined;
+  }
 
   function unavailable(): McpAuthError {
-    const wait = Math.ceil((lastAttempt + cooldown - now()) / 1000);
+    const until = inflight ? inflightDeadline : lastAttempt + cooldown;
     return new McpAuthError(
       'jwks_unavailable',
       "the authorization server's signing keys are unavailable",
-      { retryAfter: Math.max(1, wait), cause: lastError },
+      { retryAfter: Math.max(1, Math.ceil((until - now()) / 1000)), cause: lastError },
     );
   }
 
@@ -186,19 +200,17 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     token: FlattenedJWSInput,
   ): Promise<JoseCryptoKey> {
     if (local === undefined) {
-      if (mayFetch()) await reload();
+      await fetchIfDue();
       if (local === undefined) throw unavailable();
-    } else if (now() - loadedAt > MAX_AGE_MS && mayFetch()) {
+    } else if (now() - loadedAt > MAX_AGE_MS && !inflight && now() - lastAttempt >= cooldown) {
       void reload();
     }
     try {
       return await (local as LocalJWKSet)(header, token);
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
-      if (mayFetch()) {
-        await reload();
-        if (!lastFailed) return (local as LocalJWKSet)(header, token);
-      }
+      const fetched = fetchIfDue();
+      if (fetched !== undefined && (await fetched)) return (local as LocalJWKSet)(header, token);
       if (lastFailed) throw unavailable();
       throw error;
     }

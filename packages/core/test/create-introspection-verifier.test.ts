@@ -3,6 +3,7 @@ import {
   createIntrospectionVerifier,
   type IntrospectionVerifierOptions,
 } from '../src/create-introspection-verifier.js';
+import { BoundedFetchError } from '../src/bounded-fetch.js';
 import { createMcpAuth } from '../src/create-mcp-auth.js';
 import { isMcpAuthError, type McpAuthError } from '../src/errors.js';
 
@@ -10,6 +11,8 @@ const RESOURCE = 'https://mcp.example.com/mcp';
 const ENDPOINT = 'https://auth.example.com/oauth2/introspect';
 const ISSUER = 'https://auth.example.com';
 const NOW = Date.UTC(2026, 5, 1, 12, 0, 0);
+// Captured before fake timers are installed: a real-time guard for "answers without waiting".
+const realSetTimeout = globalThis.setTimeout;
 const nowSeconds = NOW / 1000;
 
 interface Call {
@@ -74,6 +77,17 @@ async function failure(promise: Promise<unknown>): Promise<McpAuthError> {
   );
   expect(isMcpAuthError(error)).toBe(true);
   return error as McpAuthError;
+}
+
+/** `promise`'s outcome, which must come without fake time passing (no request was awaited). */
+async function withoutWaiting<T>(promise: Promise<T>): Promise<T> {
+  const before = Date.now();
+  const guard = new Promise<never>((_, reject) => {
+    realSetTimeout(() => reject(new Error('waited on a timer')), 1_000);
+  });
+  const result = await Promise.race([promise, guard]);
+  expect(Date.now()).toBe(before);
+  return result;
 }
 
 beforeEach(() => {
@@ -158,7 +172,6 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
 
   it.each<[string, () => Response | Promise<Response>, RegExp, number]>([
     ['HTTP 500', () => json({ error: 'server_error' }, 500), /HTTP 500/, 5],
-    ['HTTP 503 with Retry-After', () => json({}, 503, { 'retry-after': '42' }), /HTTP 503/, 42],
     [
       'HTTP 401 (bad client credentials)',
       () => json({ error: 'invalid_client' }, 401),
@@ -194,6 +207,36 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     },
   );
 
+  it('HTTP 503 with Retry-After → 503 passing it on; the endpoint is left alone for failureCooldown', async () => {
+    const { fetch, calls } = endpoint(() => json({}, 503, { 'retry-after': '42' }));
+    const v = verifier(fetch);
+    const error = await failure(v.verifyAccessToken('t'));
+    expect(error).toMatchObject({
+      code: 'authorization_server_unavailable',
+      status: 503,
+      retryAfter: 42,
+    });
+    expect(error.message).toMatch(/HTTP 503/);
+    expect(error.cause).toBeInstanceOf(BoundedFetchError);
+    await vi.advanceTimersByTimeAsync(2_000);
+    const again = await failure(v.verifyAccessToken('another token'));
+    expect(again).toMatchObject({ code: 'authorization_server_unavailable', retryAfter: 3 });
+    expect(calls).toHaveLength(1);
+  });
+
+  it.each<[string, number]>([
+    ['HTTP 500', 500],
+    ['HTTP 400', 400],
+  ])('%s is not remembered: one token cannot lock out the others', async (_n, status) => {
+    let failing = true;
+    const { fetch, calls } = endpoint(() => (failing ? json({}, status) : json(active())));
+    const v = verifier(fetch);
+    await failure(v.verifyAccessToken('poison'));
+    failing = false;
+    await expect(v.verifyAccessToken('good')).resolves.toMatchObject({ token: 'good' });
+    expect(calls).toHaveLength(2);
+  });
+
   it('times out after `timeout` ms with a 503', async () => {
     const { fetch, calls } = endpoint(
       () =>
@@ -207,6 +250,85 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     const error = await pending;
     expect(error).toMatchObject({ code: 'authorization_server_unavailable', status: 503 });
     expect(error.message).toMatch(/timed out/);
+  });
+
+  it('a hanging endpoint costs one timeout; then 503 + Retry-After at once for failureCooldown, one retry at a time, recovery', async () => {
+    let hang = true;
+    const calls: string[] = [];
+    // Records each request synchronously, and a synchronous hash: every step up to the request
+    // is a microtask, so fake time is the only clock that matters.
+    const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      calls.push(new URLSearchParams(String(init?.body)).get('token') ?? '');
+      return hang ? new Promise<Response>(() => {}) : json(active());
+    }) as typeof globalThis.fetch;
+    const v = verifier(fetch, { timeout: 1_000, hash: (token) => `digest:${token}` });
+    let settled = false;
+    const first = failure(v.verifyAccessToken('a')).finally(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await first).toMatchObject({
+      code: 'authorization_server_unavailable',
+      status: 503,
+      retryAfter: 5,
+    });
+    expect(((await first).cause as BoundedFetchError).failure).toBe('timeout');
+
+    // Other tokens, within the cooldown: no request, no wait, the rest of the cooldown.
+    expect(await withoutWaiting(failure(v.verifyAccessToken('b')))).toMatchObject({
+      status: 503,
+      retryAfter: 5,
+    });
+    await vi.advanceTimersByTimeAsync(3_500);
+    expect(await withoutWaiting(failure(v.verifyAccessToken('c')))).toMatchObject({
+      retryAfter: 2,
+    });
+    expect(calls).toHaveLength(1);
+
+    // Cooldown over: one request retries; nobody else waits on it, the same token included.
+    await vi.advanceTimersByTimeAsync(1_500);
+    const probe = failure(v.verifyAccessToken('d'));
+    await vi.advanceTimersByTimeAsync(400);
+    expect(calls).toEqual(['a', 'd']);
+    for (const token of ['e', 'd']) {
+      expect(await withoutWaiting(failure(v.verifyAccessToken(token)))).toMatchObject({
+        status: 503,
+        retryAfter: 1,
+      });
+    }
+    await vi.advanceTimersByTimeAsync(600);
+    expect((await probe).retryAfter).toBe(5);
+    expect(calls).toHaveLength(2);
+
+    hang = false;
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(v.verifyAccessToken('f')).resolves.toMatchObject({ token: 'f' });
+    // Healthy again: lookups run side by side.
+    await Promise.all(['g', 'h', 'i'].map((t) => v.verifyAccessToken(t)));
+    expect(calls).toEqual(['a', 'd', 'f', 'g', 'h', 'i']);
+  });
+
+  it('refuses a redirect and an oversized answer (503), without following or reading on', async () => {
+    const requested: string[] = [];
+    const redirecting = (async (input: RequestInfo | URL) => {
+      requested.push(String(input));
+      return new Response(null, { status: 302, headers: { location: 'https://evil.example/' } });
+    }) as typeof globalThis.fetch;
+    const moved = await failure(verifier(redirecting).verifyAccessToken('t'));
+    expect(moved).toMatchObject({ code: 'authorization_server_unavailable', status: 503 });
+    expect((moved.cause as BoundedFetchError).failure).toBe('redirect');
+    expect(requested).toEqual([ENDPOINT]);
+
+    const big = endpoint(() => json(active({ pad: 'x'.repeat(2_000) })));
+    const capped = verifier(big.fetch, { maxResponseBytes: 1_000 });
+    const error = await failure(capped.verifyAccessToken('t'));
+    expect(error).toMatchObject({ code: 'authorization_server_unavailable', status: 503 });
+    expect((error.cause as BoundedFetchError).failure).toBe('too_large');
+    // Not an outage: the next token is asked normally.
+    await failure(capped.verifyAccessToken('u'));
+    expect(big.calls).toHaveLength(2);
   });
 
   it('caches active results up to cacheMaxAge and never past exp', async () => {
@@ -320,6 +442,9 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     ['scopeClaims', { scopeClaims: [] }, 'scopeClaims'],
     ['cacheMaxAge', { cacheMaxAge: -1 }, 'cacheMaxAge'],
     ['timeout', { timeout: 0 }, 'timeout'],
+    ['failureCooldown', { failureCooldown: -1 }, 'failureCooldown'],
+    ['maxResponseBytes', { maxResponseBytes: 0 }, 'maxResponseBytes'],
+    ['maxResponseBytes', { maxResponseBytes: 1.5 }, 'maxResponseBytes'],
     ['hash', { hash: 'sha256' as never }, 'hash'],
     ['fetch', { fetch: 1 as never }, 'fetch'],
   ])('misconfiguration (%s) → TypeError naming the option', (_n, options, option) => {

@@ -7,10 +7,13 @@ import {
 } from '@org/mcp-auth-testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJwtVerifier, type JwtVerifierOptions } from '../src/create-jwt-verifier.js';
+import { BoundedFetchError } from '../src/bounded-fetch.js';
 import { isMcpAuthError, type McpAuthError } from '../src/errors.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
 const COOLDOWN = 30_000;
+// Captured before fake timers are installed: a real-time guard for "answers without waiting".
+const realSetTimeout = globalThis.setTimeout;
 
 beforeEach(() => {
   vi.useFakeTimers({ now: Date.UTC(2026, 0, 15, 12, 0, 0) });
@@ -65,6 +68,17 @@ async function expectUnknownKid(promise: Promise<unknown>) {
   expect(error.code).toBe('invalid_token');
   expect(error.status).toBe(401);
   expect(error.message).toBe('no signing key matches the token (unknown kid)');
+}
+
+/** `promise`'s outcome, which must come without fake time passing (no fetch was awaited). */
+async function withoutWaiting<T>(promise: Promise<T>): Promise<T> {
+  const before = Date.now();
+  const guard = new Promise<never>((_, reject) => {
+    realSetTimeout(() => reject(new Error('waited on a timer')), 1_000);
+  });
+  const result = await Promise.race([promise, guard]);
+  expect(Date.now()).toBe(before);
+  return result;
 }
 
 /** Tokens signed by a key the issuer never published, each with its own kid. */
@@ -245,7 +259,78 @@ describe('JWKS outages', () => {
     await vi.advanceTimersByTimeAsync(1);
     const error = await outcome;
     expect(error.code).toBe('jwks_unavailable');
-    expect(String((error.cause as Error).message)).toMatch(/timed out after 5000 ms/);
+    expect(error.cause).toBeInstanceOf(BoundedFetchError);
+    expect((error.cause as BoundedFetchError).failure).toBe('timeout');
+  });
+
+  it('a hanging issuer costs one deadline for discovery and JWKS together, then 503 at once for the cooldown', async () => {
+    const { issuer, verifier } = await setup();
+    issuer.setOutage('hang');
+    const token = await issuer.mintAccessToken();
+    let settled = false;
+    const first = rejection(verifier.verifyAccessToken(token)).finally(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await first).toMatchObject({ code: 'jwks_unavailable', status: 503, retryAfter: 30 });
+    // The deadline ran out on the RFC 8414 location: the OpenID one was not tried.
+    expect(issuer.metadataFetchCount).toBe(1);
+    expect(issuer.openidConfigurationFetchCount).toBe(0);
+
+    // The cooldown counts from the end of the failed attempt; until then nothing waits.
+    for (const [elapsed, retryAfter] of [
+      [0, 30],
+      [10_000, 20],
+      [29_000, 1],
+    ] as const) {
+      vi.setSystemTime(Date.UTC(2026, 0, 15, 12, 0, 5) + elapsed);
+      await expectUnavailable(withoutWaiting(verifier.verifyAccessToken(token)), retryAfter);
+    }
+    expect(issuer.metadataFetchCount).toBe(1);
+  });
+
+  it('after the cooldown one request retries; the others are answered 503 meanwhile; then it recovers', async () => {
+    const { issuer, verifier } = await setup({}, { jwksUri: 'https://auth.example.com/jwks' });
+    issuer.setOutage('hang');
+    const token = await issuer.mintAccessToken();
+    const first = rejection(verifier.verifyAccessToken(token));
+    await vi.advanceTimersByTimeAsync(5_000);
+    await first;
+    await vi.advanceTimersByTimeAsync(COOLDOWN);
+
+    const probe = rejection(verifier.verifyAccessToken(token));
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(issuer.jwksFetchCount).toBe(2);
+    // Not held by the retry in flight: Retry-After is the rest of its deadline.
+    await expectUnavailable(withoutWaiting(verifier.verifyAccessToken(token)), 3);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect((await probe).code).toBe('jwks_unavailable');
+    expect(issuer.jwksFetchCount).toBe(2);
+
+    issuer.setOutage(false);
+    await expectUnavailable(withoutWaiting(verifier.verifyAccessToken(token)), 30);
+    await vi.advanceTimersByTimeAsync(COOLDOWN);
+    await expect(verifier.verifyAccessToken(token)).resolves.toMatchObject({ token });
+    expect(issuer.jwksFetchCount).toBe(3);
+  });
+
+  it('keeps serving the last good key set while the issuer hangs', async () => {
+    const { issuer, verifier } = await setup({}, { jwksUri: 'https://auth.example.com/jwks' });
+    await verifier.verifyAccessToken(await issuer.mintAccessToken());
+    issuer.setOutage('hang');
+    vi.advanceTimersByTime(11 * 60_000); // old enough for a background refresh
+    const token = await issuer.mintAccessToken();
+    await expect(withoutWaiting(verifier.verifyAccessToken(token))).resolves.toMatchObject({
+      token,
+    });
+    await vi.advanceTimersByTimeAsync(5_000); // the refresh times out
+    const next = await issuer.mintAccessToken();
+    await expect(withoutWaiting(verifier.verifyAccessToken(next))).resolves.toMatchObject({
+      token: next,
+    });
+    expect(issuer.jwksFetchCount).toBe(2);
   });
 
   it('applies a configured timeout even when fetch ignores the abort signal', async () => {

@@ -90,6 +90,18 @@ describe('createJwtVerifier options', () => {
     expectOptionError(construct({ [option]: value }), option, /number/);
   });
 
+  it.each([0, -1, 1.5, Number.POSITIVE_INFINITY, '256KiB'])(
+    'refuses maxResponseBytes = %s',
+    (value) => {
+      expectOptionError(construct({ maxResponseBytes: value }), 'maxResponseBytes', /integer/);
+    },
+  );
+
+  it('accepts a positive integer maxResponseBytes', () => {
+    expect(() => createJwtVerifier({ ...base, maxResponseBytes: 1 })).not.toThrow();
+    expect(() => createJwtVerifier({ ...base, maxResponseBytes: 4 * 1024 * 1024 })).not.toThrow();
+  });
+
   it.each([
     ['additionalAudiences', 'api://x'],
     ['additionalAudiences', ['']],
