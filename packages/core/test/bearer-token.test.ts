@@ -143,3 +143,54 @@ describe('extractBearerToken (properties)', () => {
     );
   });
 });
+
+describe('extractBearerToken stays linear on hand-built values', () => {
+  const KB16 = 16 * 1024;
+  const MB = 1024 * 1024;
+
+  /** Runs `fn` once to warm up, then returns its result and the time of a second run. */
+  function timed<T>(fn: () => T): { result: T; ms: number } {
+    fn();
+    const start = performance.now();
+    const result = fn();
+    return { result, ms: performance.now() - start };
+  }
+
+  // Long runs of inner spaces and tabs with outer whitespace: a trimming regex such as
+  // /[ \t]+$/ restarts at every inner space (quadratic; ~270 ms for 16 KB before).
+  const inner = (n: number) => `Bearer${' \t'.repeat(n / 2)}x `;
+  const spacedToken = (n: number) => `Bearer a${' '.repeat(n)}b\t`;
+  const outer = (n: number) => `${' '.repeat(n)}Bearer ${token}${'\t'.repeat(n)}`;
+  const joined = (n: number) => `Basic ${',\t '.repeat(n / 3)}beare`;
+  const equals = (n: number) => `Bearer ${'a'.repeat(n / 2)}${'='.repeat(n / 2)}a`;
+
+  it.each([
+    ['inner spaces and tabs', inner, { kind: 'invalid', description: 'Malformed bearer token' }],
+    [
+      'spaces inside the token',
+      spacedToken,
+      { kind: 'invalid', description: 'Malformed bearer token' },
+    ],
+    ['outer whitespace around a token', outer, { kind: 'token', token }],
+    ['comma-joined near misses', joined, { kind: 'none' }],
+    [
+      'padding inside the token',
+      equals,
+      { kind: 'invalid', description: 'Malformed bearer token' },
+    ],
+  ] as const)('%s: 16 KB and 1 MB finish fast with the right answer', (_name, build, expected) => {
+    for (const size of [KB16, MB]) {
+      const headers = { authorization: build(size) };
+      const { result, ms } = timed(() => extractBearerToken({ headers }, { maxLength: 2 * MB }));
+      expect(result).toEqual(expected);
+      expect(ms).toBeLessThan(50);
+    }
+  });
+
+  it('a 1 MB value is still refused by the default size limit, quickly', () => {
+    const headers = { authorization: `Bearer ${'a'.repeat(MB)}` };
+    const { result, ms } = timed(() => extractBearerToken({ headers }));
+    expect(result).toEqual({ kind: 'invalid', description: 'Bearer token too long' });
+    expect(ms).toBeLessThan(50);
+  });
+});
