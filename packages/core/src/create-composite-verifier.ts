@@ -1,6 +1,8 @@
 import { decodeProtectedHeader } from 'jose';
 import { authorizationServersOf } from './authorization-servers-of.js';
 import { McpAuthConfigError } from './errors.js';
+import { assertKnownOptions } from './known-options.js';
+import { DEFAULT_CLOCK_TOLERANCE, type LifetimeCheckingVerifier } from './token-lifetime.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
 
 /**
@@ -24,10 +26,28 @@ export interface CompositeVerifierOptions {
  * const verifier: CompositeVerifier = createCompositeVerifier({ jwt, introspection });
  * ```
  */
-export interface CompositeVerifier extends AccessTokenVerifier {
+export interface CompositeVerifier extends AccessTokenVerifier, LifetimeCheckingVerifier {
   verifyAccessToken(token: string): Promise<AuthInfo>;
   /** The authorization servers of both verifiers, deduplicated. */
   readonly authorizationServers: readonly string[];
+  /**
+   * `true` when both verifiers say they check `exp`, `nbf` and `iat` themselves
+   * (`checksLifetime: true`, as every built-in verifier does); `false` when either does not,
+   * so the caller applies `checkTokenLifetime` to what it accepts.
+   */
+  readonly checksLifetime: boolean;
+  /** The larger of the two verifiers' `clockTolerance` (60 when neither states one), seconds. */
+  readonly clockTolerance: number;
+}
+
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof CompositeVerifierOptions>([
+  'jwt',
+  'introspection',
+]);
+
+/** The `checksLifetime` and `clockTolerance` a verifier states, if any. */
+function lifetimeOf(verifier: AccessTokenVerifier): Partial<LifetimeCheckingVerifier> {
+  return verifier as Partial<LifetimeCheckingVerifier>;
 }
 
 const THREE_SEGMENTS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -73,6 +93,7 @@ export function createCompositeVerifier(options: CompositeVerifierOptions): Comp
   if (typeof options !== 'object' || options === null) {
     throw new McpAuthConfigError('options', 'must be an object');
   }
+  assertKnownOptions(options, OPTION_NAMES);
   for (const name of ['jwt', 'introspection'] as const) {
     const verifier = options[name] as Partial<AccessTokenVerifier> | undefined;
     if (typeof verifier?.verifyAccessToken !== 'function') {
@@ -86,6 +107,10 @@ export function createCompositeVerifier(options: CompositeVerifierOptions): Comp
   const servers = [
     ...new Set([...authorizationServersOf(jwt), ...authorizationServersOf(introspection)]),
   ];
+  const tolerances = [
+    lifetimeOf(jwt).clockTolerance,
+    lifetimeOf(introspection).clockTolerance,
+  ].filter((t): t is number => typeof t === 'number' && Number.isFinite(t) && t >= 0);
   return {
     verifyAccessToken(token: string): Promise<AuthInfo> {
       return isJwtShaped(token)
@@ -93,5 +118,8 @@ export function createCompositeVerifier(options: CompositeVerifierOptions): Comp
         : introspection.verifyAccessToken(token);
     },
     authorizationServers: Object.freeze(servers),
+    checksLifetime:
+      lifetimeOf(jwt).checksLifetime === true && lifetimeOf(introspection).checksLifetime === true,
+    clockTolerance: tolerances.length === 0 ? DEFAULT_CLOCK_TOLERANCE : Math.max(...tolerances),
   };
 }

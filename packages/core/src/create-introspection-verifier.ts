@@ -1,10 +1,21 @@
 import { base64url } from 'jose';
 import { BoundedFetchError, fetchJsonBounded, resolveMaxResponseBytes } from './bounded-fetch.js';
 import { ClockMap } from './clock-map.js';
-import { McpAuthConfigError, McpAuthError, isMcpAuthError } from './errors.js';
-import { DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
+import {
+  type InvalidTokenReason,
+  McpAuthConfigError,
+  McpAuthError,
+  isMcpAuthError,
+} from './errors.js';
+import { assertKnownOptions } from './known-options.js';
+import { resolveScopeClaims, type ScopeClaimOption, toAuthInfo } from './normalize-claims.js';
+import {
+  checkTokenLifetime,
+  DEFAULT_CLOCK_TOLERANCE,
+  type LifetimeCheckingVerifier,
+} from './token-lifetime.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
-import { assertSecureUrl, canonicalResource } from './url.js';
+import { assertSecureUrl, createAudienceMatcher } from './url.js';
 
 type Digest = string | ArrayBuffer | Uint8Array;
 
@@ -30,7 +41,10 @@ export interface IntrospectionVerifierOptions {
   clientSecret: string;
   /** How the client authenticates (RFC 6749 §2.3.1). Default `'client_secret_basic'`. */
   clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
-  /** This server's canonical resource URI; the response's `aud` must name it. */
+  /**
+   * This server's canonical resource URI; the response's `aud` must name it: equal to it, or
+   * differing only by scheme/host case, an explicit default port, or `/` as the whole path.
+   */
   resource: string;
   /** Other accepted `aud` values. Default none. */
   additionalAudiences?: string[];
@@ -41,8 +55,17 @@ export interface IntrospectionVerifierOptions {
   requireAudience?: boolean;
   /** When set, a response's `iss` (if present) must equal it; also the PRM authorization server. */
   issuer?: string;
-  /** Claims scopes are read from. Default `['scope']`. */
-  scopeClaims?: string[];
+  /**
+   * Claims scopes are read from, each with its shape (as `createJwtVerifier`'s `scopeClaims`):
+   * `{ claim, format: 'string' | 'array' }`, `'scope'` (a space-delimited string, RFC 7662
+   * §2.2) or another bare name for an array claim. Default `['scope']`.
+   */
+  scopeClaims?: ScopeClaimOption[];
+  /**
+   * Leeway for the response's `exp`, `nbf` and `iat`, in seconds — the rule every verifier
+   * shares (`checkTokenLifetime`). Default 60.
+   */
+  clockTolerance?: number;
   /** Longest time an active result is reused, ms (never past the token's `exp`). Default 60 000; 0 disables. */
   cacheMaxAge?: number;
   /** How long an inactive or rejected result is reused, ms. Default 5 000; 0 disables. */
@@ -78,7 +101,7 @@ export interface IntrospectionVerifierOptions {
  * const info = await verifier.verifyAccessToken(token);
  * ```
  */
-export interface IntrospectionVerifier extends AccessTokenVerifier {
+export interface IntrospectionVerifier extends AccessTokenVerifier, LifetimeCheckingVerifier {
   /**
    * Resolves with the token's {@link AuthInfo}; rejects only with `McpAuthError`:
    * `invalid_token` (401) for an inactive or unacceptable token,
@@ -90,13 +113,49 @@ export interface IntrospectionVerifier extends AccessTokenVerifier {
   readonly authorizationServers: readonly string[];
   /** Drops every cached result. */
   clearCache(): void;
+  /** Always `true`: `exp`, `nbf` and `iat` are checked here with {@link clockTolerance}. */
+  readonly checksLifetime: true;
+  /** The configured clock tolerance, seconds. */
+  readonly clockTolerance: number;
 }
 
+/**
+ * Every option {@link createIntrospectionVerifier} knows; any other key is refused at
+ * construction.
+ */
+const INTROSPECTION_VERIFIER_OPTION_NAMES: ReadonlySet<string> = new Set<
+  keyof IntrospectionVerifierOptions
+>([
+  'endpoint',
+  'clientId',
+  'clientSecret',
+  'clientAuthMethod',
+  'resource',
+  'additionalAudiences',
+  'requireAudience',
+  'issuer',
+  'scopeClaims',
+  'clockTolerance',
+  'cacheMaxAge',
+  'negativeCacheMaxAge',
+  'maxCacheEntries',
+  'timeout',
+  'failureCooldown',
+  'maxResponseBytes',
+  'maxTokenLength',
+  'hash',
+  'fetch',
+]);
+
 type Claims = Record<string, unknown>;
+interface Rejection {
+  description: string;
+  reason: InvalidTokenReason;
+}
 interface Entry {
   until: number;
   claims?: Claims;
-  rejection?: string;
+  rejection?: Rejection;
 }
 
 const DEFAULT_RETRY_AFTER = 5;
@@ -170,15 +229,21 @@ function nonEmpty(option: string, value: unknown): string {
   return value;
 }
 
-const invalid = (description: string) => new McpAuthError('invalid_token', description);
+const invalid = (description: string, reason: InvalidTokenReason) =>
+  new McpAuthError('invalid_token', description, { reason });
+const INACTIVE: Rejection = Object.freeze({
+  description: 'token is not active',
+  reason: 'inactive',
+});
 
 /**
  * Creates a verifier that asks the authorization server about each token (RFC 7662): an
  * authenticated `POST` of `token` with `token_type_hint=access_token`. `active: false` →
- * `invalid_token`. On an active token it still checks, itself: `exp` and `nbf` against the
- * clock, `aud` names `resource` (or an `additionalAudiences` entry; required unless
- * `requireAudience: false`), `iss` equals `issuer` when both are present, no `cnf`
- * (sender-constrained tokens are not bearer tokens). Scopes come from `scope`.
+ * `invalid_token`. On an active token it still checks, itself: `exp`, `nbf` and `iat` against
+ * the clock with `clockTolerance` (`checkTokenLifetime`), `aud` names `resource` (or an
+ * `additionalAudiences` entry; required unless `requireAudience: false`), `iss` equals
+ * `issuer` when both are present, no `cnf` (sender-constrained tokens are not bearer tokens).
+ * Scopes come from `scope` (a space-delimited string). An unknown option is refused.
  *
  * Results are cached under a digest of the token (never the token): active ones at most
  * `cacheMaxAge` and never past `exp`, rejections for `negativeCacheMaxAge`. Concurrent
@@ -209,6 +274,7 @@ export function createIntrospectionVerifier(
   if (typeof options !== 'object' || options === null) {
     throw new McpAuthConfigError('options', 'must be an object');
   }
+  assertKnownOptions(options, INTROSPECTION_VERIFIER_OPTION_NAMES);
   const endpoint = assertSecureUrl('endpoint', options.endpoint).href;
   const clientId = nonEmpty('clientId', options.clientId);
   const clientSecret = nonEmpty('clientSecret', options.clientSecret);
@@ -219,22 +285,28 @@ export function createIntrospectionVerifier(
       'must be "client_secret_basic" or "client_secret_post"',
     );
   }
-  const resourceUrl = assertSecureUrl('resource', options.resource);
-  if (resourceUrl.hash !== '') throw new McpAuthConfigError('resource', 'must not have a fragment');
+  assertSecureUrl('resource', options.resource);
+  if (options.resource.includes('#')) {
+    throw new McpAuthConfigError('resource', 'must not have a fragment');
+  }
   const resource = options.resource;
-  const audiences = new Set([
+  const audienceAccepted = createAudienceMatcher([
     resource,
     ...stringList('additionalAudiences', options.additionalAudiences, []),
   ]);
-  const canonicalAudiences = new Set([...audiences].map(canonicalResource));
   if (options.requireAudience !== undefined && typeof options.requireAudience !== 'boolean') {
     throw new McpAuthConfigError('requireAudience', 'must be a boolean');
   }
   const requireAudience = options.requireAudience ?? true;
   const issuer = options.issuer;
   if (issuer !== undefined) assertSecureUrl('issuer', issuer);
-  const scopeClaims = stringList('scopeClaims', options.scopeClaims, DEFAULT_SCOPE_CLAIMS);
-  if (scopeClaims.length === 0) throw new McpAuthConfigError('scopeClaims', 'must not be empty');
+  const scopeClaims = resolveScopeClaims('scopeClaims', options.scopeClaims);
+  const clockTolerance = numberOption(
+    'clockTolerance',
+    options.clockTolerance,
+    DEFAULT_CLOCK_TOLERANCE,
+    0,
+  );
   const cacheMaxAge = numberOption('cacheMaxAge', options.cacheMaxAge, 60_000, 0);
   const negativeCacheMaxAge = numberOption(
     'negativeCacheMaxAge',
@@ -365,30 +437,30 @@ export function createIntrospectionVerifier(
     return document as Claims;
   }
 
-  function audienceAccepted(aud: unknown): boolean {
-    const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-    return values.some(
-      (v) =>
-        typeof v === 'string' && (audiences.has(v) || canonicalAudiences.has(canonicalResource(v))),
-    );
-  }
-
-  /** A rejection description, or undefined when the active response is acceptable. */
-  function check(claims: Claims, now: number): string | undefined {
-    if (claims.active !== true) return 'token is not active';
-    const { exp, nbf, iss, aud, sub } = claims;
-    if (exp !== undefined && typeof exp !== 'number') return 'invalid "exp" claim';
-    if (typeof exp === 'number' && exp * 1000 <= now) return 'token expired';
-    if (typeof nbf === 'number' && nbf * 1000 > now) return 'token not yet valid';
-    if (issuer !== undefined && iss !== undefined && iss !== issuer) return 'issuer mismatch';
-    if (aud === undefined || (Array.isArray(aud) && aud.length === 0)) {
-      if (requireAudience) return 'missing audience (aud)';
-    } else if (!audienceAccepted(aud)) {
-      return 'audience mismatch';
+  /** Why the active response is refused, or undefined when it is acceptable. */
+  function check(claims: Claims, now: number): Rejection | undefined {
+    if (claims.active !== true) return INACTIVE;
+    const lifetime = checkTokenLifetime(claims, clockTolerance, now);
+    if (lifetime !== undefined) {
+      return { description: lifetime.message, reason: lifetime.reason ?? 'invalid_claim' };
     }
-    if (sub !== undefined && typeof sub !== 'string') return 'invalid "sub" claim';
+    const { iss, aud, sub } = claims;
+    if (issuer !== undefined && iss !== undefined && iss !== issuer) {
+      return { description: 'issuer mismatch', reason: 'issuer' };
+    }
+    if (aud === undefined || (Array.isArray(aud) && aud.length === 0)) {
+      if (requireAudience) return { description: 'missing audience (aud)', reason: 'audience' };
+    } else if (!audienceAccepted(aud)) {
+      return { description: 'audience mismatch', reason: 'audience' };
+    }
+    if (sub !== undefined && typeof sub !== 'string') {
+      return { description: 'invalid "sub" claim', reason: 'invalid_claim' };
+    }
     if (claims.cnf !== undefined) {
-      return 'sender-constrained token (cnf) cannot be used as a bearer token';
+      return {
+        description: 'sender-constrained token (cnf) cannot be used as a bearer token',
+        reason: 'sender_constrained',
+      };
     }
     return undefined;
   }
@@ -403,8 +475,8 @@ export function createIntrospectionVerifier(
   }
 
   async function verifyAccessToken(token: string): Promise<AuthInfo> {
-    if (typeof token !== 'string' || token === '') throw invalid('token is empty');
-    if (token.length > maxTokenLength) throw invalid('token is too large');
+    if (typeof token !== 'string' || token === '') throw invalid('token is empty', 'malformed');
+    if (token.length > maxTokenLength) throw invalid('token is too large', 'too_large');
     let key: string;
     try {
       key = digestKey(await hash(token));
@@ -438,7 +510,8 @@ export function createIntrospectionVerifier(
       }
     }
     if (entry.rejection !== undefined || entry.claims === undefined) {
-      throw invalid(entry.rejection ?? 'token is not active');
+      const { description, reason } = entry.rejection ?? INACTIVE;
+      throw invalid(description, reason);
     }
     return toAuthInfo(token, entry.claims, new URL(resource), scopeClaims);
   }
@@ -449,5 +522,7 @@ export function createIntrospectionVerifier(
     clearCache() {
       cache.clear();
     },
+    checksLifetime: true,
+    clockTolerance,
   };
 }

@@ -6,23 +6,44 @@ import {
   jwtVerify,
 } from 'jose';
 import { resolveMaxResponseBytes } from './bounded-fetch.js';
-import { McpAuthConfigError, McpAuthError, isMcpAuthError } from './errors.js';
-import { DEFAULT_CLIENT_ID_CLAIMS, DEFAULT_SCOPE_CLAIMS, toAuthInfo } from './normalize-claims.js';
+import {
+  type InvalidTokenReason,
+  McpAuthConfigError,
+  McpAuthError,
+  isMcpAuthError,
+} from './errors.js';
+import { assertKnownOptions } from './known-options.js';
+import {
+  DEFAULT_CLIENT_ID_CLAIMS,
+  resolveScopeClaims,
+  type ScopeClaimOption,
+  toAuthInfo,
+} from './normalize-claims.js';
 import { createRemoteKeySet } from './remote-key-set.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
 import {
   createTokenCache,
   freezePlainData,
+  isRememberedRejection,
   type TokenCache,
   type TokenCacheOptions,
 } from './token-cache.js';
-import { assertSecureUrl, canonicalResource } from './url.js';
+import {
+  checkTokenLifetime,
+  DEFAULT_CLOCK_TOLERANCE,
+  type LifetimeCheckingVerifier,
+} from './token-lifetime.js';
+import { assertSecureUrl, createAudienceMatcher } from './url.js';
 
 /** Options for {@link createJwtVerifier}. Validated once, at construction. */
 export interface JwtVerifierOptions {
   /** The authorization server's issuer identifier; compared exactly with `iss`. https (or loopback http). */
   issuer: string;
-  /** This server's canonical resource URI; the token's `aud` must name it (RFC 8707). */
+  /**
+   * This server's canonical resource URI; the token's `aud` must name it (RFC 8707): equal
+   * to it, or differing only by scheme/host case, an explicit default port, or `/` as the
+   * whole path (see `resourceMatches`).
+   */
   resource: string;
   /** Other accepted `aud` values, compared the same way. Default none. */
   additionalAudiences?: string[];
@@ -37,7 +58,10 @@ export interface JwtVerifierOptions {
   algorithms?: string[];
   /** Claims that must be present. Default `['iss', 'aud', 'exp', 'sub']`. */
   requiredClaims?: string[];
-  /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 60. */
+  /**
+   * Leeway for `exp`, `nbf` and `iat`, in seconds (applied by `checkTokenLifetime`, the rule
+   * every verifier shares). Default 60.
+   */
   clockTolerance?: number;
   /**
    * Also accept `typ: JWT` (or no `typ`) for providers that do not send `at+jwt`. Tokens
@@ -51,8 +75,14 @@ export interface JwtVerifierOptions {
    * rejected. Default none.
    */
   acceptedTypes?: string[];
-  /** Claims scopes are read from (strings or arrays). Default `['scope']`. */
-  scopeClaims?: string[];
+  /**
+   * Claims scopes are read from, each with its shape: `{ claim, format: 'string' | 'array' }`,
+   * or a bare name — `'scope'` (always a space-delimited string) or any other name for an
+   * array claim (`'scp'`, `'permissions'`, `'roles'`). A claim of another shape grants nothing;
+   * values that are not scope-tokens are dropped; both are listed in
+   * `authInfo.extra.droppedScopes`. Default `['scope']`.
+   */
+  scopeClaims?: ScopeClaimOption[];
   /** Claims the client id is read from, first string wins. Default `['client_id', 'azp']`. */
   clientIdClaims?: string[];
   /**
@@ -86,7 +116,7 @@ export interface JwtVerifierOptions {
 }
 
 /** A verifier of RFC 9068 JWT access tokens; also the MCP SDK's `OAuthTokenVerifier`. */
-export interface JwtVerifier extends AccessTokenVerifier {
+export interface JwtVerifier extends AccessTokenVerifier, LifetimeCheckingVerifier {
   /**
    * Verifies `token` and returns its {@link AuthInfo}. Rejects only with `McpAuthError`:
    * `invalid_token` (401) for any bad token, `jwks_unavailable` (503, with `retryAfter`)
@@ -103,7 +133,42 @@ export interface JwtVerifier extends AccessTokenVerifier {
   readonly issuer: string;
   /** Increments whenever the cached key set changes (for caches to invalidate). */
   readonly keySetVersion: number;
+  /** Always `true`: `exp`, `nbf` and `iat` are checked here with {@link clockTolerance}. */
+  readonly checksLifetime: true;
+  /** The configured clock tolerance, seconds. */
+  readonly clockTolerance: number;
 }
+
+/**
+ * Every option {@link createJwtVerifier} knows (the keys of {@link JwtVerifierOptions});
+ * any other key is refused at construction. Inside `createMcpAuth({ jwt })`, `issuer` and
+ * `resource` are not among them (they are top-level options there).
+ *
+ * @example
+ * ```ts
+ * JWT_VERIFIER_OPTION_NAMES.has('clockTolerance'); // true
+ * ```
+ */
+export const JWT_VERIFIER_OPTION_NAMES: ReadonlySet<string> = new Set<keyof JwtVerifierOptions>([
+  'issuer',
+  'resource',
+  'additionalAudiences',
+  'additionalIssuers',
+  'jwksUri',
+  'algorithms',
+  'requiredClaims',
+  'clockTolerance',
+  'allowGenericJwtType',
+  'acceptedTypes',
+  'scopeClaims',
+  'clientIdClaims',
+  'jwksCooldown',
+  'timeout',
+  'maxResponseBytes',
+  'maxTokenLength',
+  'fetch',
+  'cache',
+]);
 
 /**
  * The default algorithm allow-list of {@link createJwtVerifier}: RSA PKCS#1 v1.5 and PSS,
@@ -127,11 +192,21 @@ export const DEFAULT_ALGORITHMS: readonly string[] = [
 ];
 const SUPPORTED_ALGORITHMS = new Set([...DEFAULT_ALGORITHMS, 'ES512', 'Ed25519']);
 const DEFAULT_REQUIRED_CLAIMS: readonly string[] = ['iss', 'aud', 'exp', 'sub'];
-const BAD_SIGNATURE = 'invalid signature';
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/**
+ * jose's own `exp`/`nbf` judgement is switched off with a tolerance no date can exceed: the
+ * times are judged once, by `checkTokenLifetime`, the rule every verifier path shares.
+ * (jose still checks that the time claims present are numbers.)
+ */
+const NO_JOSE_TIME_CHECK = Number.MAX_SAFE_INTEGER;
 
-const invalid = (description: string, cause?: unknown): McpAuthError =>
-  new McpAuthError('invalid_token', description, cause === undefined ? {} : { cause });
+const invalid = (description: string, reason: InvalidTokenReason, cause?: unknown): McpAuthError =>
+  new McpAuthError(
+    'invalid_token',
+    description,
+    cause === undefined ? { reason } : { reason, cause },
+  );
+const badSignature = (): McpAuthError => invalid('invalid signature', 'bad_signature');
 
 function stringList(option: string, value: unknown, fallback: readonly string[]): string[] {
   if (value === undefined) return [...fallback];
@@ -193,24 +268,29 @@ function describeFailure(error: unknown): McpAuthError {
   };
   switch (code) {
     case 'ERR_JWT_EXPIRED':
-      return invalid('token expired', error);
+      return invalid('token expired', 'expired', error);
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      if (reason === 'missing') return invalid(`missing required claim "${String(claim)}"`, error);
-      if (reason === 'check_failed' && claim === 'nbf')
-        return invalid('token not yet valid', error);
-      if (reason === 'check_failed' && claim === 'iss') return invalid('issuer mismatch', error);
-      return invalid(`invalid "${String(claim)}" claim`, error);
+      if (reason === 'missing') {
+        return invalid(`missing required claim "${String(claim)}"`, 'missing_claim', error);
+      }
+      if (reason === 'check_failed' && claim === 'nbf') {
+        return invalid('token not yet valid', 'not_yet_valid', error);
+      }
+      if (reason === 'check_failed' && claim === 'iss') {
+        return invalid('issuer mismatch', 'issuer', error);
+      }
+      return invalid(`invalid "${String(claim)}" claim`, 'invalid_claim', error);
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return invalid('signing algorithm not allowed', error);
+      return invalid('signing algorithm not allowed', 'algorithm', error);
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return invalid('invalid signature', error);
+      return invalid('invalid signature', 'bad_signature', error);
     case 'ERR_JWKS_NO_MATCHING_KEY':
-      return invalid('no signing key matches the token (unknown kid)', error);
+      return invalid('no signing key matches the token (unknown kid)', 'unknown_key', error);
     case 'ERR_JWS_INVALID':
     case 'ERR_JWT_INVALID':
-      return invalid('malformed token', error);
+      return invalid('malformed token', 'malformed', error);
     default:
-      return invalid('token could not be verified', error);
+      return invalid('token could not be verified', 'unverifiable', error);
   }
 }
 
@@ -221,9 +301,11 @@ function describeFailure(error: unknown): McpAuthError {
  *
  * Checks: compact JWS shape and size; `typ` `at+jwt`/`application/at+jwt` (case-insensitive;
  * also `JWT` with `allowGenericJwtType`); `alg` in the allow-list; signature against the JWKS;
- * `iss` exactly; required claims; `exp`/`nbf`/`iat` with `clockTolerance`; `aud` names
- * `resource` or an `additionalAudiences` entry (scheme/host case and a trailing slash
- * ignored); no `cnf` (sender-constrained tokens are not bearer tokens); no ID tokens.
+ * `iss` exactly; required claims; `exp`/`nbf`/`iat` with `clockTolerance` (see
+ * `checkTokenLifetime`); `aud` names `resource` or an `additionalAudiences` entry (exactly, or
+ * differing only by scheme/host case, an explicit default port, or `/` as the whole path); no
+ * `cnf` (sender-constrained tokens are not bearer tokens); no ID tokens. An unknown option is
+ * refused like a wrong one.
  *
  * @see RFC 9068 §4 (validating JWT access tokens), RFC 8414 §3 (metadata), RFC 8707 (audience).
  * @example
@@ -240,10 +322,13 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   if (typeof options !== 'object' || options === null) {
     throw new McpAuthConfigError('options', 'must be an object');
   }
+  assertKnownOptions(options, JWT_VERIFIER_OPTION_NAMES);
   const issuer = options.issuer;
   assertSecureUrl('issuer', issuer);
-  const resourceUrl = assertSecureUrl('resource', options.resource);
-  if (resourceUrl.hash !== '') throw new McpAuthConfigError('resource', 'must not have a fragment');
+  assertSecureUrl('resource', options.resource);
+  if (options.resource.includes('#')) {
+    throw new McpAuthConfigError('resource', 'must not have a fragment');
+  }
   const resource = options.resource;
   const jwksUri =
     options.jwksUri === undefined ? undefined : assertSecureUrl('jwksUri', options.jwksUri).href;
@@ -261,14 +346,18 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     options.requiredClaims,
     DEFAULT_REQUIRED_CLAIMS,
   );
-  const scopeClaims = stringList('scopeClaims', options.scopeClaims, DEFAULT_SCOPE_CLAIMS);
-  if (scopeClaims.length === 0) throw new McpAuthConfigError('scopeClaims', 'must not be empty');
+  const scopeClaims = resolveScopeClaims('scopeClaims', options.scopeClaims);
   const clientIdClaims = stringList(
     'clientIdClaims',
     options.clientIdClaims,
     DEFAULT_CLIENT_ID_CLAIMS,
   );
-  const clockTolerance = numberOption('clockTolerance', options.clockTolerance, 60, 0);
+  const clockTolerance = numberOption(
+    'clockTolerance',
+    options.clockTolerance,
+    DEFAULT_CLOCK_TOLERANCE,
+    0,
+  );
   const cooldown = numberOption('jwksCooldown', options.jwksCooldown, 30_000, 0);
   const timeout = numberOption('timeout', options.timeout, 5_000, 0, true);
   const maxResponseBytes = resolveMaxResponseBytes(options.maxResponseBytes);
@@ -294,12 +383,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     cooldown,
     maxResponseBytes,
   });
-  const audiences = new Set([resource, ...additionalAudiences]);
-  const canonicalAudiences = new Set([...audiences].map(canonicalResource));
+  const audienceAccepted = createAudienceMatcher([resource, ...additionalAudiences]);
   const verifyOptions: JWTVerifyOptions = {
     issuer: additionalIssuers.length === 0 ? issuer : [issuer, ...additionalIssuers],
     algorithms,
-    clockTolerance,
+    clockTolerance: NO_JOSE_TIME_CHECK,
     requiredClaims,
   };
 
@@ -318,6 +406,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     }
     throw invalid(
       typ === undefined ? 'missing token type (typ)' : 'token type (typ) is not at+jwt',
+      'token_type',
     );
   }
 
@@ -341,41 +430,34 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
           }
         }
       }
-      throw invalid('invalid signature');
+      throw badSignature();
     }
-  }
-
-  function audienceAccepted(aud: unknown): boolean {
-    const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-    for (const value of values) {
-      if (typeof value !== 'string') continue;
-      if (audiences.has(value) || canonicalAudiences.has(canonicalResource(value))) return true;
-    }
-    return false;
   }
 
   function checkClaims(payload: JWTPayload, typ: unknown): void {
-    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + clockTolerance) {
-      throw invalid('token issued in the future');
-    }
-    if (payload.aud === undefined) throw invalid('missing audience (aud)');
-    if (!audienceAccepted(payload.aud)) throw invalid('audience mismatch');
+    const lifetime = checkTokenLifetime(payload, clockTolerance);
+    if (lifetime !== undefined) throw lifetime;
+    if (payload.aud === undefined) throw invalid('missing audience (aud)', 'audience');
+    if (!audienceAccepted(payload.aud)) throw invalid('audience mismatch', 'audience');
     if (payload.sub !== undefined && typeof payload.sub !== 'string') {
-      throw invalid('invalid "sub" claim');
+      throw invalid('invalid "sub" claim', 'invalid_claim');
     }
     if (payload.cnf !== undefined) {
-      throw invalid('sender-constrained token (cnf) cannot be used as a bearer token');
+      throw invalid(
+        'sender-constrained token (cnf) cannot be used as a bearer token',
+        'sender_constrained',
+      );
     }
     if (!isAccessTokenType(typ) && (payload.nonce !== undefined || payload.at_hash !== undefined)) {
-      throw invalid('ID tokens are not accepted as access tokens');
+      throw invalid('ID tokens are not accepted as access tokens', 'id_token');
     }
   }
 
   async function verifyUncached(token: string): Promise<AuthInfo> {
     try {
-      if (typeof token !== 'string' || token === '') throw invalid('token is empty');
-      if (token.length > maxTokenLength) throw invalid('token is too large');
-      if (!COMPACT_JWS.test(token)) throw invalid('malformed token');
+      if (typeof token !== 'string' || token === '') throw invalid('token is empty', 'malformed');
+      if (token.length > maxTokenLength) throw invalid('token is too large', 'too_large');
+      if (!COMPACT_JWS.test(token)) throw invalid('malformed token', 'malformed');
       const { payload, protectedHeader } = await verifySignature(token);
       checkClaims(payload, protectedHeader.typ);
       return toAuthInfo(token, payload, new URL(resource), scopeClaims, clientIdClaims);
@@ -405,7 +487,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       key = typeof digest === 'string' ? digest : await digest.catch(() => undefined);
       if (key !== undefined) {
         const hit = cache.lookup(key, token, before);
-        if (hit === false) throw invalid(BAD_SIGNATURE);
+        if (hit === false) throw badSignature();
         if (hit !== undefined) return hit;
       }
     }
@@ -414,10 +496,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       info = await verifyUncached(token);
     } catch (error) {
       // Only a bad signature is remembered (briefly), never a 503 or another failure.
-      if (
-        (error as Error).message === BAD_SIGNATURE &&
-        (before === 0 || keySet.version === before)
-      ) {
+      if (isRememberedRejection(error) && (before === 0 || keySet.version === before)) {
         key ??= await cacheKey(token);
         if (key !== undefined) cache.reject(key, keySet.version);
       }
@@ -441,7 +520,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     const key = cache.keySync(token);
     if (key === undefined) return undefined;
     const hit = cache.lookup(key, token, keySet.version);
-    if (hit === false) throw invalid(BAD_SIGNATURE);
+    if (hit === false) throw badSignature();
     return hit;
   }
 
@@ -452,5 +531,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     get keySetVersion() {
       return keySet.version;
     },
+    checksLifetime: true,
+    clockTolerance,
   };
 }

@@ -4,8 +4,10 @@ import {
   type JwtVerifier,
   type JwtVerifierOptions,
 } from './create-jwt-verifier.js';
-import { McpAuthConfigError, McpAuthError } from './errors.js';
+import { type InvalidTokenReason, McpAuthConfigError, McpAuthError } from './errors.js';
+import { assertKnownOptions } from './known-options.js';
 import type { ProviderPreset } from './presets/provider-preset.js';
+import type { LifetimeCheckingVerifier } from './token-lifetime.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
 
 /** One accepted issuer: its identifier and its own JWT verifier options (JWKS, audiences, …). */
@@ -37,15 +39,36 @@ export interface MultiIssuerVerifierOptions {
  * createMcpAuth({ resource, verifier }); // authorization_servers default to verifier.authorizationServers
  * ```
  */
-export interface MultiIssuerVerifier extends AccessTokenVerifier {
+export interface MultiIssuerVerifier extends AccessTokenVerifier, LifetimeCheckingVerifier {
   verifyAccessToken(token: string): Promise<AuthInfo>;
   /** Every accepted `iss` value. */
   readonly issuers: readonly string[];
   /** PRM `authorization_servers`: each issuer's (presets may name a different one), deduplicated. */
   readonly authorizationServers: readonly string[];
+  /** Always `true`: each issuer's JWT verifier checks `exp`, `nbf` and `iat` with its own tolerance. */
+  readonly checksLifetime: true;
+  /** The largest clock tolerance among the issuers' verifiers, seconds. */
+  readonly clockTolerance: number;
 }
 
 const DEFAULT_MAX_TOKEN_LENGTH = 16_384;
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof MultiIssuerVerifierOptions>([
+  'resource',
+  'issuers',
+  'fetch',
+]);
+const PRESET_NAMES: ReadonlySet<string> = new Set<keyof ProviderPreset>([
+  'issuer',
+  'jwt',
+  'authorizationServers',
+]);
+
+const invalid = (description: string, reason: InvalidTokenReason, cause?: unknown) =>
+  new McpAuthError(
+    'invalid_token',
+    description,
+    cause === undefined ? { reason } : { reason, cause },
+  );
 
 const ISS_KEY = '"iss":"';
 const SIMPLE_VALUE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -60,7 +83,7 @@ function unverifiedIssuer(token: string): unknown {
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   if (first < 1 || second < 0 || token.indexOf('.', second + 1) !== -1) {
-    throw new McpAuthError('invalid_token', 'malformed token');
+    throw invalid('malformed token', 'malformed');
   }
   try {
     const segment = token.slice(first + 1, second);
@@ -73,7 +96,7 @@ function unverifiedIssuer(token: string): unknown {
     }
     return decodeJwt(token).iss;
   } catch (cause) {
-    throw new McpAuthError('invalid_token', 'malformed token', { cause });
+    throw invalid('malformed token', 'malformed', cause);
   }
 }
 
@@ -87,8 +110,9 @@ function isPreset(entry: IssuerOptions | ProviderPreset): entry is ProviderPrese
  * the issuer's verifier before any signature check; a token from an issuer not on the list is
  * rejected with `invalid_token` without any network request.
  *
- * @throws McpAuthConfigError (a `TypeError`) for an empty list, a duplicate issuer, or any
- *   per-issuer option error (named `issuers[i].<option>`).
+ * @throws McpAuthConfigError (a `TypeError`) for an empty list, a duplicate issuer, an
+ *   unknown option, or any per-issuer option error (named `issuers[i].<option>`, a preset's
+ *   JWT options `issuers[i].jwt.<option>`).
  * @example
  * ```ts
  * const verifier = createMultiIssuerVerifier({
@@ -107,6 +131,7 @@ export function createMultiIssuerVerifier(
   if (typeof options !== 'object' || options === null) {
     throw new McpAuthConfigError('options', 'must be an object');
   }
+  assertKnownOptions(options, OPTION_NAMES);
   if (!Array.isArray(options.issuers) || options.issuers.length === 0) {
     throw new McpAuthConfigError('issuers', 'must list at least one issuer');
   }
@@ -115,12 +140,15 @@ export function createMultiIssuerVerifier(
   }
   const byIssuer = new Map<string, JwtVerifier>();
   let maxTokenLength = 0;
+  let clockTolerance = 0;
   const authorizationServers: string[] = [];
   options.issuers.forEach((entry, i) => {
     if (typeof entry !== 'object' || entry === null) {
       throw new McpAuthConfigError(`issuers[${i}]`, 'must be an object');
     }
-    const jwtOptions: JwtVerifierOptions = isPreset(entry)
+    const preset = isPreset(entry);
+    if (preset) assertKnownOptions(entry, PRESET_NAMES, `issuers[${i}].`);
+    const jwtOptions: JwtVerifierOptions = preset
       ? { ...entry.jwt, issuer: entry.issuer, resource: options.resource }
       : { ...entry, resource: options.resource };
     if (jwtOptions.fetch === undefined && options.fetch !== undefined) {
@@ -131,13 +159,12 @@ export function createMultiIssuerVerifier(
       verifier = createJwtVerifier(jwtOptions);
     } catch (error) {
       if (error instanceof McpAuthConfigError && error.option !== 'resource') {
-        throw new McpAuthConfigError(
-          `issuers[${i}].${error.option}`,
-          error.message.replace(/^mcp-auth: option "[^"]*" /, ''),
-        );
+        const where = preset && error.option !== 'issuer' ? `issuers[${i}].jwt.` : `issuers[${i}].`;
+        throw new McpAuthConfigError(`${where}${error.option}`, error.rule);
       }
       throw error;
     }
+    clockTolerance = Math.max(clockTolerance, verifier.clockTolerance);
     maxTokenLength = Math.max(
       maxTokenLength,
       jwtOptions.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
@@ -156,16 +183,12 @@ export function createMultiIssuerVerifier(
 
   /** The verifier for `token`'s issuer; throws `invalid_token` when there is none. */
   function select(token: string): JwtVerifier {
-    if (typeof token !== 'string' || token === '') {
-      throw new McpAuthError('invalid_token', 'token is empty');
-    }
-    if (token.length > maxTokenLength) {
-      throw new McpAuthError('invalid_token', 'token is too large');
-    }
+    if (typeof token !== 'string' || token === '') throw invalid('token is empty', 'malformed');
+    if (token.length > maxTokenLength) throw invalid('token is too large', 'too_large');
     const iss = unverifiedIssuer(token);
-    if (typeof iss !== 'string') throw new McpAuthError('invalid_token', 'missing issuer (iss)');
+    if (typeof iss !== 'string') throw invalid('missing issuer (iss)', 'missing_claim');
     const verifier = byIssuer.get(iss);
-    if (verifier === undefined) throw new McpAuthError('invalid_token', 'issuer not accepted');
+    if (verifier === undefined) throw invalid('issuer not accepted', 'issuer');
     return verifier;
   }
 
@@ -184,5 +207,7 @@ export function createMultiIssuerVerifier(
     verifyAccessToken,
     issuers,
     authorizationServers: Object.freeze(authorizationServers),
+    checksLifetime: true,
+    clockTolerance,
   };
 }

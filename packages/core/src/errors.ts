@@ -41,6 +41,46 @@ export interface McpAuthErrorOptions {
   /** Overrides the status derived from the code. */
   status?: number;
   /** Seconds a client should wait before retrying (503 only). */
+/**
+ * Why a token was refused (`invalid_token`), for code to switch on instead of comparing
+ * messages (which are descriptions and may be reworded):
+ *
+ * - `malformed`: empty, not a compact JWS, or not decodable; `too_large`: over the length limit.
+ * - `token_type`: `typ` is not an accepted access-token type; `id_token`: an ID token.
+ * - `algorithm`: `alg` not in the allow-list; `bad_signature`: the signature does not verify;
+ *   `unknown_key`: no published key matches the token (unknown `kid`).
+ * - `expired`, `not_yet_valid`, `issued_in_future`: `exp`, `nbf`, `iat` against the clock
+ *   (with the clock tolerance).
+ * - `missing_claim`, `invalid_claim`: a required claim is absent, or a claim has the wrong type.
+ * - `issuer`: `iss` is not an accepted issuer; `audience`: `aud` missing or not naming the resource.
+ * - `sender_constrained`: a `cnf`-bound token presented as a bearer token.
+ * - `inactive`: introspection answered `active: false`.
+ * - `unverifiable`: any other failure.
+ *
+ * @example
+ * ```ts
+ * if (isMcpAuthError(e) && e.reason === 'expired') metrics.increment('expired_tokens');
+ * ```
+ */
+export type InvalidTokenReason =
+  | 'malformed'
+  | 'too_large'
+  | 'token_type'
+  | 'id_token'
+  | 'algorithm'
+  | 'bad_signature'
+  | 'unknown_key'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'missing_claim'
+  | 'invalid_claim'
+  | 'issuer'
+  | 'audience'
+  | 'sender_constrained'
+  | 'inactive'
+  | 'unverifiable';
+
   retryAfter?: number;
 }
 
@@ -49,6 +89,8 @@ export interface McpAuthErrorOptions {
  * human-readable description that is safe to send to clients (it never contains a token, key
  * material, a stack trace or a file path).
  *
+  /** Why the token was refused (`invalid_token` only). */
+  reason?: InvalidTokenReason;
  * @example
  * ```ts
  * try { await verifier.verifyAccessToken(token); }
@@ -68,6 +110,11 @@ export class McpAuthError extends Error {
     this.code = code;
     this.status = options.status ?? STATUS[code];
     this.retryAfter = options.retryAfter;
+  /**
+   * Why the token was refused, set by the built-in verifiers on every `invalid_token` they
+   * raise; `undefined` for other codes (and for errors from other verifiers that omit it).
+   */
+  readonly reason: InvalidTokenReason | undefined;
   }
 }
 
@@ -75,6 +122,7 @@ export class McpAuthError extends Error {
  * True for any {@link McpAuthError}, even one created by another copy of this package
  * (checks the marker and the code rather than `instanceof`).
  */
+    this.reason = options.reason;
 export function isMcpAuthError(value: unknown): value is McpAuthError {
   return (
     typeof value === 'object' &&

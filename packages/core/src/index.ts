@@ -39,9 +39,15 @@ export type {
   MultiIssuerVerifierOptions,
 } from './create-multi-issuer-verifier.js';
 export { createMultiIssuerVerifier } from './create-multi-issuer-verifier.js';
-export type { McpAuthErrorCode, McpAuthErrorOptions } from './errors.js';
+export type { InvalidTokenReason, McpAuthErrorCode, McpAuthErrorOptions } from './errors.js';
 export { isMcpAuthError, McpAuthConfigError, McpAuthError } from './errors.js';
 export { headerValue, headerValues } from './headers.js';
+export type {
+  DroppedScope,
+  ScopeClaim,
+  ScopeClaimFormat,
+  ScopeClaimOption,
+} from './normalize-claims.js';
 export { normalizeScopes } from './normalize-claims.js';
 export type { Auth0PresetOptions } from './presets/auth0.js';
 export { auth0 } from './presets/auth0.js';
@@ -125,3 +131,5 @@ export type { TokenCacheOptions, TokenDigest, TokenHasher } from './token-cache.
 export { withTokenHash } from './token-cache.js';
 export type { ChallengeParams, ParsedChallenge } from './www-authenticate.js';
 export { buildChallenge, parseChallenge, sanitizeChallengeValue } from './www-authenticate.js';
+export type { LifetimeCheckingVerifier, TokenLifetimeClaims } from './token-lifetime.js';
+export { checkTokenLifetime } from './token-lifetime.js';

@@ -1,5 +1,6 @@
 import { ClockMap } from './clock-map.js';
-import { McpAuthConfigError } from './errors.js';
+import { type InvalidTokenReason, isMcpAuthError, McpAuthConfigError } from './errors.js';
+import { assertKnownOptions } from './known-options.js';
 import type { AuthInfo } from './types.js';
 
 /**
@@ -122,6 +123,41 @@ export const DEFAULT_TOKEN_CACHE_MAX_AGE_MS = 300_000;
  */
 export const DEFAULT_NEGATIVE_TTL_MS = 5_000;
 const MAX_NEGATIVE_TTL_MS = 60_000;
+
+/**
+ * The failures {@link TokenCache.reject} is meant for: a bad signature stays bad until the key
+ * set changes, and forging tokens must not cost a signature check each. Nothing else is
+ * remembered: an expired, not-yet-valid or wrongly addressed token may be fine a moment later
+ * (or with another clock), and an unavailable key set is an outage, not a verdict.
+ */
+const REMEMBERED_REASONS: ReadonlySet<InvalidTokenReason> = new Set(['bad_signature']);
+
+/**
+ * True for a verification failure the negative cache remembers: an `invalid_token`
+ * `McpAuthError` whose typed `reason` is `bad_signature`. Keyed on the reason, never on the
+ * message (a description that may be reworded).
+ *
+ * @example
+ * ```ts
+ * if (isRememberedRejection(error)) cache.reject(key, verifier.keySetVersion);
+ * ```
+ */
+export function isRememberedRejection(error: unknown): boolean {
+  return (
+    isMcpAuthError(error) &&
+    error.code === 'invalid_token' &&
+    error.reason !== undefined &&
+    REMEMBERED_REASONS.has(error.reason)
+  );
+}
+
+const CACHE_OPTION_NAMES: ReadonlySet<string> = new Set<keyof TokenCacheOptions>([
+  'maxEntries',
+  'maxBytes',
+  'maxAgeMs',
+  'negativeTtlMs',
+  'hash',
+]);
 
 /**
  * Fixed per-entry cost estimate: Map slot, entry and AuthInfo objects, scopes array, URL. An
@@ -292,6 +328,7 @@ export function createTokenCache(
   if (typeof options !== 'object' || options === null) {
     throw new McpAuthConfigError('cache', 'must be false or an object');
   }
+  assertKnownOptions(options, CACHE_OPTION_NAMES, 'cache.');
   const maxEntries = limit('cache.maxEntries', options.maxEntries, DEFAULT_TOKEN_CACHE_ENTRIES, 1);
   const maxBytes = limit('cache.maxBytes', options.maxBytes, DEFAULT_TOKEN_CACHE_BYTES, 1024);
   const maxAgeMs = limit('cache.maxAgeMs', options.maxAgeMs, DEFAULT_TOKEN_CACHE_MAX_AGE_MS, 1);

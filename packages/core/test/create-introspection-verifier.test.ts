@@ -131,9 +131,11 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
 
   it.each<[string, Record<string, unknown>, string]>([
     ['inactive', { active: false }, 'token is not active'],
-    ['expired', active({ exp: nowSeconds - 1 }), 'token expired'],
+    ['expired (past the 60 s tolerance)', active({ exp: nowSeconds - 60 }), 'token expired'],
     ['exp not a number', active({ exp: 'soon' }), 'invalid "exp" claim'],
-    ['not yet valid', active({ nbf: nowSeconds + 60 }), 'token not yet valid'],
+    ['not yet valid', active({ nbf: nowSeconds + 61 }), 'token not yet valid'],
+    ['issued in the future', active({ iat: nowSeconds + 61 }), 'token issued in the future'],
+    ['nbf not a number', active({ nbf: '0' }), 'invalid "nbf" claim'],
     ['wrong aud', active({ aud: 'https://other.example.com/mcp' }), 'audience mismatch'],
     ['missing aud', active({ aud: undefined }), 'missing audience (aud)'],
     ['empty aud list', active({ aud: [] }), 'missing audience (aud)'],
@@ -156,7 +158,7 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     const { fetch } = endpoint((token) =>
       json(
         token === 'a'
-          ? active({ aud: ['x', 'HTTPS://MCP.example.com/mcp/'] })
+          ? active({ aud: ['x', 'HTTPS://MCP.example.com:443/mcp'] })
           : token === 'b'
             ? active({ aud: 'api://todo' })
             : active({ aud: undefined, iss: undefined }),
@@ -333,7 +335,7 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
 
   it('caches active results up to cacheMaxAge and never past exp', async () => {
     const { fetch, calls } = endpoint(() => json(active({ exp: nowSeconds + 30 })));
-    const v = verifier(fetch, { cacheMaxAge: 60_000 });
+    const v = verifier(fetch, { cacheMaxAge: 60_000, clockTolerance: 0 });
     await v.verifyAccessToken('t');
     await vi.advanceTimersByTimeAsync(29_000);
     await v.verifyAccessToken('t');

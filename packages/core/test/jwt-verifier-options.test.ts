@@ -106,13 +106,13 @@ describe('createJwtVerifier options', () => {
     ['additionalAudiences', 'api://x'],
     ['additionalAudiences', ['']],
     ['requiredClaims', [1]],
-    ['scopeClaims', 'scope'],
   ] as const)('refuses %s = %j', (option, value) => {
     expectOptionError(construct({ [option]: value }), option, /array of non-empty strings/);
   });
 
-  it('refuses an empty scopeClaims list', () => {
-    expectOptionError(construct({ scopeClaims: [] }), 'scopeClaims', /empty/);
+  it('refuses a scopeClaims value that is not a non-empty list', () => {
+    expectOptionError(construct({ scopeClaims: 'scope' }), 'scopeClaims', /non-empty array/);
+    expectOptionError(construct({ scopeClaims: [] }), 'scopeClaims', /non-empty array/);
   });
 
   it('refuses a non-boolean allowGenericJwtType and a non-function fetch', () => {

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { normalizeScopes, toAuthInfo } from '../src/normalize-claims.js';
 
 describe('normalizeScopes', () => {
-  it('splits the space-delimited scope claim (RFC 9068 §2.2.3)', () => {
-    expect(normalizeScopes({ scope: '  todo:read\ttodo:write  todo:read ' })).toEqual([
+  it('splits the space-delimited scope claim on U+0020 only (RFC 9068 §2.2.3)', () => {
+    expect(normalizeScopes({ scope: '  todo:read todo:write  todo:read ' })).toEqual([
       'todo:read',
       'todo:write',
+    ]);
+    expect(normalizeScopes({ scope: 'todo:read\ttodo:write calendar:read' })).toEqual([
+      'calendar:read',
     ]);
   });
 
@@ -27,6 +30,15 @@ describe('normalizeScopes', () => {
 
 describe('toAuthInfo', () => {
   const resource = new URL('https://mcp.example.com/mcp');
+
+  it('reports dropped scope values in extra.droppedScopes, and only then', () => {
+    const info = toAuthInfo('t', { scope: ['x'] }, resource);
+    expect(info.scopes).toEqual([]);
+    expect(info.extra?.droppedScopes).toEqual([
+      { claim: 'scope', reason: 'wrong_shape', value: 'array' },
+    ]);
+    expect(toAuthInfo('t', { scope: 'x' }, resource).extra).not.toHaveProperty('droppedScopes');
+  });
 
   it('builds the SDK AuthInfo shape', () => {
     const payload = { sub: 's', iss: 'https://i', client_id: 'c', azp: 'z', exp: 99, scope: 'x y' };

@@ -69,14 +69,18 @@ describe('scalekit()', () => {
         additionalIssuers: [env],
         jwksUri: `${env}/keys`,
         additionalAudiences: ['res_123'],
-        scopeClaims: ['scope', 'scopes'],
+        scopeClaims: ['scope', { claim: 'scopes', format: 'array' }],
         allowGenericJwtType: true,
       },
       authorizationServers: [resourceIssuer],
     });
     expect(scalekit({ environmentUrl: env })).toEqual({
       issuer: env,
-      jwt: { jwksUri: `${env}/keys`, scopeClaims: ['scope', 'scopes'], allowGenericJwtType: true },
+      jwt: {
+        jwksUri: `${env}/keys`,
+        scopeClaims: ['scope', { claim: 'scopes', format: 'array' }],
+        allowGenericJwtType: true,
+      },
       authorizationServers: [env],
     });
   });
@@ -180,7 +184,7 @@ describe('auth0()', () => {
     ).toEqual({
       jwksUri,
       additionalAudiences: ['https://api.example.com'],
-      scopeClaims: ['scope', 'permissions'],
+      scopeClaims: ['scope', { claim: 'permissions', format: 'array' }],
       allowGenericJwtType: true,
     });
   });

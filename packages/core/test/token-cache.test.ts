@@ -1,7 +1,12 @@
-import { alterTokenPayload, createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
+import {
+  alterTokenPayload,
+  createTestIssuer,
+  generateTestKey,
+  type TestIssuer,
+} from '@org/mcp-auth-testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJwtVerifier, type JwtVerifierOptions } from '../src/create-jwt-verifier.js';
-import { isMcpAuthError, McpAuthConfigError } from '../src/errors.js';
+import { isMcpAuthError, McpAuthConfigError, McpAuthError } from '../src/errors.js';
 import {
   createTokenCache,
   DEFAULT_NEGATIVE_TTL_MS,
@@ -9,6 +14,7 @@ import {
   DEFAULT_TOKEN_CACHE_ENTRIES,
   DEFAULT_TOKEN_CACHE_MAX_AGE_MS,
   freezePlainData,
+  isRememberedRejection,
   withTokenHash,
 } from '../src/token-cache.js';
 import type { AuthInfo } from '../src/types.js';
@@ -562,5 +568,141 @@ describe('withTokenHash', () => {
     const bad = { ...base, jwt: 'nope' };
     expect(withTokenHash(bad, hash)).toBe(bad);
     expect(withTokenHash(null as unknown as object, hash)).toBe(null);
+  });
+});
+
+describe('the negative cache is keyed on the typed failure reason', () => {
+  let issuer: TestIssuer;
+
+  beforeAll(async () => {
+    issuer = await createTestIssuer({
+      issuer: 'https://auth.example.com',
+      audience: RESOURCE,
+      algorithms: ['ES256'],
+    });
+  });
+
+  /** A verifier with a synchronous hash, its cache warmed by one good token. */
+  async function warmVerifier(options: Partial<JwtVerifierOptions> = {}) {
+    const v = createJwtVerifier({
+      issuer: issuer.issuer,
+      resource: RESOURCE,
+      fetch: issuer.fetch,
+      cache: { hash: hexHash },
+      ...options,
+    });
+    await v.verifyAccessToken(await issuer.mintAccessToken());
+    return v;
+  }
+
+  async function reasonOf(promise: Promise<unknown>): Promise<string | undefined> {
+    const error = await promise.then(
+      () => {
+        throw new Error('expected a rejection');
+      },
+      (e: unknown) => e,
+    );
+    expect(isMcpAuthError(error)).toBe(true);
+    return (error as McpAuthError).reason;
+  }
+
+  /** What the synchronous lookup says: `cached-rejection` (with its reason) or a miss. */
+  function syncAnswer(v: ReturnType<typeof createJwtVerifier>, token: string): string {
+    try {
+      return v.verifyAccessTokenSync(token) === undefined ? 'miss' : 'hit';
+    } catch (error) {
+      return `cached-rejection:${(error as McpAuthError).reason}`;
+    }
+  }
+
+  it('isRememberedRejection: the reason decides, never the message', () => {
+    const bad = new McpAuthError('invalid_token', 'reworded', { reason: 'bad_signature' });
+    expect(isRememberedRejection(bad)).toBe(true);
+    expect(isRememberedRejection(new McpAuthError('invalid_token', 'invalid signature'))).toBe(
+      false,
+    );
+    for (const reason of ['expired', 'audience', 'unknown_key', 'token_type', 'issuer'] as const) {
+      expect(isRememberedRejection(new McpAuthError('invalid_token', 'x', { reason }))).toBe(false);
+    }
+    expect(
+      isRememberedRejection(new McpAuthError('jwks_unavailable', 'x', { reason: 'bad_signature' })),
+    ).toBe(false);
+    expect(isRememberedRejection(Object.assign(new Error('x'), { reason: 'bad_signature' }))).toBe(
+      false,
+    );
+  });
+
+  it('caches a bad signature: refused again without a signature check, same reason', async () => {
+    const v = await warmVerifier();
+    const forged = alterTokenPayload(await issuer.mintAccessToken(), { scope: 'admin' });
+    expect(await reasonOf(v.verifyAccessToken(forged))).toBe('bad_signature');
+    expect(syncAnswer(v, forged)).toBe('cached-rejection:bad_signature');
+    const spy = vi.spyOn(crypto.subtle, 'verify');
+    expect(await reasonOf(v.verifyAccessToken(forged))).toBe('bad_signature');
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('caches a token signed by a key that matches the kid but not the signature', async () => {
+    const v = await warmVerifier();
+    const outsider = await generateTestKey('ES256');
+    const forged = await issuer.mintAccessToken({
+      key: outsider,
+      header: { kid: issuer.key('ES256').kid },
+    });
+    expect(await reasonOf(v.verifyAccessToken(forged))).toBe('bad_signature');
+    expect(syncAnswer(v, forged)).toBe('cached-rejection:bad_signature');
+  });
+
+  it.each<[string, () => Promise<string>, string, Partial<JwtVerifierOptions>]>([
+    [
+      'an expired token',
+      () => issuer.mintAccessToken({ issuedAt: NOW / 1000 - 400, expiresIn: 300 }),
+      'expired',
+      {},
+    ],
+    [
+      'another audience',
+      () => issuer.mintAccessToken({ claims: { aud: 'https://other.example.com/mcp' } }),
+      'audience',
+      {},
+    ],
+    [
+      'a generic JWT type',
+      () => issuer.mintAccessToken({ header: { typ: 'JWT' } }),
+      'token_type',
+      {},
+    ],
+    [
+      'a not-yet-valid token',
+      () => issuer.mintAccessToken({ claims: { nbf: NOW / 1000 + 3_600 } }),
+      'not_yet_valid',
+      {},
+    ],
+    [
+      'a missing required claim',
+      () => issuer.mintAccessToken({ omit: ['sub'] }),
+      'missing_claim',
+      {},
+    ],
+    [
+      'a sender-constrained token',
+      () => issuer.mintAccessToken({ claims: { cnf: { jkt: 'abc' } } }),
+      'sender_constrained',
+      {},
+    ],
+  ])('does not cache %s (reason %s)', async (_name, mint, reason, options) => {
+    const v = await warmVerifier(options);
+    const token = await mint();
+    expect(await reasonOf(v.verifyAccessToken(token))).toBe(reason);
+    expect(syncAnswer(v, token)).toBe('miss');
+    expect(await reasonOf(v.verifyAccessToken(token))).toBe(reason);
+  });
+
+  it('does not cache an unknown kid (a key rotation may publish it)', async () => {
+    const v = await warmVerifier();
+    const outsider = await generateTestKey('ES256');
+    const token = await issuer.mintAccessToken({ key: outsider });
+    expect(await reasonOf(v.verifyAccessToken(token))).toBe('unknown_key');
+    expect(syncAnswer(v, token)).toBe('miss');
   });
 });

@@ -50,13 +50,19 @@ describe('assertSecureUrl', () => {
 describe('canonicalResource (RFC 3986 §6.2.2–6.2.3)', () => {
   it.each([
     ['HTTPS://MCP.Example.COM/mcp', 'https://mcp.example.com/mcp'],
-    ['https://mcp.example.com/mcp/', 'https://mcp.example.com/mcp'],
     ['https://mcp.example.com:443/mcp', 'https://mcp.example.com/mcp'],
     ['http://localhost:80/', 'http://localhost'],
     ['https://mcp.example.com', 'https://mcp.example.com'],
-    ['https://mcp.example.com/mcp#frag', 'https://mcp.example.com/mcp'],
+    ['https://mcp.example.com/?x', 'https://mcp.example.com?x'],
     ['https://mcp.example.com:8443/Path', 'https://mcp.example.com:8443/Path'],
     ['https://mcp.example.com/mcp?x=1', 'https://mcp.example.com/mcp?x=1'],
+    ['HTTP://[::1]:80/mcp', 'http://[::1]/mcp'],
+    // Everything else is left as written: it then only matches itself.
+    ['https://mcp.example.com/mcp/', 'https://mcp.example.com/mcp/'],
+    ['https://mcp.example.com/mcp#frag', 'https://mcp.example.com/mcp#frag'],
+    ['https:\\mcp.example.com\\mcp', 'https:\\mcp.example.com\\mcp'],
+    ['https://user@mcp.example.com/mcp', 'https://user@mcp.example.com/mcp'],
+    ['https://mcp.example.com:/mcp', 'https://mcp.example.com:/mcp'],
     ['plain-audience', 'plain-audience'],
   ])('%s → %s', (input, expected) => {
     expect(canonicalResource(input)).toBe(expected);
@@ -65,7 +71,7 @@ describe('canonicalResource (RFC 3986 §6.2.2–6.2.3)', () => {
 
 describe('resourceMatches', () => {
   it('matches equal resources in different spellings', () => {
-    expect(resourceMatches('https://MCP.example.com/mcp/', 'https://mcp.example.com/mcp')).toBe(
+    expect(resourceMatches('https://MCP.example.com:443/mcp', 'https://mcp.example.com/mcp')).toBe(
       true,
     );
     expect(resourceMatches('api://todo', 'api://todo')).toBe(true);

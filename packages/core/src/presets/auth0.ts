@@ -51,7 +51,7 @@ export interface Auth0PresetOptions extends PresetBaseOptions {
  * ```
  */
 export function auth0(options: Auth0PresetOptions): ProviderPreset {
-  assertOptions(options, 'auth0');
+  assertOptions(options, 'auth0', ['domain', 'tokenProfile', 'permissions']);
   const origin = domainOrigin('domain', options.domain);
   const profile = options.tokenProfile ?? 'rfc9068';
   if (profile !== 'rfc9068' && profile !== 'auth0') {
@@ -65,7 +65,7 @@ export function auth0(options: Auth0PresetOptions): ProviderPreset {
       jwksUri: `${origin}/.well-known/jwks.json`,
       ...(audiences.length === 0 ? {} : { additionalAudiences: audiences }),
       scopeClaims: booleanOption('permissions', options.permissions, false)
-        ? ['scope', 'permissions']
+        ? ['scope', { claim: 'permissions', format: 'array' }]
         : ['scope'],
       allowGenericJwtType: booleanOption(
         'allowGenericJwtType',

@@ -42,7 +42,7 @@ export interface ClerkPresetOptions extends PresetBaseOptions {
  * ```
  */
 export function clerk(options: ClerkPresetOptions): ProviderPreset {
-  assertOptions(options, 'clerk');
+  assertOptions(options, 'clerk', ['frontendApiUrl']);
   const issuer = baseUrl('frontendApiUrl', options.frontendApiUrl);
   const audiences = audienceList('audience', options.audience);
   return {

@@ -61,7 +61,7 @@ const LOGIN = 'https://login.microsoftonline.com';
  * ```
  */
 export function entraId(options: EntraIdPresetOptions): ProviderPreset {
-  assertOptions(options, 'entraId');
+  assertOptions(options, 'entraId', ['tenantId', 'version']);
   const { tenantId } = options;
   if (typeof tenantId !== 'string' || !GUID.test(tenantId)) {
     throw new McpAuthConfigError('tenantId', 'must be the directory (tenant) id, a GUID');
@@ -83,7 +83,10 @@ export function entraId(options: EntraIdPresetOptions): ProviderPreset {
       ...(version === 'both' ? { additionalIssuers: [v1] } : {}),
       jwksUri: `${LOGIN}/${tenant}/discovery/v2.0/keys`,
       additionalAudiences: audiences,
-      scopeClaims: ['scp', 'roles'],
+      scopeClaims: [
+        { claim: 'scp', format: 'string' },
+        { claim: 'roles', format: 'array' },
+      ],
       clientIdClaims: ['azp', 'appid'],
       allowGenericJwtType: booleanOption('allowGenericJwtType', options.allowGenericJwtType, true),
     },

@@ -45,7 +45,7 @@ export interface KeycloakPresetOptions extends PresetBaseOptions {
  * ```
  */
 export function keycloak(options: KeycloakPresetOptions): ProviderPreset {
-  assertOptions(options, 'keycloak');
+  assertOptions(options, 'keycloak', ['baseUrl', 'realm']);
   const base = baseUrl('baseUrl', options.baseUrl);
   const realm = requiredString('realm', options.realm);
   const issuer = `${base}/realms/${encodeURIComponent(realm)}`;

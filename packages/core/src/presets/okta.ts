@@ -58,7 +58,7 @@ export const OKTA_ACCESS_TOKEN_TYPE = 'application/okta-internal-at+jwt';
  * ```
  */
 export function okta(options: OktaPresetOptions): ProviderPreset {
-  assertOptions(options, 'okta');
+  assertOptions(options, 'okta', ['issuer']);
   const issuer = baseUrl('issuer', options.issuer);
   if (!/^\/oauth2\/[^/]+$/.test(new URL(issuer).pathname)) {
     throw new McpAuthConfigError(
@@ -72,7 +72,7 @@ export function okta(options: OktaPresetOptions): ProviderPreset {
     jwt: {
       jwksUri: `${issuer}/v1/keys`,
       ...(audiences.length === 0 ? {} : { additionalAudiences: audiences }),
-      scopeClaims: ['scp'],
+      scopeClaims: [{ claim: 'scp', format: 'array' }],
       clientIdClaims: ['cid', 'client_id'],
       acceptedTypes: [OKTA_ACCESS_TOKEN_TYPE],
       allowGenericJwtType: booleanOption('allowGenericJwtType', options.allowGenericJwtType, true),

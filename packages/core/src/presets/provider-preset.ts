@@ -1,5 +1,6 @@
 import type { JwtVerifierOptions } from '../create-jwt-verifier.js';
 import { McpAuthConfigError } from '../errors.js';
+import { assertKnownOptions } from '../known-options.js';
 import { assertSecureUrl } from '../url.js';
 
 /** The JWT verifier options a preset fills in: everything but `issuer` and `resource`. */
@@ -65,11 +66,22 @@ export function booleanOption(option: string, value: unknown, fallback: boolean)
   return value;
 }
 
-/** Rejects an options argument that is not an object. */
-export function assertOptions(value: unknown, preset: string): asserts value is object {
+/** The options every preset takes ({@link PresetBaseOptions}). */
+const BASE_OPTION_NAMES: readonly (keyof PresetBaseOptions)[] = ['audience', 'allowGenericJwtType'];
+
+/**
+ * Rejects an options argument that is not an object, or that has a key other than `names`
+ * and the {@link PresetBaseOptions} (naming it, with the close known name when it is a slip).
+ */
+export function assertOptions(
+  value: unknown,
+  preset: string,
+  names: readonly string[],
+): asserts value is object {
   if (typeof value !== 'object' || value === null) {
     throw new McpAuthConfigError('options', `of ${preset}() must be an object`);
   }
+  assertKnownOptions(value, new Set([...names, ...BASE_OPTION_NAMES]));
 }
 
 /** Options every preset takes. */

@@ -53,7 +53,7 @@ const RESOURCE_ID = /^[A-Za-z0-9_-]+$/;
  * ```
  */
 export function scalekit(options: ScalekitPresetOptions): ProviderPreset {
-  assertOptions(options, 'scalekit');
+  assertOptions(options, 'scalekit', ['environmentUrl', 'resourceId']);
   const environment = baseUrl('environmentUrl', options.environmentUrl);
   const { resourceId } = options;
   if (
@@ -72,7 +72,7 @@ export function scalekit(options: ScalekitPresetOptions): ProviderPreset {
       ...(resourceIssuer === undefined ? {} : { additionalIssuers: [environment] }),
       jwksUri: `${environment}/keys`,
       ...(audiences.length === 0 ? {} : { additionalAudiences: audiences }),
-      scopeClaims: ['scope', 'scopes'],
+      scopeClaims: ['scope', { claim: 'scopes', format: 'array' }],
       allowGenericJwtType: booleanOption('allowGenericJwtType', options.allowGenericJwtType, true),
     },
     authorizationServers: [resourceIssuer ?? environment],

@@ -27,7 +27,7 @@ export interface WorkosPresetOptions extends PresetBaseOptions {
  * Token shape: RS256 JWT; `iss` is the AuthKit domain (`https://<subdomain>.authkit.app`);
  * keys at `<issuer>/oauth2/jwks`; `aud` is the MCP server's resource URI when it is listed as
  * an MCP resource indicator in the dashboard (otherwise the client id, which this preset does
- * not accept unless passed as `audience`); scopes in `scope`, optionally `permissions`.
+ * not accept unless passed as `audience`); scopes in `scope` (space-delimited), optionally the `permissions` array.
  *
  * `typ`: WorkOS does not document the header's `typ`, so this preset also accepts `JWT` or no
  * `typ` (`allowGenericJwtType`; ID tokens are still refused). Pass `allowGenericJwtType: false`
@@ -46,7 +46,7 @@ export interface WorkosPresetOptions extends PresetBaseOptions {
  * ```
  */
 export function workos(options: WorkosPresetOptions): ProviderPreset {
-  assertOptions(options, 'workos');
+  assertOptions(options, 'workos', ['authkitDomain', 'permissions']);
   const issuer = domainOrigin('authkitDomain', options.authkitDomain);
   const audiences = audienceList('audience', options.audience);
   return {
@@ -55,7 +55,7 @@ export function workos(options: WorkosPresetOptions): ProviderPreset {
       jwksUri: `${issuer}/oauth2/jwks`,
       ...(audiences.length === 0 ? {} : { additionalAudiences: audiences }),
       scopeClaims: booleanOption('permissions', options.permissions, false)
-        ? ['scope', 'permissions']
+        ? ['scope', { claim: 'permissions', format: 'array' }]
         : ['scope'],
       allowGenericJwtType: booleanOption('allowGenericJwtType', options.allowGenericJwtType, true),
     },
