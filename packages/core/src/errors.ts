@@ -34,13 +34,6 @@ const STATUS: Record<McpAuthErrorCode, number> = {
   jsonrpc_header_mismatch: 400,
 };
 
-/** Options for {@link McpAuthError}. */
-export interface McpAuthErrorOptions {
-  /** The underlying error, kept for diagnostics; never sent to clients. */
-  cause?: unknown;
-  /** Overrides the status derived from the code. */
-  status?: number;
-  /** Seconds a client should wait before retrying (503 only). */
 /**
  * Why a token was refused (`invalid_token`), for code to switch on instead of comparing
  * messages (which are descriptions and may be reworded):
@@ -81,7 +74,16 @@ export type InvalidTokenReason =
   | 'inactive'
   | 'unverifiable';
 
+/** Options for {@link McpAuthError}. */
+export interface McpAuthErrorOptions {
+  /** The underlying error, kept for diagnostics; never sent to clients. */
+  cause?: unknown;
+  /** Overrides the status derived from the code. */
+  status?: number;
+  /** Seconds a client should wait before retrying (503 only). */
   retryAfter?: number;
+  /** Why the token was refused (`invalid_token` only). */
+  reason?: InvalidTokenReason;
 }
 
 /**
@@ -89,8 +91,6 @@ export type InvalidTokenReason =
  * human-readable description that is safe to send to clients (it never contains a token, key
  * material, a stack trace or a file path).
  *
-  /** Why the token was refused (`invalid_token` only). */
-  reason?: InvalidTokenReason;
  * @example
  * ```ts
  * try { await verifier.verifyAccessToken(token); }
@@ -103,6 +103,11 @@ export class McpAuthError extends Error {
   readonly code: McpAuthErrorCode;
   readonly status: number;
   readonly retryAfter: number | undefined;
+  /**
+   * Why the token was refused, set by the built-in verifiers on every `invalid_token` they
+   * raise; `undefined` for other codes (and for errors from other verifiers that omit it).
+   */
+  readonly reason: InvalidTokenReason | undefined;
 
   constructor(code: McpAuthErrorCode, message: string, options: McpAuthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -110,11 +115,7 @@ export class McpAuthError extends Error {
     this.code = code;
     this.status = options.status ?? STATUS[code];
     this.retryAfter = options.retryAfter;
-  /**
-   * Why the token was refused, set by the built-in verifiers on every `invalid_token` they
-   * raise; `undefined` for other codes (and for errors from other verifiers that omit it).
-   */
-  readonly reason: InvalidTokenReason | undefined;
+    this.reason = options.reason;
   }
 }
 
@@ -122,7 +123,6 @@ export class McpAuthError extends Error {
  * True for any {@link McpAuthError}, even one created by another copy of this package
  * (checks the marker and the code rather than `instanceof`).
  */
-    this.reason = options.reason;
 export function isMcpAuthError(value: unknown): value is McpAuthError {
   return (
     typeof value === 'object' &&
