@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
-import type { AllowResult, AuthInfo } from '@org/mcp-auth-core';
+import type { AllowResult } from '@org/mcp-auth-core';
 import { describe, expect, it } from 'vitest';
 import { applyAllow } from '../src/apply-allow.js';
 import { type NodeResponseHead, onResponseHead } from '../src/on-response-head.js';
