@@ -11,9 +11,22 @@ export interface ExpectedChallenge {
 }
 
 /**
+ * A value as RFC 6750 §3 lets it appear inside a quoted challenge parameter: `"`, `\\`, controls
+ * and non-ASCII removed (not escaped, as the core documents), then trimmed.
+ *
+ * @example
+ * ```ts
+ * quotable('missing required claim "exp"'); // 'missing required claim exp'
+ * ```
+ */
+export function quotable(value: string): string {
+  return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '').trim();
+}
+
+/**
  * The exact `WWW-Authenticate` a server answers with, written out by hand (not with the core's
- * builder, so a builder bug cannot hide itself): `Bearer`, then `error`, `error_description`,
- * `resource_metadata` and `scope`.
+ * builder, so a builder bug cannot hide itself): `Bearer`, then `error`, `error_description`
+ * (made {@link quotable}), `resource_metadata` and `scope`.
  *
  * @example
  * ```ts
@@ -24,7 +37,7 @@ export function challengeFor(server: SecurityServer, expected: ExpectedChallenge
   const parts: string[] = [];
   if (expected.error !== undefined) parts.push(`error="${expected.error}"`);
   if (expected.description !== undefined) {
-    parts.push(`error_description="${expected.description}"`);
+    parts.push(`error_description="${quotable(expected.description)}"`);
   }
   parts.push(`resource_metadata="${server.metadataUrl}"`);
   if (expected.scope !== undefined) parts.push(`scope="${expected.scope}"`);

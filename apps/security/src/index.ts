@@ -17,6 +17,7 @@ export {
   expectInvalidRequest,
   expectInvalidToken,
   expectNoInternals,
+  quotable,
   toolRunsDuring,
 } from './expectations.js';
 export {
