@@ -148,19 +148,26 @@ describe('extractBearerToken stays linear on hand-built values', () => {
   const KB16 = 16 * 1024;
   const MB = 1024 * 1024;
 
-  /** Runs `fn` once to warm up, then returns its result and the time of a second run. */
+  /**
+   * Runs `fn` once to warm up, then returns its result and the fastest of three timed runs (the
+   * fastest, so a busy machine or a garbage collection does not fail a linear-time check).
+   */
   function timed<T>(fn: () => T): { result: T; ms: number } {
-    fn();
-    const start = performance.now();
-    const result = fn();
-    return { result, ms: performance.now() - start };
+    let result = fn();
+    let ms = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 3; i++) {
+      const start = performance.now();
+      result = fn();
+      ms = Math.min(ms, performance.now() - start);
+    }
+    return { result, ms };
   }
 
   // Long runs of inner spaces and tabs with outer whitespace: a trimming regex such as
   // /[ \t]+$/ restarts at every inner space (quadratic; ~270 ms for 16 KB before).
   const inner = (n: number) => `Bearer${' \t'.repeat(n / 2)}x `;
   const spacedToken = (n: number) => `Bearer a${' '.repeat(n)}b\t`;
-  const outer = (n: number) => `${' '.repeat(n)}Bearer ${token}${'\t'.repeat(n)}`;
+  const outer = (n: number) => `${' '.repeat(n / 2)}Bearer ${token}${'\t'.repeat(n / 2)}`;
   const joined = (n: number) => `Basic ${',\t '.repeat(n / 3)}beare`;
   const equals = (n: number) => `Bearer ${'a'.repeat(n / 2)}${'='.repeat(n / 2)}a`;
 

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { createCompositeVerifier } from '../src/create-composite-verifier.js';
 import { createIntrospectionVerifier } from '../src/create-introspection-verifier.js';
 import { createJwtVerifier } from '../src/create-jwt-verifier.js';
+import { createMcpAuth, type McpAuthOptions } from '../src/create-mcp-auth.js';
 import { createMultiIssuerVerifier } from '../src/create-multi-issuer-verifier.js';
 import { isMcpAuthError, type McpAuthError } from '../src/errors.js';
 import { checkTokenLifetime, DEFAULT_CLOCK_TOLERANCE } from '../src/token-lifetime.js';
@@ -213,7 +214,26 @@ describe('every built-in verifier applies it with its clock tolerance', () => {
     });
   });
 
-  it.todo(
-    'createMcpAuth({ verifier: createJwtVerifier(…) }) accepts what createMcpAuth({ issuer }) accepts (needs createMcpAuth to skip verifiers with checksLifetime)',
-  );
+  it('createMcpAuth gives every verifier path the same answer (no second, stricter exp check)', async () => {
+    const body = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
+    const decide = async (options: Omit<McpAuthOptions, 'resource'>, token: string) =>
+      (
+        await createMcpAuth({ resource: RESOURCE, ...options }).authorize({
+          method: 'POST',
+          url: '/mcp',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body,
+        })
+      ).type;
+    const paths: Array<[string, Omit<McpAuthOptions, 'resource'>]> = [
+      ['issuer', { issuer: issuer.issuer, jwt: { fetch: issuer.fetch } }],
+      ['verifier: createJwtVerifier', { verifier: jwt() }],
+      ['verifier: createMultiIssuerVerifier', { verifier: multi() }],
+      ['verifier: createCompositeVerifier', { verifier: composite() }],
+    ];
+    for (const [name, options] of paths) {
+      expect([name, await decide(options, await jwtExpired(30))]).toEqual([name, 'allow']);
+      expect([name, await decide(options, await jwtExpired(60))]).toEqual([name, 'deny']);
+    }
+  });
 });
