@@ -313,7 +313,8 @@ function limit(option: string, value: unknown, fallback: number, min: number, ma
  * The key is a digest of the token, never the token. A hit returns a new `AuthInfo` built
  * from what was stored, carrying the token presented (never another token's); `claims` are
  * frozen and shared. An entry is used strictly before the token's `exp` (no clock tolerance:
- * past `exp` the token is verified again and gets the proper expiry error).
+ * past `exp` the token is verified again, and the verifier judges it with its tolerance).
+ * Refusals are remembered only when {@link isRememberedRejection} says so (a bad signature).
  *
  * @example
  * ```ts
