@@ -98,8 +98,7 @@ export function createCors(options: CorsOptions = {}): Cors {
   }
   const loopback = allowed.includes('loopback');
   const origins = new Set(allowed.filter((o) => o !== 'loopback').map((o) => new URL(o).origin));
-  const listed = (origin: string) =>
-    origins.has(origin) || (loopback && isLoopbackOrigin(origin));
+  const listed = (origin: string) => origins.has(origin) || (loopback && isLoopbackOrigin(origin));
   const isAllowed = (origin: string | undefined) => origin === undefined || listed(origin);
   return {
     isAllowed,

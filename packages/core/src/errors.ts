@@ -5,7 +5,10 @@
  * - `invalid_token` (401): a token was presented and rejected (RFC 6750 §3.1).
  * - `insufficient_scope` (403): a valid token lacks the operation's scopes (RFC 6750 §3.1).
  * - `missing_credentials` (401): no bearer token was sent (RFC 6750 §3.1: no `error`).
- * - `session_forbidden` (403): a session id used with another subject's token.
+ * - `session_forbidden` (403): the token names neither a subject nor a client, so it cannot open a session.
+ * - `session_not_found` (404): a session id that is unknown, expired or bound to someone else
+ *   (the same answer for all three, as the MCP SDK transport gives an unknown session).
+ * - `session_limit` (503): no room for another bound session (overall, or for this subject).
  * - `jwks_unavailable` / `authorization_server_unavailable` (503): keys or metadata cannot be fetched.
  * - `invalid_configuration`: thrown as a `TypeError` subclass at construction only.
  */
@@ -15,6 +18,8 @@ export type McpAuthErrorCode =
   | 'insufficient_scope'
   | 'missing_credentials'
   | 'session_forbidden'
+  | 'session_not_found'
+  | 'session_limit'
   | 'invalid_origin'
   | 'jwks_unavailable'
   | 'authorization_server_unavailable'
@@ -27,6 +32,8 @@ const STATUS: Record<McpAuthErrorCode, number> = {
   insufficient_scope: 403,
   missing_credentials: 401,
   session_forbidden: 403,
+  session_not_found: 404,
+  session_limit: 503,
   invalid_origin: 403,
   jwks_unavailable: 503,
   authorization_server_unavailable: 503,

@@ -106,12 +106,18 @@ export {
   policyScopes,
   requiredScopes,
 } from './scope-policy.js';
-export type { SessionStore, SessionStoreOptions } from './session-binding.js';
+export type {
+  SessionOwner,
+  SessionReservation,
+  SessionStore,
+  SessionStoreOptions,
+} from './session-binding.js';
 export {
   createSessionStore,
   DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_SUBJECT,
   DEFAULT_SESSION_TTL_MS,
-  sessionSubject,
+  sessionOwner,
 } from './session-binding.js';
 export type {
   AccessTokenVerifier,
@@ -124,12 +130,14 @@ export type {
   HeadersInit,
   HeaderValue,
   PlainResponse,
+  ResponseHead,
+  SessionTicket,
 } from './types.js';
 export { canonicalResource, isLoopbackHost, resourceMatches } from './url.js';
 export { toResponse } from './to-response.js';
 export type { TokenCacheOptions, TokenDigest, TokenHasher } from './token-cache.js';
+export type { LifetimeCheckingVerifier, TokenLifetimeClaims } from './token-lifetime.js';
+export { checkTokenLifetime } from './token-lifetime.js';
 export { withTokenHash } from './token-cache.js';
 export type { ChallengeParams, ParsedChallenge } from './www-authenticate.js';
 export { buildChallenge, parseChallenge, sanitizeChallengeValue } from './www-authenticate.js';
-export type { LifetimeCheckingVerifier, TokenLifetimeClaims } from './token-lifetime.js';
-export { checkTokenLifetime } from './token-lifetime.js';
