@@ -469,7 +469,7 @@ describe('configuration', () => {
         jwksUri: 'https://acme.scalekit.example/keys',
         additionalIssuers: ['https://acme.scalekit.example'],
         additionalAudiences: ['res_42'],
-        scopeClaims: ['scope', 'scopes'],
+        scopeClaims: ['scope', { claim: 'scopes', format: 'array' }],
       },
     });
     expect(config.jwksUri).toBeUndefined();
