@@ -11,7 +11,7 @@ export interface ExpectedChallenge {
 }
 
 /**
- * A value as RFC 6750 §3 lets it appear inside a quoted challenge parameter: `"`, `\\`, controls
+ * A value as RFC 6750 §3 lets it appear inside a quoted challenge parameter: `"`, `\`, controls
  * and non-ASCII removed (not escaped, as the core documents), then trimmed.
  *
  * @example
