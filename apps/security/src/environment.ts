@@ -5,7 +5,7 @@ import {
   startTestIssuer,
 } from '@org/mcp-auth-testing';
 import type { CryptoKey } from 'jose';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { signJwt } from './forge.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
 import {
@@ -194,4 +194,20 @@ export function useSecurityEnvironment(
     logs: () => env().logs(),
     close: () => env().close(),
   };
+}
+
+/**
+ * `describe.each` over the three adapters: `body` runs once per adapter, the title gets the
+ * adapter's name appended.
+ *
+ * @example
+ * ```ts
+ * const env = useSecurityEnvironment();
+ * describeEachAdapter('alg none', (adapter) => {
+ *   it('is refused', async () => { const server = env.server(adapter); ... });
+ * });
+ * ```
+ */
+export function describeEachAdapter(title: string, body: (adapter: AdapterName) => void): void {
+  describe.each(ADAPTERS)(`${title} (%s)`, body);
 }

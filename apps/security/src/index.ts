@@ -1,6 +1,7 @@
 // The adversarial suite's harness: servers per adapter, an issuer, request helpers, forgeries,
 // expectations and log capture. Tests import from here.
 export {
+  describeEachAdapter,
   type ForgeOptions,
   type MintOptions,
   type SecurityEnvironment,
@@ -36,6 +37,7 @@ export {
   sendRaw,
   sendRawBytes,
 } from './http.js';
+export { FUZZ_RUNS_FACTOR, FUZZ_SEED, fuzzParameters } from './fuzz.js';
 export { captureLogs, findLeaks, type LogCapture } from './log-capture.js';
 export {
   callTool,

@@ -284,6 +284,11 @@ describe('no leaks anywhere in this file', () => {
     expect(findLeaks(logs, env.secrets())).toEqual([]);
   });
 
+  // Not neutralised today: DecisionEvent.tool and .tools carry the tool name exactly as the
+  // client sent it — CR/LF included and unbounded (a 100 000-character name is kept whole) —
+  // so an application writing events as text lines can be fed forged log lines or flooded.
+  it.todo('audit events bound and neutralise attacker-controlled tool names (CR/LF, length)');
+
   it('no audit event carries a token field or a token value', () => {
     for (const server of env.servers) {
       expect(server.decisions.length).toBeGreaterThan(10);
