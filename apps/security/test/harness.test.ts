@@ -50,7 +50,11 @@ describeEachAdapter('harness', (adapter) => {
     const onSession = await sendOnSession(server, sessionId, token, toolCall('whoami'));
     expect(onSession.status).toBe(200);
     expect(server.toolCalls.at(-1)?.tool).toBe('whoami');
-    const origin = await postMcp(server, toolCall('whoami'), withOrigin('http://localhost:6274', {}));
+    const origin = await postMcp(
+      server,
+      toolCall('whoami'),
+      withOrigin('http://localhost:6274', {}),
+    );
     expect(origin.status).toBe(401);
     const raw = await rawPathRequest(server, '/no-such-path', { body: toolCall('whoami') });
     expect(raw.status).toBe(404);
