@@ -134,15 +134,24 @@ function hasQueryToken(url: string | URL | undefined): boolean {
   if (url === undefined) return false;
   if (typeof url !== 'string') return url.searchParams.has('access_token');
   const q = url.indexOf('?');
-  if (q < 0 || !url.includes('access_token', q)) return false;
+  if (q < 0) return false;
   const hash = url.indexOf('#', q);
-  return new URLSearchParams(url.slice(q + 1, hash < 0 ? undefined : hash)).has('access_token');
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  return mayNameAccessToken(query) && new URLSearchParams(query).has('access_token');
+}
+
+/**
+ * A cheap pre-check before decoding form data: the name in clear, or any percent-escape (which
+ * could spell it, `acc%65ss_token`). Decoding only then keeps the common case free.
+ */
+function mayNameAccessToken(form: string): boolean {
+  return form.includes('access_token') || form.includes('%');
 }
 
 function hasBodyToken(body: unknown): boolean {
   if (body === undefined || body === null) return false;
   if (typeof body === 'string') {
-    return body.includes('access_token') && !/^\s*[[{]/.test(body)
+    return mayNameAccessToken(body) && !/^\s*[[{]/.test(body)
       ? new URLSearchParams(body).has('access_token')
       : false;
   }

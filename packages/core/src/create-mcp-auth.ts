@@ -725,12 +725,15 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     const { ops, onlyRequests, error } = readOperations(request, httpMethod);
     if (event !== undefined) {
       for (const op of ops) {
-        event.methods.push(op.method);
-        if (op.method === 'tools/call' && op.name !== undefined) event.tools.push(op.name);
+        event.methods.push(auditName(op.method));
+        if (op.method === 'tools/call' && op.name !== undefined)
+          event.tools.push(auditName(op.name));
       }
       if (event.tools[0] !== undefined) event.tool = event.tools[0];
     }
-    if (error !== undefined) {
+    // Without credentials the answer is the 401 challenge, whatever the body: a client must
+    // authenticate first, and a token sent only in a form body is "no credentials" (RFC 6750).
+    if (error !== undefined && bearer.kind !== 'none') {
       return deny(d, 400, error.code, {
         jsonrpc: '2.0',
         id: null,
@@ -742,6 +745,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       // Public only when every item is a request for a public method, and never on a session:
       // a JSON-RPC response (an elicitation or sampling result) or a session id needs a token.
       if (
+        error === undefined &&
         onlyRequests &&
         isPublicRequest(policy, ops) &&
         headerValue(request.headers, 'mcp-session-id') === undefined
@@ -1022,6 +1026,21 @@ function toMessage(body: unknown): unknown {
   } catch {
     return undefined;
   }
+}
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching controls is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const AUDIT_NAME_LIMIT = 128;
+
+/**
+ * A client-chosen name (method, tool) as the audit event carries it: at most 128 characters,
+ * controls and line separators replaced by U+FFFD, so an application that logs events as text
+ * cannot be fed forged log lines or flooded by one request.
+ */
+function auditName(name: string): string {
+  const cut = name.length > AUDIT_NAME_LIMIT ? name.slice(0, AUDIT_NAME_LIMIT) : name;
+  return cut.replace(UNPRINTABLE, '\ufffd');
 }
 
 function safeDescription(message: string, fallback: string): string {
