@@ -94,6 +94,15 @@ describe('extractBearerToken (RFC 6750 §2.1)', () => {
     expect(x({ authorization }, '/mcp', 'a=1&access_token=x')).toEqual(dup);
   });
 
+  it('decodes before looking: a percent-encoded access_token is the same parameter', () => {
+    const authorization = `Bearer ${token}`;
+    const dup = { kind: 'invalid', description: 'Bearer token sent more than one way' };
+    expect(x({ authorization }, '/mcp?acc%65ss_token=x')).toEqual(dup);
+    expect(x({ authorization }, '/mcp?%61ccess%5Ftoken=x&b=2')).toEqual(dup);
+    expect(x({ authorization }, '/mcp', 'acc%65ss_token=x')).toEqual(dup);
+    expect(x({ authorization }, '/mcp?q=%41').kind).toBe('token');
+  });
+
   it('does not mistake similar query parameters or JSON bodies for a second token', () => {
     const authorization = `Bearer ${token}`;
     expect(x({ authorization }, '/mcp?my_access_token_hint=1').kind).toBe('token');

@@ -705,6 +705,46 @@ describe('authorize: session binding (fails closed)', () => {
   });
 });
 
+describe('authorize: credentials before the body', () => {
+  it('a request without credentials gets the 401 challenge even when its body is not JSON-RPC', async () => {
+    const auth = make();
+    for (const body of ['access_token=abc', '{', undefined]) {
+      const result = denied(
+        await auth.authorize({ method: 'POST', url: '/mcp', headers: {}, body }),
+      );
+      expect(result.status).toBe(401);
+      expect(result.headers['WWW-Authenticate']).toBe(`Bearer resource_metadata="${PRM}"`);
+      expect(result.body).toMatchObject({ error: 'missing_credentials' });
+    }
+  });
+
+  it('a mismatching Mcp-Method header is no way around the public check', async () => {
+    const auth = make({ policy: { ...policy, publicMethods: ['ping'] } });
+    const result = denied(
+      await auth.authorize(
+        post({ 'mcp-method': 'tools/call' }, { jsonrpc: '2.0', id: 1, method: 'ping' }),
+      ),
+    );
+    expect(result.status).toBe(401);
+  });
+});
+
+describe('authorize: audit names', () => {
+  it('cuts client-chosen names to 128 characters and replaces controls', async () => {
+    const events: DecisionEvent[] = [];
+    const auth = make({ onDecision: (e) => events.push(e) });
+    const forged = `list_todos\r\n2026-01-01 INFO admin logged in\u2028${'x'.repeat(100_000)}`;
+    await auth.authorize(post(bearer('alice'), call(forged)));
+    const tool = events[0]?.tool ?? '';
+    expect(tool).toHaveLength(128);
+    expect(tool).not.toMatch(/[\r\n\u2028]/);
+    expect(tool.startsWith('list_todos\ufffd\ufffd2026-01-01 INFO admin logged in\ufffd')).toBe(
+      true,
+    );
+    expect(events[0]?.tools).toEqual([tool]);
+  });
+});
+
 describe('authorize: CORS and audit', () => {
   it('refuses an origin outside the list (403) and echoes an allowed one', async () => {
     const auth = make({ cors: { allowedOrigins: ['https://app.example'] } });
