@@ -14,11 +14,7 @@ import {
   type JwtVerifierOptions,
 } from './create-jwt-verifier.js';
 import { assertKnownOptions } from './known-options.js';
-import {
-  checkTokenLifetime,
-  DEFAULT_CLOCK_TOLERANCE,
-  type LifetimeCheckingVerifier,
-} from './token-lifetime.js';
+import { checkTokenLifetime, DEFAULT_CLOCK_TOLERANCE } from './token-lifetime.js';
 import { isMcpAuthError, McpAuthConfigError, type McpAuthErrorCode } from './errors.js';
 import { headerValue } from './headers.js';
 import {
@@ -485,11 +481,10 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     typeof verifier.verifyAccessTokenSync === 'function'
       ? verifier.verifyAccessTokenSync.bind(verifier)
       : undefined;
-  const lifetime = verifier as Partial<LifetimeCheckingVerifier>;
-  const checkExpiry = lifetime.checksLifetime !== true;
+  const checkExpiry = verifier.checksLifetime !== true;
   const expiryTolerance =
-    typeof lifetime.clockTolerance === 'number' && lifetime.clockTolerance >= 0
-      ? lifetime.clockTolerance
+    typeof verifier.clockTolerance === 'number' && verifier.clockTolerance >= 0
+      ? verifier.clockTolerance
       : DEFAULT_CLOCK_TOLERANCE;
   const needsBody = policyNeedsBody(policy);
   const supported = new Set(

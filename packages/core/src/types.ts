@@ -16,7 +16,10 @@ export interface AuthInfo {
   expiresAt?: number;
   /** The resource (this server) the token was accepted for. */
   resource?: URL;
-  /** `sub`, `iss` and the verified claims (`claims`). */
+  /**
+   * `sub`, `iss` and the verified claims (`claims`); `droppedScopes` when scope values were
+   * refused (not scope-tokens, or a claim of the wrong shape — see `DroppedScope`).
+   */
   extra?: Record<string, unknown>;
 }
 
@@ -32,6 +35,14 @@ export interface AccessTokenVerifier {
    * reject with when that is known (a cached bad signature). The core tries it first.
    */
   verifyAccessTokenSync?(token: string): AuthInfo | undefined;
+  /**
+   * Optional: `true` when every token this verifier accepts passed the shared lifetime rule
+   * (`checkTokenLifetime`) with {@link AccessTokenVerifier.clockTolerance}. `createMcpAuth`
+   * judges `expiresAt` itself (with the default 60 s tolerance) for verifiers that do not say so.
+   */
+  readonly checksLifetime?: boolean;
+  /** Optional: the clock tolerance, in seconds, the verifier applies to `exp`/`nbf`/`iat`. */
+  readonly clockTolerance?: number;
 }
 
 /**
