@@ -116,7 +116,7 @@ export interface McpAuthOptions {
   /**
    * Bind each `Mcp-Session-Id` to the owner (issuer + subject + client) whose request created
    * the session; an unknown or foreign session id gets the SDK's 404. Default `true`
-   * (10 000 sessions, 100 per subject, 24 h sliding TTL). See {@link SessionStoreOptions}.
+   * (10 000 sessions, 32 per subject, 24 h sliding TTL). See {@link SessionStoreOptions}.
    */
   sessionBinding?: boolean | Omit<SessionStoreOptions, 'now'>;
   /** One event per `authorize` call; exceptions are ignored. */
@@ -835,7 +835,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       sessionId = headerValue(request.headers, 'mcp-session-id');
       if (
         sessionId !== undefined &&
-        (owner === undefined || sessions.owner(sessionId) !== owner.key)
+        (owner === undefined || !sessions.isOwner(sessionId, owner.key))
       ) {
         return deny(d, 404, 'session_not_found', SESSION_NOT_FOUND);
       }
@@ -876,23 +876,23 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
           );
         }
         const room = sessions.reserve(owner);
-        if (room !== 'reserved') {
+        if (typeof room !== 'object') {
           return oauthDeny(
             d,
             503,
             'session_limit',
             room === 'full'
               ? 'Too many open sessions; retry later'
-              : 'Too many open sessions for this subject; close one or retry later',
+              : 'Too many sessions being opened at once for this subject; retry later',
             undefined,
             { 'Retry-After': SESSION_RETRY_AFTER },
           );
         }
-        session = { action: 'open', owner, reserved: true, settled: false };
+        session = { action: 'open', owner, reservation: room, settled: false };
       } else if (owner !== undefined) {
         // Not an initialize (or a body the core did not see): a session id in the response is
         // bound if there is room, else it stays unknown and every use of it gets the 404.
-        session = { action: 'open', owner, reserved: false, settled: false };
+        session = { action: 'open', owner, reservation: undefined, settled: false };
       }
     }
     if (event !== undefined) event.reason = 'authorized';
@@ -973,9 +973,9 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
         return;
       }
       if (typeof sessionId === 'string' && sessionId !== '') {
-        sessions.bind(sessionId, ticket.owner, ticket.reserved);
-      } else if (ticket.reserved) {
-        sessions.release(ticket.owner);
+        sessions.bind(sessionId, ticket.owner, ticket.reservation);
+      } else if (ticket.reservation !== undefined) {
+        sessions.release(ticket.reservation);
       }
     },
   };

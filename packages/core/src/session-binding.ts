@@ -9,16 +9,19 @@ import type { AuthInfo } from './types.js';
  */
 export interface SessionStoreOptions {
   /**
-   * Most live bound sessions. A live binding is never evicted to make room: at this number a
-   * new session is refused (503 + `Retry-After`) until one ends or expires. Default 10 000.
+   * Most live bound sessions. A live binding is never evicted to make room for someone else:
+   * at this number a new session is refused (503 + `Retry-After`) until one ends or expires.
+   * Default 10 000.
    */
   maxSessions?: number;
   /**
-   * Most live sessions one subject (issuer + `sub`, else issuer + client) may hold, so no single
-   * user can fill the store and lock everyone else out. Default 100.
+   * Most live sessions one subject (issuer + `sub`, else issuer + client) holds. A subject's
+   * new session beyond it replaces that subject's least recently used one (clients that never
+   * send `DELETE` cannot lock their own user out), so no subject can hold more than its share
+   * of `maxSessions`. Default 32.
    */
   maxSessionsPerSubject?: number;
-  /** Milliseconds a binding lives after its last use (sliding). Default 24 h. */
+  /** Milliseconds a binding lives after its last use by its owner (sliding). Default 24 h. */
   ttlMs?: number;
   /** Clock, for tests. Default `Date.now`. */
   now?: () => number;
@@ -39,37 +42,52 @@ export interface SessionOwner {
 }
 
 /**
- * Why {@link SessionStore.reserve} refused: the store is full, or this subject holds its limit.
+ * Room held for one session that an `initialize` in flight may create. Opaque; it lapses on its
+ * own after a minute if it is neither used nor given back.
  * @example
  * ```ts
- * if (store.reserve(owner) === 'subject_full') { ... }
+ * const room = store.reserve(owner);
+ * if (typeof room === 'object') store.bind('abc', owner, room);
  * ```
  */
-export type SessionReservation = 'reserved' | 'full' | 'subject_full';
+export interface SessionReservation {
+  readonly holder: string;
+  readonly expires: number;
+}
 
 /**
  * Bindings from `Mcp-Session-Id` to the owner that created the session. Bounded without
- * eviction: room for a new session is reserved before the application creates it, and a
- * binding ends only by {@link SessionStore.forget} or by expiry.
+ * evicting anyone else's binding: room is reserved before the application creates a session,
+ * and a binding ends by {@link SessionStore.forget}, by expiry, or when its own subject opens
+ * more than its share.
  * @example
  * ```ts
  * const store = createSessionStore();
- * if (store.reserve(owner) === 'reserved') store.bind('abc', owner, true);
- * store.owner('abc') === owner.key; // true
+ * const room = store.reserve(owner);
+ * if (typeof room === 'object') store.bind('abc', owner, room);
+ * store.isOwner('abc', owner.key); // true
  * ```
  */
 export interface SessionStore {
-  /** Holds room for one new session of `owner` until {@link SessionStore.bind} or {@link SessionStore.release}. */
-  reserve(owner: SessionOwner): SessionReservation;
-  /** Gives back a reservation that did not become a session. */
-  release(owner: SessionOwner): void;
   /**
-   * Binds a new session id to `owner`, using its reservation when `reserved`, else only if there
-   * is room. An id already bound is never rebound. True when the binding exists afterwards.
+   * Holds room for one new session of `owner` until {@link SessionStore.bind} or
+   * {@link SessionStore.release}: `'full'` when `maxSessions` sessions are live or reserved,
+   * `'subject_full'` when `owner`'s subject already has `maxSessionsPerSubject` initializes in
+   * flight. Otherwise the subject's least recently used session makes way if it is at its share.
    */
-  bind(sessionId: string, owner: SessionOwner, reserved: boolean): boolean;
-  /** The owner key of a live session (refreshing its expiry), or `undefined`. */
-  owner(sessionId: string): string | undefined;
+  reserve(owner: SessionOwner): SessionReservation | 'full' | 'subject_full';
+  /** Gives back a reservation that did not become a session (once; later calls do nothing). */
+  release(reservation: SessionReservation): void;
+  /**
+   * Binds a new session id to `owner`, using `reservation` when given, else only if there is
+   * room. An id already bound is never rebound. True when `owner` holds the binding afterwards.
+   */
+  bind(sessionId: string, owner: SessionOwner, reservation?: SessionReservation): boolean;
+  /**
+   * True when `sessionId` is live and bound to `key`; that use (and only a use by the owner)
+   * extends its life. Anyone else's probe changes nothing.
+   */
+  isOwner(sessionId: string, key: string): boolean;
   /** Ends a binding. */
   forget(sessionId: string): void;
   /** Live-or-not-yet-swept bindings. */
@@ -88,10 +106,10 @@ export const DEFAULT_MAX_SESSIONS = 10_000;
  * Default {@link SessionStoreOptions.maxSessionsPerSubject}.
  * @example
  * ```ts
- * createMcpAuth({ ...options, sessionBinding: { maxSessionsPerSubject: DEFAULT_MAX_SESSIONS_PER_SUBJECT / 10 } });
+ * createMcpAuth({ ...options, sessionBinding: { maxSessionsPerSubject: DEFAULT_MAX_SESSIONS_PER_SUBJECT * 2 } });
  * ```
  */
-export const DEFAULT_MAX_SESSIONS_PER_SUBJECT = 100;
+export const DEFAULT_MAX_SESSIONS_PER_SUBJECT = 32;
 /**
  * Default {@link SessionStoreOptions.ttlMs}: 24 hours.
  * @example
@@ -101,6 +119,9 @@ export const DEFAULT_MAX_SESSIONS_PER_SUBJECT = 100;
  */
 export const DEFAULT_SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** How long a reservation holds its room when nobody reports back (an aborted request). */
+const RESERVATION_TTL_MS = 60_000;
+
 interface Binding {
   key: string;
   holder: string;
@@ -108,9 +129,9 @@ interface Binding {
 }
 
 /**
- * Creates the in-memory session store. Expired bindings are dropped when looked up and swept
- * when the store or a subject is at its limit (at most once a second, so a client hammering a
- * full store costs no repeated full sweeps).
+ * Creates the in-memory session store. Expired bindings and lapsed reservations are dropped
+ * when looked up and swept when the store is full (at most once a second, so a client
+ * hammering a full store costs no repeated full sweeps).
  *
  * @example
  * ```ts
@@ -123,68 +144,98 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const ttl = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
   const now = options.now ?? Date.now;
   const bindings = new Map<string, Binding>();
-  /** Bindings plus reservations per holder. */
-  const held = new Map<string, number>();
-  let reserved = 0;
+  /** Each holder's session ids, least recently used first (Map order, refreshed on use). */
+  const byHolder = new Map<string, Map<string, true>>();
+  const reservations = new Set<SessionReservation>();
+  const pendingByHolder = new Map<string, number>();
   let sweptAt = Number.NEGATIVE_INFINITY;
 
-  const count = (holder: string, delta: number) => {
-    const n = (held.get(holder) ?? 0) + delta;
-    if (n <= 0) held.delete(holder);
-    else held.set(holder, n);
+  const pending = (holder: string) => pendingByHolder.get(holder) ?? 0;
+  const unreserve = (r: SessionReservation) => {
+    if (!reservations.delete(r)) return false;
+    const n = pending(r.holder) - 1;
+    if (n <= 0) pendingByHolder.delete(r.holder);
+    else pendingByHolder.set(r.holder, n);
+    return true;
   };
   const drop = (sessionId: string, binding: Binding) => {
     bindings.delete(sessionId);
-    count(binding.holder, -1);
+    const ids = byHolder.get(binding.holder);
+    ids?.delete(sessionId);
+    if (ids?.size === 0) byHolder.delete(binding.holder);
   };
-  const sweep = () => {
-    const t = now();
+  const sweep = (t: number) => {
     if (t - sweptAt < 1000) return;
     sweptAt = t;
     for (const [id, binding] of bindings) if (binding.expires <= t) drop(id, binding);
+    for (const r of reservations) if (r.expires <= t) unreserve(r);
   };
-  const room = (holder: string): SessionReservation => {
-    if (bindings.size + reserved >= max || (held.get(holder) ?? 0) >= perSubject) {
-      sweep();
-      if (bindings.size + reserved >= max) return 'full';
-      if ((held.get(holder) ?? 0) >= perSubject) return 'subject_full';
+  const used = () => bindings.size + reservations.size;
+  const hasRoom = (t: number) => {
+    if (used() < max) return true;
+    sweep(t);
+    return used() < max;
+  };
+  /** Keeps `holder` within its share: drops its least recently used session(s) to make one more fit. */
+  const makeRoomWithin = (holder: string) => {
+    const ids = byHolder.get(holder);
+    if (ids === undefined) return;
+    const inFlight = pending(holder);
+    for (const id of ids.keys()) {
+      if (ids.size + inFlight < perSubject) break;
+      const binding = bindings.get(id);
+      if (binding !== undefined) drop(id, binding);
     }
-    return 'reserved';
   };
 
   return {
     reserve(owner) {
-      const answer = room(owner.holder);
-      if (answer === 'reserved') {
-        reserved++;
-        count(owner.holder, 1);
+      const t = now();
+      if (pending(owner.holder) >= perSubject) {
+        sweep(t);
+        if (pending(owner.holder) >= perSubject) return 'subject_full';
       }
-      return answer;
+      makeRoomWithin(owner.holder);
+      if (!hasRoom(t)) return 'full';
+      const reservation = { holder: owner.holder, expires: t + RESERVATION_TTL_MS };
+      reservations.add(reservation);
+      pendingByHolder.set(owner.holder, pending(owner.holder) + 1);
+      return reservation;
     },
-    release(owner) {
-      if (reserved === 0) return;
-      reserved--;
-      count(owner.holder, -1);
+    release(reservation) {
+      unreserve(reservation);
     },
-    bind(sessionId, owner, isReserved) {
+    bind(sessionId, owner, reservation) {
       const existing = bindings.get(sessionId);
-      if (isReserved) this.release(owner);
+      const reserved = reservation !== undefined && unreserve(reservation);
       if (existing !== undefined) return existing.key === owner.key;
-      if (room(owner.holder) !== 'reserved') return false;
-      bindings.set(sessionId, { key: owner.key, holder: owner.holder, expires: now() + ttl });
-      count(owner.holder, 1);
+      const t = now();
+      if (!reserved) {
+        makeRoomWithin(owner.holder);
+        if (!hasRoom(t)) return false;
+      }
+      bindings.set(sessionId, { key: owner.key, holder: owner.holder, expires: t + ttl });
+      let ids = byHolder.get(owner.holder);
+      if (ids === undefined) byHolder.set(owner.holder, (ids = new Map()));
+      ids.set(sessionId, true);
       return true;
     },
-    owner(sessionId) {
+    isOwner(sessionId, key) {
       const binding = bindings.get(sessionId);
-      if (binding === undefined) return undefined;
+      if (binding === undefined) return false;
       const t = now();
       if (binding.expires <= t) {
         drop(sessionId, binding);
-        return undefined;
+        return false;
       }
+      if (binding.key !== key) return false;
       binding.expires = t + ttl;
-      return binding.key;
+      const ids = byHolder.get(binding.holder);
+      if (ids !== undefined) {
+        ids.delete(sessionId);
+        ids.set(sessionId, true);
+      }
+      return true;
     },
     forget(sessionId) {
       const binding = bindings.get(sessionId);

@@ -1,4 +1,4 @@
-import type { SessionOwner } from './session-binding.js';
+import type { SessionOwner, SessionReservation } from './session-binding.js';
 
 /**
  * Information about a validated access token, structurally identical to the MCP SDK's
@@ -102,7 +102,7 @@ export type SessionTicket =
   | {
       readonly action: 'open';
       readonly owner: SessionOwner;
-      readonly reserved: boolean;
+      readonly reservation: SessionReservation | undefined;
       settled: boolean;
     }
   | { readonly action: 'close'; readonly sessionId: string; settled: boolean };

@@ -331,7 +331,12 @@ describe('authorize: credentials (RFC 6750)', () => {
         'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
       },
       // Not an initialize: a session id in the response would still be bound to alice.
-      session: { action: 'open', owner: expect.any(Object), reserved: false, settled: false },
+      session: {
+        action: 'open',
+        owner: expect.any(Object),
+        reservation: undefined,
+        settled: false,
+      },
     });
   });
 });
@@ -638,20 +643,48 @@ describe('authorize: session binding (fails closed)', () => {
     expect((await auth.authorize(withSession('bob', 's-3'))).type).toBe('allow');
   });
 
-  it('caps the sessions of one subject, and counts requests in flight', async () => {
+  it("a subject beyond its share replaces its own oldest session, never someone else's", async () => {
     const auth = make({ sessionBinding: { maxSessionsPerSubject: 2 } });
     await open(auth, 'alice', 'a-1');
-    const inFlight = await auth.authorize(post(bearer('writer'), initialize));
-    expect(inFlight.type).toBe('allow');
+    await open(auth, 'bob', 'b-1');
+    await open(auth, 'alice', 'a-2');
+    expect((await auth.authorize(withSession('alice', 'a-1'))).type).toBe('allow');
+    await open(auth, 'writer', 'a-3'); // alice again (same issuer and sub), another token
+    expect(denied(await auth.authorize(withSession('alice', 'a-2'))).status).toBe(404);
+    expect((await auth.authorize(withSession('alice', 'a-1'))).type).toBe('allow');
+    expect((await auth.authorize(withSession('writer', 'a-3'))).type).toBe('allow');
+    expect((await auth.authorize(withSession('bob', 'b-1'))).type).toBe('allow');
+  });
+
+  it('caps the initializes one subject has in flight, and gives a slot back once', async () => {
+    const auth = make({ sessionBinding: { maxSessionsPerSubject: 2 } });
+    const first = await auth.authorize(post(bearer('alice'), initialize));
+    const second = await auth.authorize(post(bearer('writer'), initialize));
+    expect([first.type, second.type]).toEqual(['allow', 'allow']);
     const third = denied(await auth.authorize(post(bearer('alice'), initialize)));
     expect(third.status).toBe(503);
     expect(third.body).toMatchObject({ error: 'session_limit' });
     expect((await auth.authorize(post(bearer('bob'), initialize))).type).toBe('allow');
-    // The in-flight initialize ends without a session: its slot is given back (once).
-    auth.onResponse(inFlight as never, { status: 0 });
-    auth.onResponse(inFlight as never, { status: 0 });
-    await open(auth, 'alice', 'a-2');
+    // The first initialize ends without a session (its connection dropped): its slot is back.
+    auth.onResponse(first as never, { status: 0 });
+    auth.onResponse(first as never, { status: 0 });
+    expect((await auth.authorize(post(bearer('alice'), initialize))).type).toBe('allow');
     expect(denied(await auth.authorize(post(bearer('alice'), initialize))).status).toBe(503);
+  });
+
+  it('another token probing a session id does not keep it alive', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const auth = make({ sessionBinding: { ttlMs: 1000 } });
+      await open(auth, 'alice', 's-1');
+      for (let i = 0; i < 4; i++) {
+        vi.advanceTimersByTime(300);
+        expect(denied(await auth.authorize(withSession('bob', 's-1'))).status).toBe(404);
+      }
+      expect(denied(await auth.authorize(withSession('alice', 's-1'))).status).toBe(404);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('an expired binding is gone for good: 404, never rebound by the next caller', async () => {

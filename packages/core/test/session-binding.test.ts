@@ -5,6 +5,8 @@ import {
   DEFAULT_MAX_SESSIONS_PER_SUBJECT,
   DEFAULT_SESSION_TTL_MS,
   type SessionOwner,
+  type SessionReservation,
+  type SessionStore,
   sessionOwner,
 } from '../src/session-binding.js';
 
@@ -13,72 +15,106 @@ const owner = (name: string, client = 'app'): SessionOwner => ({
   holder: name,
 });
 
+function reserved(store: SessionStore, who: SessionOwner): SessionReservation {
+  const room = store.reserve(who);
+  if (typeof room !== 'object') throw new Error(`no room: ${room}`);
+  return room;
+}
+
 describe('createSessionStore', () => {
-  it('binds, looks up and forgets', () => {
+  it('binds, checks the owner and forgets', () => {
     const store = createSessionStore();
-    expect(store.bind('s1', owner('a'), false)).toBe(true);
-    expect(store.owner('s1')).toBe('a/app');
-    expect(store.owner('s2')).toBeUndefined();
+    expect(store.bind('s1', owner('a'))).toBe(true);
+    expect(store.isOwner('s1', 'a/app')).toBe(true);
+    expect(store.isOwner('s1', 'b/app')).toBe(false);
+    expect(store.isOwner('s2', 'a/app')).toBe(false);
     store.forget('s1');
-    expect(store.owner('s1')).toBeUndefined();
+    expect(store.isOwner('s1', 'a/app')).toBe(false);
     expect(store.size).toBe(0);
   });
 
   it('never rebinds an id to another owner', () => {
     const store = createSessionStore();
-    store.bind('s1', owner('a'), false);
-    expect(store.bind('s1', owner('b'), false)).toBe(false);
-    expect(store.owner('s1')).toBe('a/app');
+    store.bind('s1', owner('a'));
+    expect(store.bind('s1', owner('b'))).toBe(false);
+    expect(store.isOwner('s1', 'a/app')).toBe(true);
   });
 
-  it('never evicts a live binding: at capacity reserve and bind refuse', () => {
+  it("never evicts someone else's live binding: at capacity reserve and bind refuse", () => {
     const store = createSessionStore({ maxSessions: 2 });
-    expect(store.reserve(owner('a'))).toBe('reserved');
-    expect(store.bind('s1', owner('a'), true)).toBe(true);
-    expect(store.bind('s2', owner('b'), false)).toBe(true);
+    expect(store.bind('s1', owner('a'), reserved(store, owner('a')))).toBe(true);
+    expect(store.bind('s2', owner('b'))).toBe(true);
     expect(store.reserve(owner('c'))).toBe('full');
-    expect(store.bind('s3', owner('c'), false)).toBe(false);
-    expect(store.owner('s1')).toBe('a/app');
-    expect(store.owner('s2')).toBe('b/app');
+    expect(store.bind('s3', owner('c'))).toBe(false);
+    expect(store.isOwner('s1', 'a/app')).toBe(true);
+    expect(store.isOwner('s2', 'b/app')).toBe(true);
     store.forget('s1');
-    expect(store.reserve(owner('c'))).toBe('reserved');
+    expect(typeof store.reserve(owner('c'))).toBe('object');
   });
 
-  it('counts reservations, and gives them back', () => {
-    const store = createSessionStore({ maxSessions: 1 });
-    expect(store.reserve(owner('a'))).toBe('reserved');
+  it('counts reservations, gives them back once, and lets unused ones lapse', () => {
+    let now = 0;
+    const store = createSessionStore({ maxSessions: 1, now: () => now });
+    const room = reserved(store, owner('a'));
     expect(store.reserve(owner('b'))).toBe('full');
-    store.release(owner('a'));
-    expect(store.reserve(owner('b'))).toBe('reserved');
+    store.release(room);
+    store.release(room);
+    const forgotten = reserved(store, owner('b'));
+    expect(store.reserve(owner('c'))).toBe('full');
+    now = 60_001; // nobody reported back for a minute (an aborted request)
+    expect(typeof store.reserve(owner('c'))).toBe('object');
+    // A lapsed reservation no longer carries room: binding with it needs room of its own.
+    expect(store.bind('late', owner('b'), forgotten)).toBe(false);
   });
 
-  it('limits the sessions one subject holds, across its clients', () => {
+  it("a subject beyond its share replaces its own least recently used session, nobody else's", () => {
     const store = createSessionStore({ maxSessionsPerSubject: 2 });
-    store.bind('s1', owner('a', 'x'), false);
-    store.bind('s2', owner('a', 'y'), false);
-    expect(store.reserve(owner('a', 'z'))).toBe('subject_full');
-    expect(store.reserve(owner('b'))).toBe('reserved');
-    store.forget('s1');
-    expect(store.reserve(owner('a', 'z'))).toBe('reserved');
+    store.bind('a1', owner('a', 'x'));
+    store.bind('b1', owner('b'));
+    store.bind('a2', owner('a', 'y'));
+    expect(store.isOwner('a1', 'a/x')).toBe(true); // a2 is now the least recently used
+    expect(store.bind('a3', owner('a', 'z'), reserved(store, owner('a', 'z')))).toBe(true);
+    expect(store.isOwner('a2', 'a/y')).toBe(false);
+    expect(store.isOwner('a1', 'a/x')).toBe(true);
+    expect(store.isOwner('a3', 'a/z')).toBe(true);
+    expect(store.isOwner('b1', 'b/app')).toBe(true);
   });
 
-  it('expires after the TTL, refreshed on use, and sweeps expired bindings when full', () => {
+  it('caps the initializes one subject has in flight', () => {
+    const store = createSessionStore({ maxSessionsPerSubject: 2 });
+    reserved(store, owner('a'));
+    reserved(store, owner('a'));
+    expect(store.reserve(owner('a'))).toBe('subject_full');
+    expect(typeof store.reserve(owner('b'))).toBe('object');
+  });
+
+  it("expires after the TTL, refreshed only by its owner's use", () => {
     let now = 0;
     const store = createSessionStore({ ttlMs: 100, maxSessions: 1, now: () => now });
-    store.bind('a', owner('x'), false);
+    store.bind('a', owner('x'));
     now = 90;
-    expect(store.owner('a')).toBe('x/app');
+    expect(store.isOwner('a', 'x/app')).toBe(true);
     now = 180;
-    expect(store.owner('a')).toBe('x/app');
-    now = 281;
-    expect(store.reserve(owner('y'))).toBe('reserved');
-    expect(store.owner('a')).toBeUndefined();
+    expect(store.isOwner('a', 'y/app')).toBe(false); // a stranger's probe extends nothing
+    now = 250;
+    expect(store.isOwner('a', 'y/app')).toBe(false);
+    now = 291;
+    expect(store.isOwner('a', 'x/app')).toBe(false);
+    expect(store.size).toBe(0);
+  });
+
+  it('sweeps expired bindings when full', () => {
+    let now = 0;
+    const store = createSessionStore({ ttlMs: 100, maxSessions: 1, now: () => now });
+    store.bind('a', owner('x'));
+    now = 5000;
+    expect(typeof store.reserve(owner('y'))).toBe('object');
     expect(store.size).toBe(0);
   });
 
   it('has documented defaults', () => {
     expect(DEFAULT_MAX_SESSIONS).toBe(10_000);
-    expect(DEFAULT_MAX_SESSIONS_PER_SUBJECT).toBe(100);
+    expect(DEFAULT_MAX_SESSIONS_PER_SUBJECT).toBe(32);
     expect(DEFAULT_SESSION_TTL_MS).toBe(86_400_000);
   });
 });

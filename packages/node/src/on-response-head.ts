@@ -28,7 +28,8 @@ export interface NodeResponseHead {
  * Calls `listener` once with the status and `Mcp-Session-Id` of the response when its head is
  * written — before any byte reaches the client — whether the header was set with `setHeader` or
  * passed to `writeHead` (as the MCP SDK's transport and Fastify's `reply.send` do); or with
- * status 0 when the connection closes before any head was written.
+ * status 0 when the connection closes before any head was written — at once, when it is closed
+ * already.
  *
  * @example
  * ```ts
@@ -39,6 +40,12 @@ export function onResponseHead(
   res: ServerResponse,
   listener: (head: NodeResponseHead) => void,
 ): void {
+  // The connection may be gone already (the client hung up while the body was read or the
+  // token verified): no head will ever be written and 'close' has fired, so say so now.
+  if (res.destroyed || res.closed || res.socket?.destroyed === true) {
+    listener({ status: 0, sessionId: undefined });
+    return;
+  }
   let called = false;
   const writeHead = res.writeHead;
   res.writeHead = function writeHeadWithSession(this: ServerResponse, ...args: unknown[]) {

@@ -169,6 +169,37 @@ describe('onResponseHead', () => {
       await closeServer(server);
     }
   });
+
+  it('reports status 0 at once when the client hung up before the decision', async () => {
+    const seen: NodeResponseHead[] = [];
+    let reported!: () => void;
+    const done = new Promise<void>((resolve) => {
+      reported = resolve;
+    });
+    const { server, url } = await listenLocal((req, res: ServerResponse) => {
+      req.once('close', () => {
+        // As when the token was verified after the client had gone: 'close' has fired already.
+        setImmediate(() => {
+          onResponseHead(res, (head) => seen.push(head));
+          res.statusCode = 400;
+          res.end('{}'); // writes no head on a destroyed response
+          reported();
+        });
+      });
+    });
+    try {
+      const controller = new AbortController();
+      const pending = fetch(url, { method: 'POST', body: '{}', signal: controller.signal }).catch(
+        () => undefined,
+      );
+      setTimeout(() => controller.abort(), 50);
+      await pending;
+      await done;
+      expect(seen).toEqual([{ status: 0, sessionId: undefined }]);
+    } finally {
+      await closeServer(server);
+    }
+  });
 });
 
 describe('applyAllow', () => {
@@ -181,7 +212,7 @@ describe('applyAllow', () => {
           session: {
             action: 'open' as const,
             owner: { key: 'k', holder: 'h' },
-            reserved: false,
+            reservation: undefined,
             settled: false,
           },
         }
