@@ -216,7 +216,10 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       }
       bindings.set(sessionId, { key: owner.key, holder: owner.holder, expires: t + ttl });
       let ids = byHolder.get(owner.holder);
-      if (ids === undefined) byHolder.set(owner.holder, (ids = new Map()));
+      if (ids === undefined) {
+        ids = new Map();
+        byHolder.set(owner.holder, ids);
+      }
       ids.set(sessionId, true);
       return true;
     },
