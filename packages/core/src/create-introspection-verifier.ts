@@ -393,7 +393,11 @@ export function createIntrospectionVerifier(
     if (probe) probeDeadline = undefined;
     if (isOutage(failure)) {
       outage = true;
-      failedUntil = Date.now() + failureCooldown;
+      // An endpoint that said how long to back off is believed when that is shorter: a burst of
+      // junk tokens that trips its rate limit must not shut everyone out for longer than it does.
+      const asked = (failure as BoundedFetchError).upstreamRetryAfter;
+      const wait = asked === undefined ? failureCooldown : Math.min(asked * 1000, failureCooldown);
+      failedUntil = Date.now() + wait;
     } else {
       // The endpoint answered, or failed at once: nothing makes the next request wait.
       outage = false;

@@ -30,6 +30,7 @@ import {
   operationsOf,
   policyNeedsBody,
   policyScopes,
+  resourceKey,
   type ScopePolicy,
 } from './scope-policy.js';
 import {
@@ -273,8 +274,9 @@ const optionsSchema = z.strictObject({
         .union([
           z.literal('*'),
           z.array(
-            z.string().refine((o) => o === 'loopback' || URL.canParse(o), {
-              message: "must be '*' or a list of origins (https://app.example) and 'loopback'",
+            z.string().refine((o) => o === 'loopback' || isHttpOrigin(o), {
+              message:
+                "must be '*' or a list of http(s) origins (https://app.example) and 'loopback'",
             }),
           ),
         ])
@@ -294,6 +296,13 @@ const optionsSchema = z.strictObject({
     .optional(),
   onDecision: z.custom<DecisionListener>(isFunction, { message: 'must be a function' }).optional(),
 });
+
+/** An `http:` or `https:` URL with a real origin (never the opaque `null` origin). */
+function isHttpOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== 'null';
+}
 
 function configError(error: z.ZodError): McpAuthConfigError {
   const issue = error.issues[0] as z.core.$ZodIssue;
@@ -566,7 +575,10 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
         ops.some(
           (op) =>
             (mcpMethod !== undefined && op.method !== mcpMethod) ||
-            (mcpName !== undefined && op.name !== undefined && op.name !== mcpName),
+            (mcpName !== undefined &&
+              op.name !== undefined &&
+              op.ref === undefined && // Mcp-Name names no completion target
+              op.name !== (op.method.startsWith('resources/') ? resourceKey(mcpName) : mcpName)),
         );
       if (mismatch) {
         return {
@@ -848,7 +860,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       }
       const description =
         evaluation.unnamedTool !== undefined
-          ? `Tool ${evaluation.unnamedTool.slice(0, 64)} is not available`
+          ? `Tool ${auditName(evaluation.unnamedTool).slice(0, 64)} is not available`
           : `Missing required scope: ${evaluation.missing.join(' ')}`;
       return oauthDeny(
         d,

@@ -35,9 +35,13 @@ export interface ScopePolicy {
   readonly methods?: Readonly<Record<string, ScopeRequirement>>;
   /** Per tool name, for `tools/call`. */
   readonly tools?: Readonly<Record<string, ScopeRequirement>>;
-  /** Per prompt name, for `prompts/get`. */
+  /** Per prompt name, for `prompts/get` and the prompt's argument completions. */
   readonly prompts?: Readonly<Record<string, ScopeRequirement>>;
-  /** Per resource URI, for `resources/read`, `resources/subscribe`, `resources/unsubscribe`. */
+  /**
+   * Per resource URI, for `resources/read`, `resources/subscribe`, `resources/unsubscribe` and
+   * the completions of that resource. URIs are compared as the MCP SDK finds resources: after
+   * URL parsing (`CONFIG://app/x/../secrets` is `config://app/secrets`).
+   */
   readonly resources?: Readonly<Record<string, ScopeRequirement>>;
   /** Scope implication: a granted key also grants its values (transitively). */
   readonly implies?: Readonly<Record<string, readonly string[]>>;
@@ -56,8 +60,10 @@ export interface ScopePolicy {
  */
 export interface McpOperation {
   method: string;
-  /** Tool or prompt name, or resource URI. */
+  /** Tool or prompt name, or resource URI (as URL parsing writes it). */
   name?: string;
+  /** For `completion/complete`: whether `name` is a prompt's or a resource's. */
+  ref?: 'prompt' | 'resource';
 }
 
 /**
@@ -125,10 +131,22 @@ function splitScopes(value: string): string[] {
 
 function compileMap(
   record: Readonly<Record<string, ScopeRequirement>> | undefined,
+  keyOf: (key: string) => string = (key) => key,
 ): Map<string, ScopeSet> {
   const map = new Map<string, ScopeSet>();
-  for (const [key, value] of Object.entries(record ?? {}))
-    map.set(key, normalizeRequirement(value));
+  for (const [key, value] of Object.entries(record ?? {})) {
+    const set = normalizeRequirement(value);
+    const same = map.get(keyOf(key)); // two spellings of one URI: both requirements hold
+    map.set(
+      keyOf(key),
+      same === undefined
+        ? set
+        : {
+            allOf: [...new Set([...same.allOf, ...set.allOf])],
+            anyOf: [...same.anyOf, ...set.anyOf],
+          },
+    );
+  }
   return map;
 }
 
@@ -138,7 +156,7 @@ function compile(policy: ScopePolicy): CompiledPolicy {
   const methods = compileMap(policy.methods);
   const tools = compileMap(policy.tools);
   const prompts = compileMap(policy.prompts);
-  const resources = compileMap(policy.resources);
+  const resources = compileMap(policy.resources, resourceKey);
   const publicMethods = new Set(policy.publicMethods ?? []);
   const denyUnnamedTools = policy.denyUnnamedTools === true;
   compiled = {
@@ -205,6 +223,32 @@ const NAME_PARAM: Readonly<Record<string, 'name' | 'uri'>> = {
 };
 
 /**
+ * A resource URI as the MCP SDK looks resources up (`new URL(uri).href`), so that spellings
+ * URL parsing repairs — scheme case, dot segments, surrounding spaces, tabs — name the same
+ * resource for the policy as for the server. A URI that does not parse is kept as sent (no
+ * resource matches it).
+ *
+ * @example
+ * ```ts
+ * resourceKey('CONFIG://app/x/../secrets'); // 'config://app/secrets'
+ * ```
+ */
+export function resourceKey(uri: string): string {
+  return URL.canParse(uri) ? new URL(uri).href : uri;
+}
+
+/** A `completion/complete` needs what the prompt or resource it completes for needs. */
+function completionOf(method: string, ref: unknown): McpOperation {
+  if (typeof ref !== 'object' || ref === null) return { method };
+  const { type, name, uri } = ref as { type?: unknown; name?: unknown; uri?: unknown };
+  if (type === 'ref/prompt' && typeof name === 'string') return { method, name, ref: 'prompt' };
+  if (type === 'ref/resource' && typeof uri === 'string') {
+    return { method, name: resourceKey(uri), ref: 'resource' };
+  }
+  return { method };
+}
+
+/**
  * The MCP operations in a parsed JSON-RPC message or batch. Responses and anything without
  * a string `method` contribute no operation (they need the baseline only).
  *
@@ -223,9 +267,14 @@ export function operationsOf(message: unknown): McpOperation[] {
     if (typeof method !== 'string') continue;
     const param = NAME_PARAM[method];
     const params = (item as { params?: unknown }).params;
-    if (param !== undefined && typeof params === 'object' && params !== null) {
+    if (typeof params !== 'object' || params === null) {
+      out.push({ method });
+    } else if (param !== undefined) {
       const name = (params as Record<string, unknown>)[param];
-      out.push(typeof name === 'string' ? { method, name } : { method });
+      if (typeof name !== 'string') out.push({ method });
+      else out.push({ method, name: param === 'uri' ? resourceKey(name) : name });
+    } else if (method === 'completion/complete') {
+      out.push(completionOf(method, (params as { ref?: unknown }).ref));
     } else {
       out.push({ method });
     }
@@ -278,9 +327,9 @@ function requirementFor(c: CompiledPolicy, op: McpOperation): ScopeSet[] {
     const map =
       op.method === 'tools/call'
         ? c.tools
-        : op.method === 'prompts/get'
+        : op.method === 'prompts/get' || op.ref === 'prompt'
           ? c.prompts
-          : NAME_PARAM[op.method] === 'uri'
+          : NAME_PARAM[op.method] === 'uri' || op.ref === 'resource'
             ? c.resources
             : undefined;
     const s = map?.get(op.name);

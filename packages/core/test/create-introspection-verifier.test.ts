@@ -226,6 +226,22 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('HTTP 429 with a short Retry-After: left alone only that long, not the whole cooldown', async () => {
+    let limited = true;
+    const { fetch, calls } = endpoint(() =>
+      limited ? json({}, 429, { 'retry-after': '1' }) : json(active()),
+    );
+    const v = verifier(fetch);
+    await failure(v.verifyAccessToken('junk-1'));
+    const during = await failure(v.verifyAccessToken('good'));
+    expect(during).toMatchObject({ code: 'authorization_server_unavailable', retryAfter: 1 });
+    expect(calls).toHaveLength(1);
+    limited = false;
+    await vi.advanceTimersByTimeAsync(1_001);
+    await expect(v.verifyAccessToken('good')).resolves.toMatchObject({ token: 'good' });
+    expect(calls).toHaveLength(2);
+  });
+
   it.each<[string, number]>([
     ['HTTP 500', 500],
     ['HTTP 400', 400],

@@ -145,6 +145,14 @@ describe('createMcpAuth options (TypeError naming the option)', () => {
       'cors.allowedOrigins.0',
       /origins/,
     ],
+    ...['localhost:3000', 'file:///', 'app.example.com:443', 'null', 'ftp://app.example'].map(
+      (origin): [string, McpAuthOptions, string, RegExp] => [
+        `cors origin with an opaque origin ${origin}`,
+        { ...base, cors: { allowedOrigins: ['loopback', 'https://ok.example', origin] } },
+        'cors.allowedOrigins.2',
+        /http\(s\) origins/,
+      ],
+    ),
     [
       'sessionBinding',
       { ...base, sessionBinding: { maxSessions: -1 } },
@@ -775,6 +783,18 @@ describe('authorize: audit names', () => {
       true,
     );
     expect(events[0]?.tools).toEqual([tool]);
+  });
+
+  it('an unnamed tool in a denial description is cleaned the same way', async () => {
+    const events: DecisionEvent[] = [];
+    const auth = make({ onDecision: (e) => events.push(e), policy: { denyUnnamedTools: true } });
+    const forged = 'x\n{"outcome":"allow","sub":"admin"}\u2028';
+    const result = denied(await auth.authorize(post(bearer('alice'), call(forged))));
+    expect(result.status).toBe(403);
+    expect(events[0]?.description).toBe(
+      'Tool x\ufffd{"outcome":"allow","sub":"admin"}\ufffd is not available',
+    );
+    expect(JSON.stringify(result.body)).not.toMatch(/\\n|\\u2028/);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   policyNeedsBody,
   policyScopes,
   requiredScopes,
+  resourceKey,
   type ScopePolicy,
 } from '../src/scope-policy.js';
 
@@ -181,5 +182,58 @@ describe('policy helpers', () => {
       anyOf: [['b', 'c']],
     });
     expect(normalizeRequirement({ anyOf: [] })).toEqual({ allOf: [], anyOf: [] });
+  });
+});
+
+describe('resources and completions are judged as the SDK resolves them', () => {
+  const policy: ScopePolicy = {
+    resources: { 'config://app/secrets': 'admin' },
+    prompts: { summary: 'todo:read' },
+  };
+  const read = (uri: unknown) => ({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'resources/read',
+    params: { uri },
+  });
+
+  it.each([
+    'config://app/secrets',
+    'CONFIG://app/secrets',
+    'config://app/x/../secrets',
+    ' config://app/secrets',
+    'config://app/sec\trets',
+    'config://app/./secrets',
+  ])('resources/read of %j needs admin', (uri) => {
+    expect(missingScopes(policy, read(uri), ['todo:read'])).toEqual(['admin']);
+  });
+
+  it('a policy key in another spelling names the same resource', () => {
+    const loose: ScopePolicy = { resources: { 'CONFIG://app/./secrets': 'admin' } };
+    expect(missingScopes(loose, read('config://app/secrets'), [])).toEqual(['admin']);
+    expect(resourceKey('CONFIG://app/x/../secrets')).toBe('config://app/secrets');
+    expect(resourceKey('not a uri')).toBe('not a uri');
+  });
+
+  it('two spellings of one URI in the policy: both requirements hold', () => {
+    const both: ScopePolicy = { resources: { 'config://a': 'admin', 'CONFIG://a': 'read' } };
+    expect(missingScopes(both, read('config://a'), ['read'])).toEqual(['admin']);
+  });
+
+  it('completion/complete needs what its prompt or resource needs', () => {
+    const complete = (ref: unknown) => ({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'completion/complete',
+      params: { ref, argument: { name: 'a', value: '' } },
+    });
+    expect(missingScopes(policy, complete({ type: 'ref/prompt', name: 'summary' }), [])).toEqual([
+      'todo:read',
+    ]);
+    expect(
+      missingScopes(policy, complete({ type: 'ref/resource', uri: 'CONFIG://app/secrets' }), []),
+    ).toEqual(['admin']);
+    expect(missingScopes(policy, complete({ type: 'ref/prompt', name: 'other' }), [])).toEqual([]);
+    expect(missingScopes(policy, complete('nonsense'), [])).toEqual([]);
   });
 });
