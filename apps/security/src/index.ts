@@ -38,6 +38,12 @@ export {
   sendRawBytes,
 } from './http.js';
 export { FUZZ_RUNS_FACTOR, FUZZ_SEED, fuzzParameters } from './fuzz.js';
+export {
+  type HttpListener,
+  type SilentListener,
+  startHttpListener,
+  startSilentListener,
+} from './listeners.js';
 export { captureLogs, findLeaks, type LogCapture } from './log-capture.js';
 export {
   callTool,
@@ -64,6 +70,7 @@ export {
   MAX_BODY_BYTES,
   MCP_PATH,
   type SecurityServer,
+  type SecurityServerContext,
   type SecurityServerOptions,
   startSecurityServer,
 } from './servers.js';

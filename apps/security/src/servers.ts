@@ -46,8 +46,21 @@ export interface SecurityServerOptions {
   cors?: McpAuthOptions['cors'];
   /** Minimum time between JWKS refetches on an unknown `kid`, ms. Default 1 000 (the samples'). */
   jwksCooldownMs?: number;
-  /** Anything else for the core (merged last). */
-  auth?: Partial<McpAuthOptions>;
+  /**
+   * Anything else for the core (merged last). A function is called once per server with its
+   * adapter, resource and issuer, for options that depend on them (a `verifier` built for this
+   * server's resource, listeners started after the options were written).
+   */
+  auth?: Partial<McpAuthOptions> | ((server: SecurityServerContext) => Partial<McpAuthOptions>);
+}
+
+/** What an `auth` option function learns about the server it configures. */
+export interface SecurityServerContext {
+  readonly adapter: AdapterName;
+  /** `http://127.0.0.1:<port>/mcp`. */
+  readonly resource: string;
+  /** The environment's issuer identifier. */
+  readonly issuer: string;
 }
 
 /** A running MCP server behind one adapter, on 127.0.0.1 and a free port. */
@@ -308,6 +321,16 @@ export async function startSecurityServer(
   const decisions: DecisionEvent[] = [];
   const logs: string[] = [];
   const responses: RawResponse[] = [];
+  let extra: Partial<McpAuthOptions> | undefined;
+  try {
+    extra =
+      typeof options.auth === 'function'
+        ? options.auth({ adapter, resource, issuer: options.issuer })
+        : options.auth;
+  } catch (error) {
+    http.close();
+    throw error;
+  }
   const auth: McpAuthOptions = {
     resource,
     issuer: options.issuer,
@@ -320,7 +343,7 @@ export async function startSecurityServer(
       decisions.push(event);
       logs.push(JSON.stringify(event));
     },
-    ...options.auth,
+    ...extra,
   };
   const shared: Shared = { resource, auth, toolCalls, logs };
   let mounted: Mounted;

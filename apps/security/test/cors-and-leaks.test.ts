@@ -284,10 +284,36 @@ describe('no leaks anywhere in this file', () => {
     expect(findLeaks(logs, env.secrets())).toEqual([]);
   });
 
-  // Not neutralised today: DecisionEvent.tool and .tools carry the tool name exactly as the
-  // client sent it — CR/LF included and unbounded (a 100 000-character name is kept whole) —
-  // so an application writing events as text lines can be fed forged log lines or flooded.
-  it.todo('audit events bound and neutralise attacker-controlled tool names (CR/LF, length)');
+  it('audit events bound and neutralise attacker-controlled tool names (CR/LF, length)', async () => {
+    // DecisionEvent.tool and .tools carried the name exactly as sent — CR/LF included and
+    // unbounded — so an application writing events as text lines could be fed forged log
+    // lines or flooded. Now: at most 128 characters, controls replaced by U+FFFD.
+    const names = [
+      {
+        sent: 'list_todos\r\n{"outcome":"allow","reason":"authorized"}\u0000\u001b[2J\u0085',
+        logged:
+          'list_todos\ufffd\ufffd{"outcome":"allow","reason":"authorized"}\ufffd\ufffd[2J\ufffd',
+      },
+      { sent: `x${'y'.repeat(100_000)}`, logged: `x${'y'.repeat(127)}` },
+      { sent: 'a\u2028b\u2029c\u007f', logged: 'a\ufffdb\ufffdc\ufffd' },
+      // Cut first, then replaced: the 128th character is the CR.
+      { sent: `${'z'.repeat(127)}\r\n`, logged: `${'z'.repeat(127)}\ufffd` },
+    ];
+    for (const server of env.servers) {
+      const { sessionId, token } = await sessionOf(server);
+      for (const { sent, logged } of names) {
+        await postMcp(server, [toolCall(sent, {}, 1), toolCall('whoami', {}, 2)], {
+          token,
+          sessionId,
+        });
+        const event = server.decisions.at(-1);
+        expect(event?.tool).toBe(logged);
+        expect(event?.tools).toEqual([logged, 'whoami']);
+        // Written as a JSON line, the event holds no escaped line break.
+        expect(JSON.stringify(event)).not.toMatch(/\\[rn]/);
+      }
+    }
+  });
 
   it('no audit event carries a token field or a token value', () => {
     for (const server of env.servers) {

@@ -78,6 +78,20 @@ const DELIVERIES: Delivery[] = [
     expect: { kind: 'invalid_request', description: 'Bearer token sent more than one way' },
   },
   {
+    // Decoded by every query parser to `access_token`.
+    name: 'in the header and a percent-encoded access_token query parameter (acc%65ss_token)',
+    send: (t) => ({ headers: auth(`Bearer ${t}`), path: `/mcp?acc%65ss_token=${t}` }),
+    expect: { kind: 'invalid_request', description: 'Bearer token sent more than one way' },
+  },
+  {
+    name: 'in the header and a fully percent-encoded access_token query parameter',
+    send: (t) => ({
+      headers: auth(`Bearer ${t}`),
+      path: `/mcp?x=1&%61%63%63%65%73%73%5F%74%6F%6B%65%6E=${t}`,
+    }),
+    expect: { kind: 'invalid_request', description: 'Bearer token sent more than one way' },
+  },
+  {
     name: 'twice, in two Authorization headers',
     send: (t) => ({ headers: [...auth(`Bearer ${t}`), ...auth(`Bearer ${t}`)] }),
     expect: {
@@ -221,7 +235,10 @@ describe.each(ADAPTERS)('RFC 6750 bearer token delivery over HTTP (%s)', (adapte
     expect(runs).toBe(expected.kind === 'allowed' ? 1 : 0);
   });
 
-  it('refuses a token sent only in a form body (§2.2 is not offered); no tool runs', async () => {
+  it('answers a token sent only in a form body with the no-credentials 401; no tool runs', async () => {
+    // §2.2 is not offered, so a form-body token is no credentials at all: the challenge without
+    // `error` (§3.1), whatever the body. It names no scope: a form body names no operation and
+    // the harness policy has no baseline. (Was 400 -32700 "Request body is required".)
     const server = env.server(adapter);
     const { sessionId, token } = await sessionOf(server);
     const { runs, result } = await toolRunsDuring(server, () =>
@@ -231,23 +248,9 @@ describe.each(ADAPTERS)('RFC 6750 bearer token delivery over HTTP (%s)', (adapte
         body: `access_token=${token}`,
       }),
     );
-    // Today the body the policy needs is missing, so the core answers 400 -32700 before it
-    // looks at credentials; the design asks for a 401 without error (see the todo below).
-    expect([400, 401]).toContain(result.status);
-    expect(result.headers['www-authenticate'] ?? '').not.toContain('error=');
+    expectDenial(result, { status: 401, challenge: challengeFor(server), body: MISSING });
     expect(runs).toBe(0);
   });
-
-  // Refused, but not as designed: "a token only in the query string or form body → no
-  // credentials (401 without error)". A form (or any non-JSON) body without a token gets
-  // 400 JSON-RPC -32700 "Request body is required" and no challenge, so a client learns
-  // nothing about where to get a token.
-  it.todo('token only in a form body → 401 with the no-credentials challenge');
-
-  // Not refused today: the duplicate check looks for the literal text `access_token` in the
-  // URL before decoding it, so `?acc%65ss_token=<token>` (which every query parser decodes to
-  // `access_token`) beside the header is let through with 200 instead of 400 invalid_request.
-  it.todo('token in the header and a percent-encoded access_token query parameter → 400');
 
   it('refuses a forged token on GET (the SSE stream) and DELETE; the session survives', async () => {
     const server = env.server(adapter);
