@@ -76,6 +76,21 @@ function expectCleanChallenge(res: RawResponse, expected: Record<string, string>
   expect(names).not.toContain('x-injected');
 }
 
+/**
+ * A client-chosen name as the core puts it in descriptions and audit events (its documented
+ * rule): at most 128 characters, C0/C1 controls, DEL and U+2028/U+2029 replaced by U+FFFD.
+ */
+function cleaned(name: string): string {
+  return [...name.slice(0, 128)]
+    .map((c) => {
+      const code = c.charCodeAt(0);
+      const control =
+        code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+      return control ? '\ufffd' : c;
+    })
+    .join('');
+}
+
 describe.each(ADAPTERS)('challenge injection over HTTP (%s)', (adapter) => {
   it.each(HOSTILE_NAMES.map((name) => [JSON.stringify(name).slice(0, 60), name]))(
     'tool name %s never reaches WWW-Authenticate unescaped',
@@ -85,7 +100,7 @@ describe.each(ADAPTERS)('challenge injection over HTTP (%s)', (adapter) => {
       const { runs, result } = await toolRunsDuring(server, () =>
         postMcp(server, toolCall(name, {}), { token, sessionId }),
       );
-      const description = `Tool ${name.slice(0, 64)} is not available`;
+      const description = `Tool ${cleaned(name).slice(0, 64)} is not available`;
       expectDenial(result, {
         status: 403,
         challenge: challengeFor(server, {
