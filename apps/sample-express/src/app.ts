@@ -119,10 +119,13 @@ export function createApp(config: AppConfig): SampleApp {
   const app = express();
   app.disable('x-powered-by');
   app.use(auth.metadata);
+  // auth.protect first: it reads the JSON body itself (capped at 4 MiB) for the scope policy,
+  // so a request without a token gets its 401 challenge whatever its body holds; express.json()
+  // then finds the body read and leaves it alone.
   app.all(
     new URL(config.resourceUrl).pathname,
-    express.json({ limit: '4mb' }),
     auth.protect,
+    express.json({ limit: '4mb' }),
     handleMcp,
   );
   app.use(notFound);

@@ -250,12 +250,17 @@ describe('sample server over HTTP', () => {
 
   it('answers malformed bodies and unknown routes with JSON, never HTML', async () => {
     const valid = await token('frank', 'todo:read');
-    for (const headers of [bearer(valid), {}]) {
-      const response = await request('POST', { body: '{"jsonrpc": "2.0", "id": 1,', headers });
-      expect(response.status).toBe(400);
-      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      expect((await response.json()).error.code).toBe(-32700);
-    }
+    const malformed = '{"jsonrpc": "2.0", "id": 1,';
+    const parseError = await request('POST', { body: malformed, headers: bearer(valid) });
+    expect(parseError.status).toBe(400);
+    expect(parseError.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await parseError.json()).error.code).toBe(-32700);
+    // Without a token the answer is the challenge, whatever the body holds.
+    const noToken = await request('POST', { body: malformed, headers: {} });
+    expect(noToken.status).toBe(401);
+    expect(noToken.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(noToken.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="/);
+    expect(await noToken.json()).toMatchObject({ error: 'missing_credentials' });
     const notJson = await fetch(server.mcpUrl, {
       method: 'POST',
       headers: {
