@@ -146,9 +146,11 @@ describe('Fastify plugin', () => {
     const malformed = await post('{"jsonrpc": ', readToken);
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json()).toMatchObject({ error: { code: -32700 } });
+    // Without a token: the challenge first, whatever the body holds.
     const noToken = await post('{"jsonrpc": ');
-    expect(noToken.statusCode).toBe(400);
-    expect(noToken.json()).toMatchObject({ error: { code: -32700 } });
+    expect(noToken.statusCode).toBe(401);
+    expect(noToken.headers['www-authenticate']).toMatch(/^Bearer resource_metadata="/);
+    expect(noToken.json()).toMatchObject({ error: 'missing_credentials' });
     // An empty JSON body: Fastify refuses it; the core answers as for any missing body.
     const empty = await post('', readToken);
     expect(empty.statusCode).toBe(400);
