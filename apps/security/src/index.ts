@@ -75,3 +75,4 @@ export {
   startSecurityServer,
 } from './servers.js';
 export { createToolServer, SCOPE_POLICY, SCOPES, TOOL_NAMES, type ToolCall } from './tools.js';
+export { type SharedSession, sessionPerServer } from './shared-session.js';

@@ -25,6 +25,7 @@ import {
   useSecurityEnvironment,
   VALID_ARGS,
   withOrigin,
+  sessionPerServer,
 } from '../src/index.js';
 
 const APP = 'https://app.example';
@@ -48,17 +49,7 @@ const LOOKALIKES = [
 ];
 
 /** A session per server, opened by a token that may call everything. */
-const sessions = new Map<SecurityServer, Promise<{ sessionId: string; token: string }>>();
-function sessionOf(server: SecurityServer) {
-  let session = sessions.get(server);
-  if (session === undefined) {
-    session = env
-      .mint(server, { scope: 'todo:read todo:write calendar:read calendar:write' })
-      .then(async (token) => ({ token, sessionId: (await openSession(server, token)).sessionId }));
-    sessions.set(server, session);
-  }
-  return session;
-}
+const sessionOf = sessionPerServer(env, 'todo:read todo:write calendar:read calendar:write');
 
 function expectCorsFor(res: RawResponse, origin: string) {
   expect(res.headers['access-control-allow-origin']).toBe(origin);

@@ -23,6 +23,7 @@ import {
   toolRunsDuring,
   useSecurityEnvironment,
   withOrigin,
+  sessionPerServer,
 } from '../src/index.js';
 
 const EVIL = 'https://evil.example';
@@ -78,18 +79,7 @@ describe('the default for a loopback resource', () => {
   const env = useSecurityEnvironment();
 
   /** A session per server, opened by a genuine token without any Origin. */
-  const sessions = new Map<SecurityServer, Promise<{ sessionId: string; token: string }>>();
-  function sessionOf(server: SecurityServer) {
-    let session = sessions.get(server);
-    if (session === undefined) {
-      session = env.mint(server, { scope: 'todo:read' }).then(async (token) => ({
-        token,
-        sessionId: (await openSession(server, token)).sessionId,
-      }));
-      sessions.set(server, session);
-    }
-    return session;
-  }
+  const sessionOf = sessionPerServer(env, 'todo:read');
 
   describeEachAdapter('a foreign Origin', (adapter) => {
     it('refuses POST, GET and DELETE on /mcp from https://evil.example with a valid token', async () => {

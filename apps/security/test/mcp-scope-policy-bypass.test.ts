@@ -25,23 +25,13 @@ import {
   toolRunsDuring,
   useSecurityEnvironment,
   VALID_ARGS,
+  sessionPerServer,
 } from '../src/index.js';
 
 const env = useSecurityEnvironment();
 
 /** A session per server, opened by a `todo:read` token (which may not add to-dos). */
-const sessions = new Map<SecurityServer, Promise<{ sessionId: string; token: string }>>();
-function readerSession(server: SecurityServer) {
-  let session = sessions.get(server);
-  if (session === undefined) {
-    session = env.mint(server, { scope: 'todo:read' }).then(async (token) => ({
-      token,
-      sessionId: (await openSession(server, token)).sessionId,
-    }));
-    sessions.set(server, session);
-  }
-  return session;
-}
+const readerSession = sessionPerServer(env, 'todo:read');
 
 const ADD = JSON.stringify(VALID_ARGS.add_todo);
 /** `add_todo` needs todo:write; the reader's challenge names it and the granted todo:read. */

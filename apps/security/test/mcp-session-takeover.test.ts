@@ -23,6 +23,7 @@ import {
   sendOnSession,
   toolRunsDuring,
   useSecurityEnvironment,
+  sessionPerServer,
 } from '../src/index.js';
 
 /** What the SDK transport answers for an unknown session, and the core for a foreign one. */
@@ -188,18 +189,9 @@ describe('no tokenless request on a session', () => {
     '[{"jsonrpc":"2.0","method":"ping","id":9},{"jsonrpc":"2.0","id":0,"result":{}}]';
 
   describeEachAdapter('publicMethods with session binding', (adapter) => {
-    const sessions = new Map<SecurityServer, Promise<string>>();
+    const shared = sessionPerServer(env, 'todo:read');
     /** A session of alice's on `server`. */
-    const aliceSession = (server: SecurityServer) => {
-      let session = sessions.get(server);
-      if (session === undefined) {
-        session = env
-          .mint(server, { scope: 'todo:read' })
-          .then(async (token) => (await openSession(server, token)).sessionId);
-        sessions.set(server, session);
-      }
-      return session;
-    };
+    const aliceSession = async (server: SecurityServer) => (await shared(server)).sessionId;
 
     it('refuses a public ping batched with a JSON-RPC response on someone’s session (401)', async () => {
       // Finding 4: a batch of only public requests and responses, sent without a token, was

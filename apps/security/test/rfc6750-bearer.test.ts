@@ -16,12 +16,12 @@ import {
   expectInvalidToken,
   type HeaderPairs,
   mcpHeaders,
-  openSession,
   openStream,
   type SecurityServer,
   toolCall,
   toolRunsDuring,
   useSecurityEnvironment,
+  sessionPerServer,
 } from '../src/index.js';
 
 const env = useSecurityEnvironment();
@@ -179,18 +179,7 @@ const DELIVERIES: Delivery[] = [
 ];
 
 /** A session per server, opened by a genuine `todo:read` token. */
-const sessions = new Map<SecurityServer, Promise<{ sessionId: string; token: string }>>();
-function sessionOf(server: SecurityServer) {
-  let session = sessions.get(server);
-  if (session === undefined) {
-    session = env.mint(server, { scope: 'todo:read' }).then(async (token) => ({
-      token,
-      sessionId: (await openSession(server, token)).sessionId,
-    }));
-    sessions.set(server, session);
-  }
-  return session;
-}
+const sessionOf = sessionPerServer(env, 'todo:read');
 
 function expectAnswer(
   adapter: AdapterName,

@@ -12,17 +12,16 @@ import {
   challengeFor,
   expectDenial,
   expectInsufficientScope,
-  openSession,
   postMcp,
   quotable,
   type RawResponse,
   SCOPE_POLICY,
-  type SecurityServer,
   sendRawBytes,
   toolCall,
   toolRunsDuring,
   useSecurityEnvironment,
   VALID_ARGS,
+  sessionPerServer,
 } from '../src/index.js';
 
 const env = useSecurityEnvironment({ policy: { ...SCOPE_POLICY, denyUnnamedTools: true } });
@@ -49,18 +48,7 @@ const HOSTILE_NAMES = [
 ];
 
 /** A session per server, opened by a `todo:read` token. */
-const sessions = new Map<SecurityServer, Promise<{ sessionId: string; token: string }>>();
-function readerSession(server: SecurityServer) {
-  let session = sessions.get(server);
-  if (session === undefined) {
-    session = env.mint(server, { scope: 'todo:read' }).then(async (token) => ({
-      token,
-      sessionId: (await openSession(server, token)).sessionId,
-    }));
-    sessions.set(server, session);
-  }
-  return session;
-}
+const readerSession = sessionPerServer(env, 'todo:read');
 
 /** Exactly one `WWW-Authenticate`, RFC 6750-clean, parsing to the expected parameters. */
 function expectCleanChallenge(res: RawResponse, expected: Record<string, string>) {

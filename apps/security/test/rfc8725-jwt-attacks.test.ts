@@ -18,13 +18,13 @@ import {
   encryptJwt,
   expectInvalidRequest,
   expectInvalidToken,
-  openSession,
   type SecurityEnvironment,
   type SecurityServer,
   signRawJwt,
   toolRunsDuring,
   unsecuredJwt,
   useSecurityEnvironment,
+  sessionPerServer,
 } from '../src/index.js';
 
 const ALL_SCOPES = 'todo:read todo:write calendar:read calendar:write';
@@ -53,18 +53,8 @@ beforeAll(async () => {
 afterAll(() => attackerJwks.close());
 
 /** One session per server, opened by a genuine all-scopes token of the forged subject. */
-const sessions = new Map<SecurityServer, Promise<string>>();
-function sessionOf(server: SecurityServer): Promise<string> {
-  let session = sessions.get(server);
-  if (session === undefined) {
-    session = env
-      .mint(server, { scope: ALL_SCOPES })
-      .then((genuine) => openSession(server, genuine))
-      .then((opened) => opened.sessionId);
-    sessions.set(server, session);
-  }
-  return session;
-}
+const shared = sessionPerServer(env, ALL_SCOPES);
+const sessionOf = async (server: SecurityServer) => (await shared(server)).sessionId;
 
 /**
  * Calls `list_todos` with `token` on a session a genuine token opened (so a tool could run if

@@ -10,13 +10,13 @@ import {
   type AdapterName,
   expectInvalidToken,
   type MintOptions,
-  openSession,
   postMcp,
   type SecurityEnvironment,
   type SecurityServer,
   toolCall,
   toolRunsDuring,
   useSecurityEnvironment,
+  sessionPerServer,
 } from '../src/index.js';
 
 const env = useSecurityEnvironment();
@@ -100,17 +100,8 @@ const CONFUSIONS: Confusion[] = [
 ];
 
 /** A session per server, opened by a plain `todo:read` token of the same subject. */
-const sessions = new Map<SecurityServer, Promise<string>>();
-function sessionOf(server: SecurityServer) {
-  let session = sessions.get(server);
-  if (session === undefined) {
-    session = env
-      .mint(server, { scope: 'todo:read' })
-      .then(async (token) => (await openSession(server, token)).sessionId);
-    sessions.set(server, session);
-  }
-  return session;
-}
+const shared = sessionPerServer(env, 'todo:read');
+const sessionOf = async (server: SecurityServer) => (await shared(server)).sessionId;
 
 describe.each(ADAPTERS)('RFC 9068 token confusion over HTTP (%s)', (adapter) => {
   it('accepts typ at+jwt in any letter case (the control)', async () => {

@@ -13,30 +13,21 @@ import {
   expectDenial,
   expectInvalidToken,
   mcpHeaders,
-  openSession,
   postMcp,
   type SecurityServer,
   signJwt,
   toolCall,
   toolRunsDuring,
   useSecurityEnvironment,
+  sessionPerServer,
 } from '../src/index.js';
 
 const env = useSecurityEnvironment();
 const BOUND = 'sender-constrained token (cnf) cannot be used as a bearer token';
 
 /** A session per server, opened by a plain `todo:read` token of the same subject. */
-const sessions = new Map<SecurityServer, Promise<string>>();
-function sessionOf(server: SecurityServer) {
-  let session = sessions.get(server);
-  if (session === undefined) {
-    session = env
-      .mint(server, { scope: 'todo:read' })
-      .then(async (token) => (await openSession(server, token)).sessionId);
-    sessions.set(server, session);
-  }
-  return session;
-}
+const shared = sessionPerServer(env, 'todo:read');
+const sessionOf = async (server: SecurityServer) => (await shared(server)).sessionId;
 
 /** The client's DPoP key, its thumbprint, and a proof for a POST to `server`. */
 async function dpopClient(server: SecurityServer) {
