@@ -54,7 +54,6 @@ function jsonRpcError(reply: FastifyReply, status: number, code: number, message
 export async function createApp(config: AppConfig, server?: Server): Promise<SampleApp> {
   const mcpPath = new URL(config.resourceUrl).pathname;
   const store = createUserStore();
-  const transports = new Map<string, StreamableHTTPServerTransport>();
 
   const app = Fastify({
     bodyLimit: 4 * 1024 * 1024,
@@ -63,6 +62,7 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
       : {}),
   });
 
+  const transports = new Map<string, StreamableHTTPServerTransport>();
   const auth = createMcpAuth({
     resource: config.resourceUrl,
     issuer: config.issuer,
@@ -80,6 +80,13 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
     // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
     // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
     cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+    // A session belongs to the user and client that opened it (another token on its id gets
+    // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
+    // is replaced, and its transport closed here.
+    sessionBinding: {
+      onSubjectLimit: 'replace-oldest',
+      onSessionEnd: (sessionId) => void transports.get(sessionId)?.close(),
+    },
   });
   await app.register(mcpAuth, { auth });
 

@@ -55,6 +55,7 @@ function jsonRpcError(c: Context, status: ContentfulStatusCode, code: number, me
  * ```
  */
 export function createApp(config: AppConfig): SampleApp {
+  const transports = new Map<string, WebStandardStreamableHTTPServerTransport>();
   const auth = mcpAuth({
     resource: config.resourceUrl,
     issuer: config.issuer,
@@ -72,9 +73,15 @@ export function createApp(config: AppConfig): SampleApp {
     // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
     // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
     cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+    // A session belongs to the user and client that opened it (another token on its id gets
+    // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
+    // is replaced, and its transport closed here.
+    sessionBinding: {
+      onSubjectLimit: 'replace-oldest',
+      onSessionEnd: (sessionId) => void transports.get(sessionId)?.close(),
+    },
   });
   const store = createUserStore();
-  const transports = new Map<string, WebStandardStreamableHTTPServerTransport>();
 
   const limitBody = bodyLimit({
     maxSize: 4 * 1024 * 1024,

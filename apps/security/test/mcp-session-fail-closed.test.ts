@@ -109,48 +109,36 @@ describe('at maxSessions', () => {
   });
 });
 
-describe('over maxSessionsPerSubject', () => {
+describe('over maxSessionsPerSubject (default: refuse)', () => {
   const env = useSecurityEnvironment({ auth: { sessionBinding: { maxSessionsPerSubject: 2 } } });
 
   describeEachAdapter('maxSessionsPerSubject: 2', (adapter) => {
-    it("replaces the subject's own least recently used session; that id is never adopted", async () => {
+    it('refuses the subject a third session (503) before the application runs; others go on', async () => {
       // Finding 2: a subject had no share, so one user could fill the store and push everyone
       // else's bindings out; an evicted id was then adopted by its next user. Now a subject
-      // beyond its share gives up its own least recently used session — to nobody.
+      // holds at most its share, across its clients, and nobody is evicted for it.
       const server = env.server(adapter);
       const alice = await env.mint(server);
       const aliceElsewhere = await env.mint(server, { claims: { client_id: 'other-client' } });
       const bob = await env.mint(server, { sub: 'bob' });
-      const mallory = await env.mint(server, { sub: 'mallory' });
       const first = (await openSession(server, alice)).sessionId;
-      const second = (await openSession(server, alice)).sessionId;
+      (await openSession(server, aliceElsewhere)).sessionId;
+      const before = server.sessionCount();
+      const refused = await postMcp(server, initializeRequest(), { token: alice });
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('30');
+      expect(JSON.parse(refused.text)).toMatchObject({ error: 'session_limit' });
+      expect(server.sessionCount()).toBe(before); // the application never ran
       const bobs = (await openSession(server, bob)).sessionId;
-      await expectOwner(server, first, alice, 'alice'); // `second` is now the least recent
-
-      const third = (await openSession(server, alice)).sessionId;
-      expect(server.sessionCount()).toBe(4); // the application still holds `second`
-      for (const token of [mallory, bob, alice]) {
-        const { runs, result } = await whoami(server, second, token);
-        expectSessionNotFound(server, result);
-        expect(runs).toBe(0);
-      }
       await expectOwner(server, first, alice, 'alice');
-      await expectOwner(server, third, alice, 'alice');
-
-      // The share is per subject, whatever the client: `first` is now the least recent.
-      const fourth = (await openSession(server, aliceElsewhere)).sessionId;
-      for (const token of [alice, mallory]) {
-        const { runs, result } = await whoami(server, first, token);
-        expectSessionNotFound(server, result);
-        expect(runs).toBe(0);
-      }
-      await expectOwner(server, third, alice, 'alice');
-      await expectOwner(server, fourth, aliceElsewhere, 'alice');
-      await expectOwner(server, bobs, bob, 'bob'); // never anyone else's
+      await expectOwner(server, bobs, bob, 'bob');
+      // Ending one of alice's sessions gives her room again.
+      expect((await deleteSession(server, first, alice)).status).toBe(200);
+      await openSession(server, alice);
     });
   });
 
-  it('refuses an initialize while the subject has its share of initializes in flight (503, in process)', async () => {
+  it('refuses an initialize while the subject has its share in flight (503, in process)', async () => {
     // Finding 2: the per-subject bound also holds while sessions are being opened. Not
     // reachable over HTTP with the SDK (an initialize is answered at once), so the core is
     // driven directly: an allowed initialize whose response has not come back yet holds its
@@ -184,12 +172,63 @@ describe('over maxSessionsPerSubject', () => {
       headers: { 'Retry-After': '30' },
       body: {
         error: 'session_limit',
-        error_description: 'Too many sessions being opened at once for this subject; retry later',
+        error_description:
+          'Too many open sessions for this subject; end one (DELETE) or retry later',
       },
     });
-    // Once the first one is answered (session created and bound), the next may proceed.
-    if (inFlight.type === 'allow') auth.onResponse(inFlight, { status: 200, sessionId: 's-1' });
+    // The first one ends without a session (its client hung up): its room is given back.
+    if (inFlight.type === 'allow') auth.onResponse(inFlight, { status: 0 });
     expect((await initialize()).type).toBe('allow');
+  });
+});
+
+describe("over maxSessionsPerSubject with onSubjectLimit: 'replace-oldest'", () => {
+  const ended: string[] = [];
+  const env = useSecurityEnvironment({
+    auth: {
+      sessionBinding: {
+        maxSessionsPerSubject: 2,
+        onSubjectLimit: 'replace-oldest',
+        onSessionEnd: (sessionId) => ended.push(sessionId),
+      },
+    },
+  });
+
+  describeEachAdapter('maxSessionsPerSubject: 2', (adapter) => {
+    it("replaces the subject's own least recently used session, tells the application, never adopts it", async () => {
+      const server = env.server(adapter);
+      const alice = await env.mint(server);
+      const aliceElsewhere = await env.mint(server, { claims: { client_id: 'other-client' } });
+      const bob = await env.mint(server, { sub: 'bob' });
+      const mallory = await env.mint(server, { sub: 'mallory' });
+      const first = (await openSession(server, alice)).sessionId;
+      const second = (await openSession(server, alice)).sessionId;
+      const bobs = (await openSession(server, bob)).sessionId;
+      await expectOwner(server, first, alice, 'alice'); // `second` is now the least recent
+
+      const third = (await openSession(server, alice)).sessionId;
+      expect(ended).toContain(second); // the application is told, to close its transport
+      for (const token of [mallory, bob, alice]) {
+        const { runs, result } = await whoami(server, second, token);
+        expectSessionNotFound(server, result);
+        expect(runs).toBe(0);
+      }
+      await expectOwner(server, first, alice, 'alice');
+      await expectOwner(server, third, alice, 'alice');
+
+      // The share is per subject, whatever the client: `first` is now the least recent.
+      const fourth = (await openSession(server, aliceElsewhere)).sessionId;
+      expect(ended).toContain(first);
+      for (const token of [alice, mallory]) {
+        const { runs, result } = await whoami(server, first, token);
+        expectSessionNotFound(server, result);
+        expect(runs).toBe(0);
+      }
+      await expectOwner(server, third, alice, 'alice');
+      await expectOwner(server, fourth, aliceElsewhere, 'alice');
+      await expectOwner(server, bobs, bob, 'bob'); // never anyone else's
+      expect(ended).not.toContain(bobs);
+    });
   });
 });
 

@@ -172,7 +172,7 @@ export interface McpAuth {
   readonly resource: string;
   /** The PRM documents, their paths and headers. */
   readonly metadata: McpAuthMetadata;
-  /** True if the policy needs the JSON-RPC body to decide (adapters parse it only then). */
+  /** True if the decision needs the JSON-RPC body: the policy reads it, or sessions are bound (adapters parse it only then). */
   readonly needsBody: boolean;
   /**
    * True when sessions are bound to their owner (`sessionBinding`, on by default): adapters
@@ -290,6 +290,10 @@ const optionsSchema = z.strictObject({
       z.strictObject({
         maxSessions: positiveInt.optional(),
         maxSessionsPerSubject: positiveInt.optional(),
+        onSubjectLimit: z.enum(['refuse', 'replace-oldest']).optional(),
+        onSessionEnd: z
+          .custom<(sessionId: string) => void>(isFunction, { message: 'must be a function' })
+          .optional(),
         ttlMs: positiveInt.optional(),
       }),
     ])
@@ -495,7 +499,9 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     typeof verifier.clockTolerance === 'number' && verifier.clockTolerance >= 0
       ? verifier.clockTolerance
       : DEFAULT_CLOCK_TOLERANCE;
-  const needsBody = policyNeedsBody(policy);
+  // With session binding the core must see whether a POST is an `initialize` (room is reserved
+  // for it before the application runs), so the body is read whatever the policy needs.
+  const needsBody = policyNeedsBody(policy) || o.sessionBinding !== false;
   const supported = new Set(
     (document.scopes_supported ?? []).filter((s) => !EXCLUDED_FROM_CHALLENGE.has(s)),
   );
@@ -511,6 +517,16 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     o.sessionBinding === false
       ? undefined
       : createSessionStore(typeof o.sessionBinding === 'object' ? o.sessionBinding : {});
+  if (
+    typeof o.sessionBinding === 'object' &&
+    o.sessionBinding.onSubjectLimit === 'replace-oldest' &&
+    o.sessionBinding.onSessionEnd === undefined
+  ) {
+    throw new McpAuthConfigError(
+      'sessionBinding.onSessionEnd',
+      "is required with onSubjectLimit: 'replace-oldest' (close the replaced session's transport there, or the application keeps it forever)",
+    );
+  }
   if (sessions !== undefined && policy.publicMethods?.includes('initialize')) {
     throw new McpAuthConfigError(
       'policy.publicMethods',
@@ -895,7 +911,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
             'session_limit',
             room === 'full'
               ? 'Too many open sessions; retry later'
-              : 'Too many sessions being opened at once for this subject; retry later',
+              : 'Too many open sessions for this subject; end one (DELETE) or retry later',
             undefined,
             { 'Retry-After': SESSION_RETRY_AFTER },
           );

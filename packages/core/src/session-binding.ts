@@ -15,12 +15,27 @@ export interface SessionStoreOptions {
    */
   maxSessions?: number;
   /**
-   * Most live sessions one subject (issuer + `sub`, else issuer + client) holds. A subject's
-   * new session beyond it replaces that subject's least recently used one (clients that never
-   * send `DELETE` cannot lock their own user out), so no subject can hold more than its share
-   * of `maxSessions`. Default 32.
+   * Most live sessions one subject (issuer + `sub`, else issuer + client) holds, so no subject
+   * can take more than its share of `maxSessions`. Default 32. What a subject's next
+   * `initialize` gets is {@link SessionStoreOptions.onSubjectLimit}.
    */
   maxSessionsPerSubject?: number;
+  /**
+   * At `maxSessionsPerSubject`: `'refuse'` (default) answers the next `initialize` with 503 +
+   * `Retry-After` until one of the subject's sessions ends (a `DELETE`, or the TTL);
+   * `'replace-oldest'` ends the subject's least recently used binding instead — for clients
+   * that never send `DELETE` (the SDK's `Client.close()` does not) — and then requires
+   * {@link SessionStoreOptions.onSessionEnd}, so the application closes that session's
+   * transport rather than keep it forever.
+   */
+  onSubjectLimit?: 'refuse' | 'replace-oldest';
+  /**
+   * Called with a session id whose binding the core ended without the application's say: it
+   * expired (noticed on its next use or when the store sweeps) or was replaced
+   * (`onSubjectLimit: 'replace-oldest'`). Close the application's transport for it there;
+   * every later request on that id gets the 404 anyway. Exceptions are ignored.
+   */
+  onSessionEnd?: (sessionId: string) => void;
   /** Milliseconds a binding lives after its last use by its owner (sliding). Default 24 h. */
   ttlMs?: number;
   /** Clock, for tests. Default `Date.now`. */
@@ -72,8 +87,8 @@ export interface SessionStore {
   /**
    * Holds room for one new session of `owner` until {@link SessionStore.bind} or
    * {@link SessionStore.release}: `'full'` when `maxSessions` sessions are live or reserved,
-   * `'subject_full'` when `owner`'s subject already has `maxSessionsPerSubject` initializes in
-   * flight. Otherwise the subject's least recently used session makes way if it is at its share.
+   * `'subject_full'` when `owner`'s subject holds its share (live or reserved) and cannot, or
+   * may not, replace its oldest session.
    */
   reserve(owner: SessionOwner): SessionReservation | 'full' | 'subject_full';
   /** Gives back a reservation that did not become a session (once; later calls do nothing). */
@@ -141,6 +156,8 @@ interface Binding {
 export function createSessionStore(options: SessionStoreOptions = {}): SessionStore {
   const max = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const perSubject = options.maxSessionsPerSubject ?? DEFAULT_MAX_SESSIONS_PER_SUBJECT;
+  const replace = options.onSubjectLimit === 'replace-oldest';
+  const onSessionEnd = options.onSessionEnd;
   const ttl = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
   const now = options.now ?? Date.now;
   const bindings = new Map<string, Binding>();
@@ -158,12 +175,20 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     else pendingByHolder.set(r.holder, n);
     return true;
   };
-  const drop = (sessionId: string, binding: Binding) => {
+  /** Ends a binding; `ended` when the application did not ask for it (expired, replaced). */
+  const drop = (sessionId: string, binding: Binding, ended = true) => {
     bindings.delete(sessionId);
     const ids = byHolder.get(binding.holder);
     ids?.delete(sessionId);
     if (ids?.size === 0) byHolder.delete(binding.holder);
+    if (!ended || onSessionEnd === undefined) return;
+    try {
+      onSessionEnd(sessionId);
+    } catch {
+      // The application's cleanup must not affect the decision.
+    }
   };
+  const held = (holder: string) => (byHolder.get(holder)?.size ?? 0) + pending(holder);
   const sweep = (t: number) => {
     if (t - sweptAt < 1000) return;
     sweptAt = t;
@@ -176,26 +201,27 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     sweep(t);
     return used() < max;
   };
-  /** Keeps `holder` within its share: drops its least recently used session(s) to make one more fit. */
-  const makeRoomWithin = (holder: string) => {
+  /**
+   * Room for one more session of `holder` within its share: there is, or (replace mode) its
+   * least recently used sessions make way; false when it holds its share.
+   */
+  const roomWithin = (holder: string, t: number) => {
+    if (held(holder) < perSubject) return true;
+    sweep(t);
+    if (!replace) return held(holder) < perSubject;
     const ids = byHolder.get(holder);
-    if (ids === undefined) return;
-    const inFlight = pending(holder);
-    for (const id of ids.keys()) {
-      if (ids.size + inFlight < perSubject) break;
+    for (const id of ids?.keys() ?? []) {
+      if (held(holder) < perSubject) break;
       const binding = bindings.get(id);
       if (binding !== undefined) drop(id, binding);
     }
+    return held(holder) < perSubject;
   };
 
   return {
     reserve(owner) {
       const t = now();
-      if (pending(owner.holder) >= perSubject) {
-        sweep(t);
-        if (pending(owner.holder) >= perSubject) return 'subject_full';
-      }
-      makeRoomWithin(owner.holder);
+      if (!roomWithin(owner.holder, t)) return 'subject_full';
       if (!hasRoom(t)) return 'full';
       const reservation = { holder: owner.holder, expires: t + RESERVATION_TTL_MS };
       reservations.add(reservation);
@@ -210,10 +236,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       const reserved = reservation !== undefined && unreserve(reservation);
       if (existing !== undefined) return existing.key === owner.key;
       const t = now();
-      if (!reserved) {
-        makeRoomWithin(owner.holder);
-        if (!hasRoom(t)) return false;
-      }
+      if (!reserved && (!roomWithin(owner.holder, t) || !hasRoom(t))) return false;
       bindings.set(sessionId, { key: owner.key, holder: owner.holder, expires: t + ttl });
       let ids = byHolder.get(owner.holder);
       if (ids === undefined) {
@@ -242,7 +265,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     },
     forget(sessionId) {
       const binding = bindings.get(sessionId);
-      if (binding !== undefined) drop(sessionId, binding);
+      if (binding !== undefined) drop(sessionId, binding, false);
     },
     get size() {
       return bindings.size;

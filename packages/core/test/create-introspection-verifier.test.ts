@@ -482,7 +482,12 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
       verifier: verifier(fetch, { negativeCacheMaxAge: 0 }),
     });
     expect(auth.metadata.document.authorization_servers).toEqual([ISSUER]);
-    const request = { method: 'POST', url: '/mcp', headers: { authorization: 'Bearer opaque' } };
+    const request = {
+      method: 'POST',
+      url: '/mcp',
+      headers: { authorization: 'Bearer opaque' },
+      body: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    };
     const down = await auth.authorize(request);
     expect(down).toMatchObject({
       type: 'deny',

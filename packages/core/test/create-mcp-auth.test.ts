@@ -458,12 +458,19 @@ describe('authorize: bodies and 2026-07-28 headers', () => {
     expect(denied(await make().authorize(post(bearer('alice'), bytes.buffer))).status).toBe(403);
   });
 
-  it('a body the policy does not need is not parsed', async () => {
-    const result = await make({ policy: {} }).authorize(post(bearer('alice'), '<html>'));
-    expect(result.type).toBe('allow');
-    expect((await make({ policy: {} }).authorize(post(bearer('alice'), undefined))).type).toBe(
-      'allow',
-    );
+  it('a body neither the policy nor session binding needs is not parsed', async () => {
+    const unbound = make({ policy: {}, sessionBinding: false });
+    expect(unbound.needsBody).toBe(false);
+    expect((await unbound.authorize(post(bearer('alice'), '<html>'))).type).toBe('allow');
+    expect((await unbound.authorize(post(bearer('alice'), undefined))).type).toBe('allow');
+  });
+
+  it('with session binding the body is needed to tell an initialize apart', async () => {
+    const bound = make({ policy: {} });
+    expect(bound.needsBody).toBe(true);
+    const unread = denied(await bound.authorize(post(bearer('alice'), undefined)));
+    expect(unread.status).toBe(400);
+    expect(unread.body).toMatchObject({ error: { code: JSONRPC_PARSE_ERROR } });
   });
 
   it('Mcp-Method / Mcp-Name that disagree with the body → 400 -32020', async () => {
@@ -499,7 +506,7 @@ describe('authorize: bodies and 2026-07-28 headers', () => {
 
   it('without a body, headers still name the operation in the audit event', async () => {
     const events: DecisionEvent[] = [];
-    const auth = make({ policy: {}, onDecision: (e) => events.push(e) });
+    const auth = make({ policy: {}, sessionBinding: false, onDecision: (e) => events.push(e) });
     const headers = { 'mcp-method': 'tools/call', 'mcp-name': 'add_todo' };
     expect((await auth.authorize(post(bearer('alice', headers), undefined))).type).toBe('allow');
     expect(
@@ -651,8 +658,28 @@ describe('authorize: session binding (fails closed)', () => {
     expect((await auth.authorize(withSession('bob', 's-3'))).type).toBe('allow');
   });
 
-  it("a subject beyond its share replaces its own oldest session, never someone else's", async () => {
+  it('a subject at its share is refused a new session by default (503)', async () => {
     const auth = make({ sessionBinding: { maxSessionsPerSubject: 2 } });
+    await open(auth, 'alice', 'a-1');
+    await open(auth, 'writer', 'a-2'); // alice again (same issuer and sub), another token
+    const third = denied(await auth.authorize(post(bearer('alice'), initialize)));
+    expect(third.status).toBe(503);
+    expect(third.body).toMatchObject({ error: 'session_limit' });
+    expect((await auth.authorize(post(bearer('bob'), initialize))).type).toBe('allow');
+    const bye = await auth.authorize(withSession('alice', 'a-1', 'DELETE'));
+    auth.onResponse(bye as never, { status: 200 });
+    await open(auth, 'alice', 'a-3');
+  });
+
+  it("with 'replace-oldest' a subject beyond its share replaces its own oldest session, never someone else's", async () => {
+    const ended: string[] = [];
+    const auth = make({
+      sessionBinding: {
+        maxSessionsPerSubject: 2,
+        onSubjectLimit: 'replace-oldest',
+        onSessionEnd: (id) => ended.push(id),
+      },
+    });
     await open(auth, 'alice', 'a-1');
     await open(auth, 'bob', 'b-1');
     await open(auth, 'alice', 'a-2');
@@ -662,6 +689,13 @@ describe('authorize: session binding (fails closed)', () => {
     expect((await auth.authorize(withSession('alice', 'a-1'))).type).toBe('allow');
     expect((await auth.authorize(withSession('writer', 'a-3'))).type).toBe('allow');
     expect((await auth.authorize(withSession('bob', 'b-1'))).type).toBe('allow');
+    expect(ended).toEqual(['a-2']); // the application is told, to close that transport
+  });
+
+  it("'replace-oldest' requires onSessionEnd", () => {
+    expect(() => make({ sessionBinding: { onSubjectLimit: 'replace-oldest' } })).toThrow(
+      /sessionBinding\.onSessionEnd.*required/,
+    );
   });
 
   it('caps the initializes one subject has in flight, and gives a slot back once', async () => {
@@ -890,7 +924,7 @@ describe('metadata routes and preflight', () => {
   it('exposes documents, paths and headers', () => {
     expect(auth.resource).toBe(RESOURCE);
     expect(auth.needsBody).toBe(true);
-    expect(make({ policy: {} }).needsBody).toBe(false);
+    expect(make({ policy: {}, sessionBinding: false }).needsBody).toBe(false);
     expect(auth.sessionBinding).toBe(true);
     expect(make({ sessionBinding: false }).sessionBinding).toBe(false);
     expect(make({ sessionBinding: { maxSessions: 5 } }).sessionBinding).toBe(true);

@@ -67,8 +67,24 @@ describe('createSessionStore', () => {
     expect(store.bind('late', owner('b'), forgotten)).toBe(false);
   });
 
-  it("a subject beyond its share replaces its own least recently used session, nobody else's", () => {
+  it('by default a subject at its share is refused until one of its sessions ends', () => {
     const store = createSessionStore({ maxSessionsPerSubject: 2 });
+    store.bind('a1', owner('a', 'x'));
+    store.bind('a2', owner('a', 'y'));
+    expect(store.reserve(owner('a', 'z'))).toBe('subject_full');
+    expect(store.bind('a3', owner('a', 'z'))).toBe(false);
+    expect(typeof store.reserve(owner('b'))).toBe('object');
+    store.forget('a1');
+    expect(typeof store.reserve(owner('a', 'z'))).toBe('object');
+  });
+
+  it("with 'replace-oldest' a subject beyond its share replaces its own least recently used session, nobody else's", () => {
+    const ended: string[] = [];
+    const store = createSessionStore({
+      maxSessionsPerSubject: 2,
+      onSubjectLimit: 'replace-oldest',
+      onSessionEnd: (id) => ended.push(id),
+    });
     store.bind('a1', owner('a', 'x'));
     store.bind('b1', owner('b'));
     store.bind('a2', owner('a', 'y'));
@@ -78,6 +94,26 @@ describe('createSessionStore', () => {
     expect(store.isOwner('a1', 'a/x')).toBe(true);
     expect(store.isOwner('a3', 'a/z')).toBe(true);
     expect(store.isOwner('b1', 'b/app')).toBe(true);
+    expect(ended).toEqual(['a2']);
+  });
+
+  it('tells the application about expired bindings, not about ones it ended', () => {
+    let now = 0;
+    const ended: string[] = [];
+    const store = createSessionStore({
+      ttlMs: 100,
+      now: () => now,
+      onSessionEnd: (id) => {
+        ended.push(id);
+        throw new Error('ignored');
+      },
+    });
+    store.bind('gone', owner('x'));
+    store.bind('deleted', owner('x'));
+    store.forget('deleted');
+    now = 200;
+    expect(store.isOwner('gone', 'x/app')).toBe(false);
+    expect(ended).toEqual(['gone']);
   });
 
   it('caps the initializes one subject has in flight', () => {
