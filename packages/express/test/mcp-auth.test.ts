@@ -74,9 +74,13 @@ for (const [name, express] of [
       expect(res.body).toEqual({ body: listTodos });
     });
 
-    it('leaves a non-JSON body unread when the policy needs no body', async () => {
+    it('leaves a non-JSON body unread when neither the policy nor session binding needs it', async () => {
       const app = express();
-      const auth = mcpAuth({ ...vectorOptions(issuer), policy: { baseline: 'todo:read' } });
+      const auth = mcpAuth({
+        ...vectorOptions(issuer),
+        policy: { baseline: 'todo:read' },
+        sessionBinding: false,
+      });
       expect(auth.core.needsBody).toBe(false);
       app.post('/upload', auth.protect, express.text(), (req, res) => {
         res.json({ text: req.body, sub: req.auth?.extra?.sub });

@@ -74,6 +74,7 @@ describe('Fastify plugin', () => {
     await app.register(mcpAuth, {
       ...vectorOptions(issuer),
       policy: { baseline: 'todo:read' },
+      sessionBinding: false,
       paths: ['/v1/mcp', '/v1/upload'],
     });
     app.post('/v1/upload', async (request) => ({

@@ -132,9 +132,9 @@ describe('Hono adapter: request body size limit', () => {
     expect(tooLarge.status).toBe(413);
   });
 
-  it('does not read or limit a body the policy does not need', async () => {
+  it('does not read or limit a body neither the policy nor session binding needs', async () => {
     const auth = mcpAuth(
-      { ...vectorOptions(issuer), policy: { baseline: 'todo:read' } },
+      { ...vectorOptions(issuer), policy: { baseline: 'todo:read' }, sessionBinding: false },
       { maxBodyBytes: 10 },
     );
     const app = new Hono();

@@ -101,8 +101,12 @@ describe('Hono middleware', () => {
     expect((await app.request('/mcp', json(undefined, listTodos))).status).toBe(401);
   });
 
-  it('leaves a non-JSON body unread when the policy needs no body', async () => {
-    const auth = mcpAuth({ ...vectorOptions(issuer), policy: { baseline: 'todo:read' } });
+  it('leaves a non-JSON body unread when neither the policy nor session binding needs it', async () => {
+    const auth = mcpAuth({
+      ...vectorOptions(issuer),
+      policy: { baseline: 'todo:read' },
+      sessionBinding: false,
+    });
     const app = new Hono();
     app.post('/upload', auth.protect, async (c) => c.json({ text: await c.req.raw.text() }));
     const res = await app.request('/upload', {
