@@ -194,19 +194,25 @@ describe('extractBearerToken stays linear on hand-built values', () => {
       equals,
       { kind: 'invalid', description: 'Malformed bearer token' },
     ],
-  ] as const)('%s: 16 KB and 1 MB finish fast with the right answer', (_name, build, expected) => {
-    for (const size of [KB16, MB]) {
-      const headers = { authorization: build(size) };
-      const { result, ms } = timed(() => extractBearerToken({ headers }, { maxLength: 2 * MB }));
-      expect(result).toEqual(expected);
-      expect(ms).toBeLessThan(50);
-    }
-  });
+  ] as const)(
+    '%s: 16 KB and 1 MB give the right answer, 1 MB in linear time',
+    (_name, build, expected) => {
+      for (const size of [KB16, MB]) {
+        const headers = { authorization: build(size) };
+        const { result, ms } = timed(() => extractBearerToken({ headers }, { maxLength: 2 * MB }));
+        expect(result).toEqual(expected);
+        // A guard against quadratic work, not a speed goal: linear takes a few ms for 1 MB, the
+        // quadratic trim took ~270 ms at 16 KB and so minutes at 1 MB. The bound leaves room for
+        // a loaded CI machine.
+        if (size === MB) expect(ms).toBeLessThan(1000);
+      }
+    },
+  );
 
   it('a 1 MB value is still refused by the default size limit, quickly', () => {
     const headers = { authorization: `Bearer ${'a'.repeat(MB)}` };
     const { result, ms } = timed(() => extractBearerToken({ headers }));
     expect(result).toEqual({ kind: 'invalid', description: 'Bearer token too long' });
-    expect(ms).toBeLessThan(50);
+    expect(ms).toBeLessThan(1000);
   });
 });

@@ -142,7 +142,7 @@ describe('resourceMatches: the aud comparison, spelling by spelling', () => {
     const start = performance.now();
     expect(resourceMatches(RESOURCE, long)).toBe(false);
     expect(resourceMatches(RESOURCE, `${long}\\`)).toBe(false);
-    expect(performance.now() - start).toBeLessThan(200);
+    expect(performance.now() - start).toBeLessThan(1000); // quadratic work would take minutes
   });
 });
 
