@@ -517,7 +517,13 @@ export function createIntrospectionVerifier(
       const { description, reason } = entry.rejection ?? INACTIVE;
       throw invalid(description, reason);
     }
-    return toAuthInfo(token, entry.claims, new URL(resource), scopeClaims);
+    const info = toAuthInfo(token, entry.claims, new URL(resource), scopeClaims);
+    // RFC 7662 makes `iss` optional; the configured issuer stands in, so that the same `sub`
+    // from two authorization servers never names one session owner.
+    if (info.extra !== undefined && info.extra.iss === undefined && issuer !== undefined) {
+      info.extra.iss = issuer;
+    }
+    return info;
   }
 
   return {

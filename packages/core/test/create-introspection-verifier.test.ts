@@ -121,6 +121,16 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     });
   });
 
+  it('a response without iss takes the configured issuer (session owners stay per issuer)', async () => {
+    const { iss: _omitted, ...withoutIss } = active();
+    const { fetch } = endpoint(() => json(withoutIss));
+    const info = await verifier(fetch).verifyAccessToken('t');
+    expect(info.extra?.iss).toBe(ISSUER);
+    const { fetch: fetch2 } = endpoint(() => json(withoutIss));
+    const unnamed = await verifier(fetch2, { issuer: undefined }).verifyAccessToken('t');
+    expect(unnamed.extra?.iss).toBeUndefined();
+  });
+
   it('supports client_secret_post', async () => {
     const { fetch, calls } = endpoint(() => json(active()));
     await verifier(fetch, { clientAuthMethod: 'client_secret_post' }).verifyAccessToken('t');
