@@ -277,14 +277,14 @@ describe('an issuer that accepts connections and never answers (default deadline
         const { runs, result } = await toolRunsDuring(server, () =>
           postMcp(server, toolCall('list_todos'), { token }),
         );
-        expect(performance.now() - started).toBeLessThan(300);
+        expect(performance.now() - started).toBeLessThan(2_000); // far below the 5 s deadline
         expectKeysUnavailable(result, 30);
         expect(runs).toBe(0);
       }
       // An initialize meets the same remembered failure: no wait, and no session.
       started = performance.now();
       const initialize = await postMcp(server, initializeRequest(), { token });
-      expect(performance.now() - started).toBeLessThan(300);
+      expect(performance.now() - started).toBeLessThan(2_000); // far below the 5 s deadline
       expectKeysUnavailable(initialize, 30);
       expect(server.sessionCount()).toBe(0);
       await sleep(200);

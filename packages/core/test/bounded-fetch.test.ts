@@ -492,30 +492,33 @@ describe.skipIf(isEdgeRuntime)('over loopback HTTP with the global fetch', () =>
     const verifier = createJwtVerifier({
       issuer: issuer.issuer,
       resource: RESOURCE,
-      timeout: 300,
-      jwksCooldown: 1_000,
+      timeout: 1_000,
+      jwksCooldown: 3_000,
     });
     const token = await issuer.mintAccessToken();
 
     let started = performance.now();
     const first = await mcpAuthRejection(verifier.verifyAccessToken(token));
     const firstWait = performance.now() - started;
-    expect(first).toMatchObject({ code: 'jwks_unavailable', status: 503, retryAfter: 1 });
+    expect(first).toMatchObject({ code: 'jwks_unavailable', status: 503, retryAfter: 3 });
     // One deadline for discovery as a whole: not one per metadata location.
-    expect(firstWait).toBeGreaterThanOrEqual(250);
-    expect(firstWait).toBeLessThan(900);
+    // Bounds far apart, so a loaded machine cannot blur "waited one deadline" and "did not wait".
+    expect(firstWait).toBeGreaterThanOrEqual(950);
+    expect(firstWait).toBeLessThan(2_500);
     expect(issuer.metadataFetchCount + issuer.openidConfigurationFetchCount).toBe(1);
 
     for (let i = 0; i < 10; i++) {
       started = performance.now();
       const next = await mcpAuthRejection(verifier.verifyAccessToken(token));
-      expect(performance.now() - started).toBeLessThan(200);
-      expect(next).toMatchObject({ code: 'jwks_unavailable', status: 503, retryAfter: 1 });
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(next).toMatchObject({ code: 'jwks_unavailable', status: 503 });
+      expect(next.retryAfter).toBeGreaterThanOrEqual(1);
+      expect(next.retryAfter).toBeLessThanOrEqual(3);
     }
     expect(issuer.metadataFetchCount + issuer.openidConfigurationFetchCount).toBe(1);
 
     issuer.setOutage(false);
-    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    await new Promise((resolve) => setTimeout(resolve, 3_050));
     await expect(verifier.verifyAccessToken(token)).resolves.toMatchObject({ token });
   });
 
@@ -535,28 +538,31 @@ describe.skipIf(isEdgeRuntime)('over loopback HTTP with the global fetch', () =>
       clientId: 'mcp',
       clientSecret: 'secret',
       resource: RESOURCE,
-      timeout: 300,
-      failureCooldown: 1_000,
+      timeout: 1_000,
+      failureCooldown: 3_000,
     });
 
     let started = performance.now();
     const first = await mcpAuthRejection(verifier.verifyAccessToken('token-0'));
     const firstWait = performance.now() - started;
     expect(first).toMatchObject({ code: 'authorization_server_unavailable', status: 503 });
-    expect(firstWait).toBeGreaterThanOrEqual(250);
-    expect(firstWait).toBeLessThan(900);
+    // Bounds far apart, so a loaded machine cannot blur "waited one deadline" and "did not wait".
+    expect(firstWait).toBeGreaterThanOrEqual(950);
+    expect(firstWait).toBeLessThan(2_500);
 
     for (let i = 1; i <= 10; i++) {
       started = performance.now();
       const next = await mcpAuthRejection(verifier.verifyAccessToken(`token-${i}`));
-      expect(performance.now() - started).toBeLessThan(200);
-      expect(next).toMatchObject({ code: 'authorization_server_unavailable', retryAfter: 1 });
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(next).toMatchObject({ code: 'authorization_server_unavailable' });
+      expect(next.retryAfter).toBeGreaterThanOrEqual(1);
+      expect(next.retryAfter).toBeLessThanOrEqual(3);
     }
     expect(endpoint.stats.requests).toBe(1);
     await vi.waitFor(() => expect(endpoint.stats.closedEarly).toBe(1));
 
     hang = false;
-    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    await new Promise((resolve) => setTimeout(resolve, 3_050));
     await expect(verifier.verifyAccessToken('token-1')).resolves.toMatchObject({
       scopes: ['todo:read'],
     });
