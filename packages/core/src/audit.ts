@@ -84,3 +84,18 @@ export function emitDecision(listener: DecisionListener | undefined, event: Deci
     // Auditing must never affect the decision.
   }
 }
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching controls is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const AUDIT_NAME_LIMIT = 128;
+
+/**
+ * A client-chosen name (method, tool) as the audit event carries it: at most 128 characters,
+ * controls and line separators replaced by U+FFFD, so an application that logs events as text
+ * cannot be fed forged log lines or flooded by one request.
+ */
+export function auditName(name: string): string {
+  const cut = name.length > AUDIT_NAME_LIMIT ? name.slice(0, AUDIT_NAME_LIMIT) : name;
+  return cut.replace(UNPRINTABLE, '\ufffd');
+}

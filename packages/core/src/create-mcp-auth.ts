@@ -3,6 +3,7 @@ import {
   type DecisionEvent,
   type DecisionListener,
   type DecisionReason,
+  auditName,
   emitDecision,
 } from './audit.js';
 import { extractBearerToken } from './bearer-token.js';
@@ -17,6 +18,7 @@ import { assertKnownOptions } from './known-options.js';
 import { checkTokenLifetime, DEFAULT_CLOCK_TOLERANCE } from './token-lifetime.js';
 import { isMcpAuthError, McpAuthConfigError, type McpAuthErrorCode } from './errors.js';
 import { headerValue } from './headers.js';
+import { toMessage } from './json-body.js';
 import {
   buildProtectedResourceMetadata,
   type ProtectedResourceMetadata,
@@ -35,11 +37,10 @@ import {
 } from './scope-policy.js';
 import {
   createSessionStore,
-  type SessionOwner,
   type SessionStore,
   type SessionStoreOptions,
-  sessionOwner,
 } from './session-binding.js';
+import { ownsSession, sessionTicket, settleSession } from './session-step.js';
 import type {
   AccessTokenVerifier,
   AuthInfo,
@@ -51,7 +52,6 @@ import type {
   HeadersInit,
   PlainResponse,
   ResponseHead,
-  SessionTicket,
 } from './types.js';
 import { assertSecureUrl, isLoopbackHost } from './url.js';
 import { buildChallenge } from './www-authenticate.js';
@@ -308,11 +308,21 @@ function isHttpOrigin(value: string): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== 'null';
 }
 
+const TOP_LEVEL_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(optionsSchema.shape));
+
 function configError(error: z.ZodError): McpAuthConfigError {
   const issue = error.issues[0] as z.core.$ZodIssue;
   if (issue.code === 'unrecognized_keys') {
-    const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
-    return new McpAuthConfigError(`${prefix}${issue.keys[0]}`, 'is not a known option');
+    const key = issue.keys[0] as string;
+    if (issue.path.length === 0) {
+      // The same words, and the same "did you mean", as for a nested option.
+      try {
+        assertKnownOptions({ [key]: undefined }, TOP_LEVEL_OPTION_NAMES);
+      } catch (error) {
+        return error as McpAuthConfigError;
+      }
+    }
+    return new McpAuthConfigError(`${issue.path.join('.')}.${key}`, 'is not a known option');
   }
   const option = issue.path.length > 0 ? issue.path.map(String).join('.') : 'options';
   const rule = issue.message.startsWith('must') ? issue.message : `is invalid: ${issue.message}`;
@@ -856,17 +866,10 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     // Sessions fail closed: a session id must be bound to this token's owner. Unknown, expired
     // and foreign ids get the same 404 as the SDK gives an unknown session, so nothing tells
     // them apart, and no id is ever adopted.
-    let owner: SessionOwner | undefined;
-    let sessionId: string | undefined;
-    if (sessions !== undefined) {
-      owner = sessionOwner(authInfo);
-      sessionId = headerValue(request.headers, 'mcp-session-id');
-      if (
-        sessionId !== undefined &&
-        (owner === undefined || !sessions.isOwner(sessionId, owner.key))
-      ) {
-        return deny(d, 404, 'session_not_found', SESSION_NOT_FOUND);
-      }
+    const sessionId =
+      sessions === undefined ? undefined : headerValue(request.headers, 'mcp-session-id');
+    if (sessionId !== undefined && !ownsSession(sessions as SessionStore, sessionId, authInfo)) {
+      return deny(d, 404, 'session_not_found', SESSION_NOT_FOUND);
     }
 
     if (evaluation.unnamedTool !== undefined || evaluation.missing.length > 0) {
@@ -887,41 +890,35 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       );
     }
 
-    let session: SessionTicket | undefined;
-    if (sessions !== undefined) {
-      if (sessionId !== undefined) {
-        if (httpMethod === 'DELETE') session = { action: 'close', sessionId, settled: false };
-      } else if (ops.some((op) => op.method === 'initialize')) {
-        // Room for the session is held before the application creates it; a live binding is
-        // never evicted to make some.
-        if (owner === undefined) {
-          return oauthDeny(
-            d,
-            403,
-            'session_forbidden',
-            'The access token names neither a subject nor a client, so it cannot open a session',
-            undefined,
+    const session =
+      sessions === undefined
+        ? undefined
+        : sessionTicket(
+            sessions,
+            { sessionId, httpMethod, initialize: ops.some((op) => op.method === 'initialize') },
+            authInfo,
           );
-        }
-        const room = sessions.reserve(owner);
-        if (typeof room !== 'object') {
-          return oauthDeny(
-            d,
-            503,
-            'session_limit',
-            room === 'full'
-              ? 'Too many open sessions; retry later'
-              : 'Too many open sessions for this subject; end one (DELETE) or retry later',
-            undefined,
-            { 'Retry-After': SESSION_RETRY_AFTER },
-          );
-        }
-        session = { action: 'open', owner, reservation: room, settled: false };
-      } else if (owner !== undefined) {
-        // Not an initialize (or a body the core did not see): a session id in the response is
-        // bound if there is room, else it stays unknown and every use of it gets the 404.
-        session = { action: 'open', owner, reservation: undefined, settled: false };
-      }
+    if (session === 'no_owner') {
+      return oauthDeny(
+        d,
+        403,
+        'session_forbidden',
+        'The access token names neither a subject nor a client, so it cannot open a session',
+        undefined,
+      );
+    }
+    if (session === 'full' || session === 'subject_full') {
+      // A live binding is never evicted to make room: the application does not run.
+      return oauthDeny(
+        d,
+        503,
+        'session_limit',
+        session === 'full'
+          ? 'Too many open sessions; retry later'
+          : 'Too many open sessions for this subject; end one (DELETE) or retry later',
+        undefined,
+        { 'Retry-After': SESSION_RETRY_AFTER },
+      );
     }
     if (event !== undefined) event.reason = 'authorized';
     const allow: AllowResult = { type: 'allow', authInfo, headers: d.cors };
@@ -992,19 +989,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       return cors.preflight(headerValue(request.headers, 'origin'));
     },
     onResponse(result, response) {
-      const ticket = result.session;
-      if (sessions === undefined || ticket === undefined || ticket.settled) return;
-      ticket.settled = true;
-      const { status, sessionId } = response;
-      if (ticket.action === 'close') {
-        if (status >= 200 && status < 300) sessions.forget(ticket.sessionId);
-        return;
-      }
-      if (typeof sessionId === 'string' && sessionId !== '') {
-        sessions.bind(sessionId, ticket.owner, ticket.reservation);
-      } else if (ticket.reservation !== undefined) {
-        sessions.release(ticket.reservation);
-      }
+      if (sessions !== undefined) settleSession(sessions, result, response);
     },
   };
 }
@@ -1025,45 +1010,6 @@ function parseError(message: string): Operations {
       message: `Parse error: ${message}`,
     },
   };
-}
-
-const decoder = new TextDecoder();
-
-/**
- * The JSON-RPC message in a body, decoded once: a parsed object or array is used as it is; bytes
- * are decoded and parsed; anything else — a string (raw text, or a JSON string value, which is
- * never a message and is not decoded a second time), a number, form data — is `undefined`.
- */
-function toMessage(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null) return undefined;
-  let bytes: Uint8Array | undefined;
-  if (body instanceof Uint8Array) bytes = body;
-  else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
-  if (bytes === undefined) {
-    if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) return undefined;
-    return body;
-  }
-  try {
-    const parsed: unknown = JSON.parse(decoder.decode(bytes));
-    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching controls is the point
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-const AUDIT_NAME_LIMIT = 128;
-
-/**
- * A client-chosen name (method, tool) as the audit event carries it: at most 128 characters,
- * controls and line separators replaced by U+FFFD, so an application that logs events as text
- * cannot be fed forged log lines or flooded by one request.
- */
-function auditName(name: string): string {
-  const cut = name.length > AUDIT_NAME_LIMIT ? name.slice(0, AUDIT_NAME_LIMIT) : name;
-  return cut.replace(UNPRINTABLE, '\ufffd');
 }
 
 function safeDescription(message: string, fallback: string): string {

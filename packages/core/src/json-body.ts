@@ -78,3 +78,27 @@ export function answerMetadataRequest(
   }
   return answer;
 }
+
+const decoder = new TextDecoder();
+
+/**
+ * The JSON-RPC message in a body, decoded once: a parsed object or array is used as it is; bytes
+ * are decoded and parsed; anything else — a string (raw text, or a JSON string value, which is
+ * never a message and is not decoded a second time), a number, form data — is `undefined`.
+ */
+export function toMessage(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return undefined;
+  let bytes: Uint8Array | undefined;
+  if (body instanceof Uint8Array) bytes = body;
+  else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
+  if (bytes === undefined) {
+    if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) return undefined;
+    return body;
+  }
+  try {
+    const parsed: unknown = JSON.parse(decoder.decode(bytes));
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,4 +1,4 @@
-import type { SessionOwner, SessionReservation } from './session-binding.js';
+import type { SessionReservation } from './session-binding.js';
 
 /**
  * Information about a validated access token, structurally identical to the MCP SDK's
@@ -95,13 +95,12 @@ export interface AllowResult {
 
 /**
  * What the core remembers between an allowed request and its response: open a session (bind a
- * new `Mcp-Session-Id` to `owner`, using a reserved slot) or close one (end the binding if the
- * application answered the `DELETE` with a 2xx). Settled once.
+ * new `Mcp-Session-Id` to the token's owner, using the room reserved for an `initialize`) or
+ * close one (end the binding if the application answered the `DELETE` with a 2xx). Settled once.
  */
 export type SessionTicket =
   | {
       readonly action: 'open';
-      readonly owner: SessionOwner;
       readonly reservation: SessionReservation | undefined;
       settled: boolean;
     }

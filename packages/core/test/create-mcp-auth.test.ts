@@ -116,6 +116,12 @@ describe('createMcpAuth options (TypeError naming the option)', () => {
     ],
     ['http issuer', { resource: RESOURCE, issuer: 'http://as.example.com' }, 'issuer', /https/],
     ['unknown option', { ...base, scopes: [] }, 'scopes', /not a known option/],
+    [
+      'misspelt top-level option',
+      { ...base, sessionBindings: false },
+      'sessionBindings',
+      /not a known option \(did you mean "sessionBinding"\?\)/,
+    ],
     ['bad verifier', { ...base, verifier: {} }, 'verifier', /verifyAccessToken/],
     ['jwt with verifier', { ...base, jwt: {} }, 'jwt', /cannot be combined/],
     [
@@ -341,7 +347,6 @@ describe('authorize: credentials (RFC 6750)', () => {
       // Not an initialize: a session id in the response would still be bound to alice.
       session: {
         action: 'open',
-        owner: expect.any(Object),
         reservation: undefined,
         settled: false,
       },

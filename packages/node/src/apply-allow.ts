@@ -22,6 +22,9 @@ export function applyAllow(
 ): void {
   const { headers } = result;
   for (const name in headers) res.setHeader(name, headers[name] as string);
-  if (result.session === undefined) return;
-  onResponseHead(res, (head) => core.onResponse(result, head));
+  const { session } = result;
+  if (session === undefined) return;
+  // Only a reserved room must be given back when no head is ever written.
+  const reportClose = session.action === 'open' && session.reservation !== undefined;
+  onResponseHead(res, (head) => core.onResponse(result, head), { reportClose });
 }

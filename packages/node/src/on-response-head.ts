@@ -29,7 +29,7 @@ export interface NodeResponseHead {
  * written — before any byte reaches the client — whether the header was set with `setHeader` or
  * passed to `writeHead` (as the MCP SDK's transport and Fastify's `reply.send` do); or with
  * status 0 when the connection closes before any head was written — at once, when it is closed
- * already.
+ * already (unless `reportClose: false`: a caller with nothing to give back saves the listener).
  *
  * @example
  * ```ts
@@ -39,10 +39,12 @@ export interface NodeResponseHead {
 export function onResponseHead(
   res: ServerResponse,
   listener: (head: NodeResponseHead) => void,
+  options: { reportClose?: boolean } = {},
 ): void {
+  const reportClose = options.reportClose ?? true;
   // The connection may be gone already (the client hung up while the body was read or the
   // token verified): no head will ever be written and 'close' has fired, so say so now.
-  if (res.destroyed || res.closed || res.socket?.destroyed === true) {
+  if (reportClose && (res.destroyed || res.closed || res.socket?.destroyed === true)) {
     listener({ status: 0, sessionId: undefined });
     return;
   }
@@ -58,6 +60,7 @@ export function onResponseHead(
     }
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse['writeHead'];
+  if (!reportClose) return;
   res.once('close', () => {
     if (called) return;
     called = true;

@@ -200,6 +200,36 @@ describe('onResponseHead', () => {
       await closeServer(server);
     }
   });
+
+  it('with reportClose: false says nothing about a connection that closed without a head', async () => {
+    const seen: NodeResponseHead[] = [];
+    let reported!: () => void;
+    const done = new Promise<void>((resolve) => {
+      reported = resolve;
+    });
+    const { server, url } = await listenLocal((req, res: ServerResponse) => {
+      req.once('close', () => {
+        setImmediate(() => {
+          onResponseHead(res, (head) => seen.push(head), { reportClose: false });
+          res.statusCode = 400;
+          res.end('{}'); // writes no head on a destroyed response
+          reported();
+        });
+      });
+    });
+    try {
+      const controller = new AbortController();
+      const pending = fetch(url, { method: 'POST', body: '{}', signal: controller.signal }).catch(
+        () => undefined,
+      );
+      setTimeout(() => controller.abort(), 50);
+      await pending;
+      await done;
+      expect(seen).toEqual([]);
+    } finally {
+      await closeServer(server);
+    }
+  });
 });
 
 describe('applyAllow', () => {
@@ -211,7 +241,6 @@ describe('applyAllow', () => {
       ? {
           session: {
             action: 'open' as const,
-            owner: { key: 'k', holder: 'h' },
             reservation: undefined,
             settled: false,
           },
