@@ -55,6 +55,7 @@ import type {
 } from './types.js';
 import { assertSecureUrl, isLoopbackHost } from './url.js';
 import { buildChallenge } from './www-authenticate.js';
+import { DECIDE } from './core-brand.js';
 
 /**
  * Extra RFC 9728 fields for the metadata document, plus where the root document points.
@@ -356,12 +357,6 @@ const PRM_PREFLIGHT_HEADERS = Object.freeze({
 const PRM_ERROR_HEADERS = Object.freeze({
   'Content-Type': 'application/json',
   'Access-Control-Allow-Origin': '*',
-});
-const ANONYMOUS: Readonly<AuthInfo> = Object.freeze({
-  token: '',
-  clientId: '',
-  scopes: [],
-  extra: Object.freeze({ anonymous: true }),
 });
 const CHALLENGE_CACHE_LIMIT = 512;
 const INVALID_TOKEN = 'The access token is invalid';
@@ -784,12 +779,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
         headerValue(request.headers, 'mcp-session-id') === undefined
       ) {
         if (event !== undefined) event.reason = 'public_method';
-        return finish(d, {
-          type: 'allow',
-          authInfo: { ...ANONYMOUS, scopes: [] },
-          headers: d.cors,
-          anonymous: true,
-        });
+        return finish(d, { type: 'allow', headers: d.cors });
       }
       const { required } = evaluateScopes(policy, ops, undefined);
       if (event !== undefined) event.requiredScopes = required;
@@ -951,7 +941,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     };
   }
 
-  return {
+  const core: McpAuth & { [DECIDE]?: typeof decideSafely } = {
     resource: o.resource,
     metadata,
     needsBody,
@@ -992,6 +982,8 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       if (sessions !== undefined) settleSession(sessions, result, response);
     },
   };
+  Object.defineProperty(core, DECIDE, { value: decideSafely });
+  return core;
 }
 
 /** Freezes a metadata document and its lists, so no caller can alter what is served. */

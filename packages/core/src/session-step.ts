@@ -55,7 +55,7 @@ export function settleSession(store: SessionStore, result: AllowResult, head: Re
     return;
   }
   const owner =
-    typeof head.sessionId === 'string' && head.sessionId !== ''
+    typeof head.sessionId === 'string' && head.sessionId !== '' && result.authInfo !== undefined
       ? sessionOwner(result.authInfo)
       : undefined;
   if (owner !== undefined) store.bind(head.sessionId as string, owner, ticket.reservation);

@@ -1,3 +1,4 @@
+import { syncTokenHash } from './token-hash.js';
 import { ClockMap } from './clock-map.js';
 import { type InvalidTokenReason, isMcpAuthError, McpAuthConfigError } from './errors.js';
 import { assertKnownOptions } from './known-options.js';
@@ -343,9 +344,10 @@ export function createTokenCache(
   if (options.hash !== undefined && typeof options.hash !== 'function') {
     throw new McpAuthConfigError('cache.hash', 'must be a function returning a digest');
   }
-  const hash: TokenHasher = options.hash ?? webSha256;
+  const hash: TokenHasher = options.hash ?? syncTokenHash ?? webSha256;
   /** Whether `hash` answers synchronously: learnt from its answers (Web Crypto's never does). */
-  let syncHash = options.hash === undefined ? false : undefined;
+  let syncHash =
+    options.hash !== undefined ? undefined : syncTokenHash === undefined ? false : true;
   const entries = new ClockMap<Entry>();
   let bytes = 0;
   let version = Number.NEGATIVE_INFINITY;

@@ -78,14 +78,13 @@ export type DenyBody =
 
 export interface AllowResult {
   type: 'allow';
-  authInfo: AuthInfo;
+  /**
+   * The validated token; `undefined` only when a `policy.publicMethods` request was let
+   * through without one (there is no placeholder to filter out).
+   */
+  authInfo?: AuthInfo;
   /** Headers to add to the eventual response (CORS). */
   headers: Record<string, string>;
-  /**
-   * True when a `publicMethods` request was let through without a token; `authInfo` is then
-   * an empty placeholder (`token: ''`, no scopes, `extra.anonymous: true`).
-   */
-  anonymous?: boolean;
   /**
    * Session work left for when the response head is known (set when sessions are bound): hand
    * the result to `McpAuth.onResponse`. Opaque to adapters.

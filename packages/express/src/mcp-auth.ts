@@ -71,7 +71,7 @@ export function mcpAuth(options: McpAuthOptions | McpAuth): McpAuthExpress {
     }
     applyAllow(core, res, result);
     // A public method without a token gets no req.auth.
-    if (!result.anonymous) req.auth = result.authInfo;
+    if (result.authInfo !== undefined) req.auth = result.authInfo;
     next();
   }
   async function readAndAuthorize(req: Request, res: Response, next: NextFunction) {

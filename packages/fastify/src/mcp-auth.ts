@@ -73,7 +73,7 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
   function apply(request: FastifyRequest, reply: FastifyReply, result: AuthorizeResult) {
     if (result.type === 'deny') return send(reply, result);
     applyAllow(core, reply.raw, result);
-    if (!result.anonymous) {
+    if (result.authInfo !== undefined) {
       // A public method without a token leaves request.auth null and request.raw.auth unset.
       request.auth = result.authInfo;
       (request.raw as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;

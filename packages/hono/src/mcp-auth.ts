@@ -202,7 +202,7 @@ export function mcpAuth(
     const result = decided instanceof Promise ? await decided : decided;
     if (result.type === 'deny') return toResponse(result);
     if (read.consumed) keepReadable(c, read.text, body);
-    if (!result.anonymous) c.set('auth', result.authInfo); // unset for a public method without a token
+    if (result.authInfo !== undefined) c.set('auth', result.authInfo); // unset for a public method without a token
     if (body !== undefined) c.set('parsedBody', body);
     if (result.session === undefined) {
       await next();

@@ -80,7 +80,7 @@ export function createNodeHandler(
     const result = await core.authorize({ ...request, body });
     if (result.type === 'deny') return void writeResponse(res, result);
     applyAllow(core, res, result);
-    if (result.anonymous) return { authInfo: undefined, body };
+    if (result.authInfo === undefined) return { authInfo: undefined, body };
     (req as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
     return { authInfo: result.authInfo, body };
   };
