@@ -9,3 +9,10 @@ export const DECIDE: unique symbol = Symbol.for('@org/mcp-auth-core/decide') as 
 
 /** The synchronous-when-possible decision of a core. */
 export type Decide = (request: AuthorizeRequest) => AuthorizeResult | Promise<AuthorizeResult>;
+
+/**
+ * The key of a verifier's synchronous cache answer: `AuthInfo` for a token it verified before
+ * (still valid), `undefined` when it would have to do real work. The built-in JWT verifier has
+ * one; `createMcpAuth` uses it to decide a cache hit without a promise.
+ */
+export const VERIFY_SYNC: unique symbol = Symbol.for('@org/mcp-auth-core/verify-sync') as never;

@@ -1,3 +1,4 @@
+import { VERIFY_SYNC } from './core-brand.js';
 import {
   type CryptoKey as JoseCryptoKey,
   type JWTPayload,
@@ -123,12 +124,6 @@ export interface JwtVerifier extends AccessTokenVerifier, LifetimeCheckingVerifi
    * when no key can be had because the key set cannot be fetched.
    */
   verifyAccessToken(token: string): Promise<AuthInfo>;
-  /**
-   * The cached answer for `token` without waiting: its {@link AuthInfo} on a hit, a thrown
-   * `invalid_token` for a recently rejected signature, `undefined` when not cached or the
-   * cache's hash is asynchronous (then call `verifyAccessToken`).
-   */
-  verifyAccessTokenSync(token: string): AuthInfo | undefined;
   /** The configured issuer. */
   readonly issuer: string;
   /** Increments whenever the cached key set changes (for caches to invalidate). */
@@ -524,9 +519,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     return hit;
   }
 
-  return {
+  const verifier: JwtVerifier & { [VERIFY_SYNC]: typeof verifyAccessTokenSync } = {
     verifyAccessToken,
-    verifyAccessTokenSync,
+    [VERIFY_SYNC]: verifyAccessTokenSync,
     issuer,
     get keySetVersion() {
       return keySet.version;
@@ -534,4 +529,5 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     checksLifetime: true,
     clockTolerance,
   };
+  return verifier;
 }

@@ -55,7 +55,7 @@ import type {
 } from './types.js';
 import { assertSecureUrl, isLoopbackHost } from './url.js';
 import { buildChallenge } from './www-authenticate.js';
-import { DECIDE } from './core-brand.js';
+import { DECIDE, VERIFY_SYNC } from './core-brand.js';
 
 /**
  * Extra RFC 9728 fields for the metadata document, plus where the root document points.
@@ -495,10 +495,9 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
       resource: o.resource,
     });
   /** The verifier's synchronous cache answer, bound once (`undefined` when it has none). */
-  const verifySync =
-    typeof verifier.verifyAccessTokenSync === 'function'
-      ? verifier.verifyAccessTokenSync.bind(verifier)
-      : undefined;
+  const verifySync = (verifier as { [VERIFY_SYNC]?: (token: string) => AuthInfo | undefined })[
+    VERIFY_SYNC
+  ];
   const checkExpiry = verifier.checksLifetime !== true;
   const expiryTolerance =
     typeof verifier.clockTolerance === 'number' && verifier.clockTolerance >= 0

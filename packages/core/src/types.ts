@@ -30,12 +30,6 @@ export interface AuthInfo {
 export interface AccessTokenVerifier {
   verifyAccessToken(token: string): Promise<AuthInfo>;
   /**
-   * Optional: the answer `verifyAccessToken` would give, when it is known without waiting (a
-   * cached verification); `undefined` when it is not. Throws what `verifyAccessToken` would
-   * reject with when that is known (a cached bad signature). The core tries it first.
-   */
-  verifyAccessTokenSync?(token: string): AuthInfo | undefined;
-  /**
    * Optional: `true` when every token this verifier accepts passed the shared lifetime rule
    * (`checkTokenLifetime`) with {@link AccessTokenVerifier.clockTolerance}. `createMcpAuth`
    * judges `expiresAt` itself (with the default 60 s tolerance) for verifiers that do not say so.
