@@ -10,11 +10,11 @@ import type { AuthorizeRequest, AuthorizeResult } from './types.js';
 export type { ReadBodyTextOptions, ReadBodyTextResult } from './read-request-body.js';
 export { readBodyText } from './read-request-body.js';
 export {
-  answerMetadataRequest,
   BODY_TOO_LARGE,
   isJsonContentType,
   parseJsonText,
 } from './json-body.js';
+export { answerMetadataRequest } from './metadata-routes.js';
 export { headerValue } from './headers.js';
 export { toResponse } from './to-response.js';
 export type { TokenDigest } from './token-hash.js';
@@ -98,7 +98,10 @@ export function resolveAdapter(
     maxBodyBytes < 1 ||
     maxBodyBytes > MAX_BODY_BYTES_LIMIT
   ) {
-    throw new McpAuthConfigError('maxBodyBytes', 'must be a positive integer of bytes, at most 1 GiB');
+    throw new McpAuthConfigError(
+      'maxBodyBytes',
+      'must be a positive integer of bytes, at most 1 GiB',
+    );
   }
   const core = isMcpAuth(options) ? options : createMcpAuth(options);
   return { core, maxBodyBytes };

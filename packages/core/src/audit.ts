@@ -99,3 +99,53 @@ export function auditName(name: string): string {
   const cut = name.length > AUDIT_NAME_LIMIT ? name.slice(0, AUDIT_NAME_LIMIT) : name;
   return cut.replace(UNPRINTABLE, '\ufffd');
 }
+
+/**
+ * One decision in progress: when it started, the CORS headers its answer carries, and its
+ * audit event (only built when someone listens).
+ */
+export interface Decision {
+  readonly started: number;
+  readonly cors: Record<string, string>;
+  readonly event: DecisionEvent | undefined;
+  readonly listener: DecisionListener | undefined;
+}
+
+/** Starts a decision; the event is filled in by the stages and sent by {@link finishDecision}. */
+export function startDecision(
+  listener: DecisionListener | undefined,
+  resource: string,
+  httpMethod: string,
+  cors: Record<string, string>,
+): Decision {
+  if (listener === undefined) return { started: 0, cors, event: undefined, listener };
+  const event: DecisionEvent = {
+    outcome: 'deny',
+    reason: 'missing_credentials',
+    status: 401,
+    resource,
+    httpMethod,
+    methods: [],
+    tools: [],
+    requiredScopes: [],
+    missingScopes: [],
+    durationMs: 0,
+    timestamp: Date.now(),
+  };
+  return { started: performance.now(), cors, event, listener };
+}
+
+/** Completes the decision's event with its outcome and emits it; returns `result`. */
+export function finishDecision<T extends { type: 'allow' | 'deny'; status?: number }>(
+  d: Decision,
+  result: T,
+): T {
+  const { event } = d;
+  if (event !== undefined) {
+    event.outcome = result.type;
+    event.status = result.type === 'deny' ? (result.status as number) : 200;
+    event.durationMs = performance.now() - d.started;
+    emitDecision(d.listener, event);
+  }
+  return result;
+}

@@ -5,7 +5,7 @@ import { isLoopbackHost } from './url.js';
  * CORS options for the MCP endpoint.
  * @example
  * ```ts
- * createMcpAuth({ ...options, cors: { allowedOrigins: ['https://app.example'], maxAge: 600 } });
+ * createMcpAuth({ ...options, cors: { allowedOrigins: ['https://app.example'], maxAgeSeconds: 600 } });
  * ```
  */
 export interface CorsOptions {
@@ -15,7 +15,7 @@ export interface CorsOptions {
    */
   allowedOrigins?: '*' | readonly string[];
   /** Preflight cache lifetime in seconds (`Access-Control-Max-Age`). Default 7200. */
-  maxAge?: number;
+  maxAgeSeconds?: number;
 }
 
 /**
@@ -77,7 +77,7 @@ export const CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
  */
 export function createCors(options: CorsOptions = {}): Cors {
   const allowed = options.allowedOrigins ?? '*';
-  const maxAge = String(options.maxAge ?? 7200);
+  const maxAge = String(options.maxAgeSeconds ?? 7200);
   if (allowed === '*') {
     const headers = Object.freeze({
       'Access-Control-Allow-Origin': '*',

@@ -1,5 +1,4 @@
-import type { McpAuth } from './create-mcp-auth.js';
-import type { HeadersInit, PlainResponse } from './types.js';
+import type { PlainResponse } from './types.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -54,51 +53,3 @@ export const BODY_TOO_LARGE: PlainResponse = Object.freeze({
     error: Object.freeze({ code: -32600, message: 'Request body too large' }),
   }),
 });
-
-/**
- * Answers a Protected Resource Metadata request for several protected endpoints in one app:
- * the first endpoint whose document matches wins over the others' 404s. `undefined` when the
- * path is not a metadata path at all (let the app handle it).
- *
- * @example
- * ```ts
- * const answer = answerMetadataRequest([todos, calendar], { method, url, headers });
- * if (answer) return toResponse(answer);
- * ```
- * @see RFC 9728 §3
- */
-export function answerMetadataRequest(
-  cores: readonly McpAuth[],
-  request: { method: string; url: string | URL; headers: HeadersInit },
-): PlainResponse | undefined {
-  let answer: PlainResponse | undefined;
-  for (const core of cores) {
-    const response = core.handleMetadataRequest(request);
-    if (response && (answer === undefined || answer.status === 404)) answer = response;
-  }
-  return answer;
-}
-
-const decoder = new TextDecoder();
-
-/**
- * The JSON-RPC message in a body, decoded once: a parsed object or array is used as it is; bytes
- * are decoded and parsed; anything else — a string (raw text, or a JSON string value, which is
- * never a message and is not decoded a second time), a number, form data — is `undefined`.
- */
-export function toMessage(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null) return undefined;
-  let bytes: Uint8Array | undefined;
-  if (body instanceof Uint8Array) bytes = body;
-  else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
-  if (bytes === undefined) {
-    if (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) return undefined;
-    return body;
-  }
-  try {
-    const parsed: unknown = JSON.parse(decoder.decode(bytes));
-    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}

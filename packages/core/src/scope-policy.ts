@@ -1,3 +1,8 @@
+import { McpAuthConfigError } from './errors.js';
+import { assertKnownOptions } from './known-options.js';
+import { resourceKey } from './mcp-operations.js';
+import { isScopeToken } from './scope-token.js';
+
 /**
  * Scopes an operation needs: a scope string, a list (all of them), or an explicit
  * `{ allOf, anyOf }` (every `allOf` scope, and at least one `anyOf` scope).
@@ -52,21 +57,6 @@ export interface ScopePolicy {
 }
 
 /**
- * One MCP operation read from a JSON-RPC message or the `Mcp-Method`/`Mcp-Name` headers.
- * @example
- * ```ts
- * const op: McpOperation = { method: 'tools/call', name: 'add_todo' };
- * ```
- */
-export interface McpOperation {
-  method: string;
-  /** Tool or prompt name, or resource URI (as URL parsing writes it). */
-  name?: string;
-  /** For `completion/complete`: whether `name` is a prompt's or a resource's. */
-  ref?: 'prompt' | 'resource';
-}
-
-/**
  * A normalised requirement: every `allOf` scope, and one of each `anyOf` group.
  * @example
  * ```ts
@@ -94,7 +84,8 @@ export interface ScopeEvaluation {
   unnamedTool?: string;
 }
 
-interface CompiledPolicy {
+/** A policy validated and turned into lookup tables, once per policy object. */
+export interface CompiledPolicy {
   baseline: ScopeSet;
   methods: Map<string, ScopeSet>;
   tools: Map<string, ScopeSet>;
@@ -106,36 +97,69 @@ interface CompiledPolicy {
   needsBody: boolean;
 }
 
-const cache = new WeakMap<ScopePolicy, CompiledPolicy>();
+const POLICY_KEYS: ReadonlySet<string> = new Set<keyof ScopePolicy>([
+  'baseline',
+  'methods',
+  'tools',
+  'prompts',
+  'resources',
+  'implies',
+  'publicMethods',
+  'denyUnnamedTools',
+]);
+const REQUIREMENT_KEYS: ReadonlySet<string> = new Set(['allOf', 'anyOf']);
+const compiled = new WeakMap<ScopePolicy, CompiledPolicy>();
 
-/**
- * Normalises a {@link ScopeRequirement}.
- * @example
- * ```ts
- * normalizeRequirement('a b');           // { allOf: ['a', 'b'], anyOf: [] }
- * normalizeRequirement({ anyOf: ['a', 'b'] }); // { allOf: [], anyOf: [['a', 'b']] }
- * ```
- */
-export function normalizeRequirement(requirement: ScopeRequirement | undefined): ScopeSet {
-  if (requirement === undefined) return { allOf: [], anyOf: [] };
-  if (typeof requirement === 'string') return { allOf: splitScopes(requirement), anyOf: [] };
-  if (Array.isArray(requirement)) return { allOf: [...new Set(requirement)], anyOf: [] };
-  const r = requirement as { allOf?: readonly string[]; anyOf?: readonly string[] };
-  const anyOf = r.anyOf !== undefined && r.anyOf.length > 0 ? [[...new Set(r.anyOf)]] : [];
-  return { allOf: [...new Set(r.allOf ?? [])], anyOf };
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function splitScopes(value: string): string[] {
-  return [...new Set(value.split(' ').filter((s) => s !== ''))];
+/** The unique scope-tokens of a list, or a configuration error naming the bad element. */
+function scopeList(option: string, value: unknown): string[] {
+  if (!Array.isArray(value)) throw new McpAuthConfigError(option, 'must be a list of scopes');
+  value.forEach((scope, i) => {
+    if (!isScopeToken(scope)) {
+      throw new McpAuthConfigError(`${option}[${i}]`, 'must contain valid scope tokens');
+    }
+  });
+  return [...new Set(value as string[])];
+}
+
+/** A {@link ScopeRequirement} checked and normalised; `option` names it in errors. */
+function toScopeSet(option: string, requirement: unknown): ScopeSet {
+  if (requirement === undefined) return { allOf: [], anyOf: [] };
+  if (typeof requirement === 'string') {
+    return {
+      allOf: scopeList(
+        option,
+        requirement.split(' ').filter((s) => s !== ''),
+      ),
+      anyOf: [],
+    };
+  }
+  if (Array.isArray(requirement)) return { allOf: scopeList(option, requirement), anyOf: [] };
+  if (!isRecord(requirement)) {
+    throw new McpAuthConfigError(option, 'must be a scope string, a list, or { allOf, anyOf }');
+  }
+  assertKnownOptions(requirement, REQUIREMENT_KEYS, `${option}.`);
+  const { allOf, anyOf } = requirement;
+  const any = anyOf === undefined ? [] : scopeList(`${option}.anyOf`, anyOf);
+  return {
+    allOf: allOf === undefined ? [] : scopeList(`${option}.allOf`, allOf),
+    anyOf: any.length > 0 ? [any] : [],
+  };
 }
 
 function compileMap(
-  record: Readonly<Record<string, ScopeRequirement>> | undefined,
+  option: string,
+  record: unknown,
   keyOf: (key: string) => string = (key) => key,
 ): Map<string, ScopeSet> {
   const map = new Map<string, ScopeSet>();
-  for (const [key, value] of Object.entries(record ?? {})) {
-    const set = normalizeRequirement(value);
+  if (record === undefined) return map;
+  if (!isRecord(record)) throw new McpAuthConfigError(option, 'must be an object');
+  for (const [key, value] of Object.entries(record)) {
+    const set = toScopeSet(`${option}.${key}`, value);
     const same = map.get(keyOf(key)); // two spellings of one URI: both requirements hold
     map.set(
       keyOf(key),
@@ -150,43 +174,69 @@ function compileMap(
   return map;
 }
 
-function compile(policy: ScopePolicy): CompiledPolicy {
-  let compiled = cache.get(policy);
-  if (compiled !== undefined) return compiled;
-  const methods = compileMap(policy.methods);
-  const tools = compileMap(policy.tools);
-  const prompts = compileMap(policy.prompts);
-  const resources = compileMap(policy.resources, resourceKey);
-  const publicMethods = new Set(policy.publicMethods ?? []);
-  const denyUnnamedTools = policy.denyUnnamedTools === true;
-  compiled = {
-    baseline: normalizeRequirement(policy.baseline),
+function compileImplies(option: string, record: unknown): Map<string, readonly string[]> {
+  const map = new Map<string, readonly string[]>();
+  if (record === undefined) return map;
+  if (!isRecord(record)) throw new McpAuthConfigError(option, 'must be an object');
+  for (const [key, value] of Object.entries(record)) {
+    if (!isScopeToken(key))
+      throw new McpAuthConfigError(`${option}.${key}`, 'must be a scope token');
+    map.set(key, scopeList(`${option}.${key}`, value));
+  }
+  return map;
+}
+
+function compilePublicMethods(option: string, value: unknown): Set<string> {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value)) throw new McpAuthConfigError(option, 'must be a list of method names');
+  value.forEach((method, i) => {
+    if (typeof method !== 'string' || method === '') {
+      throw new McpAuthConfigError(`${option}[${i}]`, 'must be a JSON-RPC method name');
+    }
+  });
+  return new Set(value as string[]);
+}
+
+/**
+ * Validates a {@link ScopePolicy} (every scope an RFC 6749 scope-token, no unknown key) and
+ * compiles it into lookup tables, once per policy object. The type above is the only
+ * statement of its shape. Throws `McpAuthConfigError` naming the first bad entry, with
+ * `option` (default `policy`) as its prefix.
+ *
+ * @example
+ * ```ts
+ * compilePolicy({ tools: { add_todo: 'todo:write' } }).tools.get('add_todo'); // { allOf: ['todo:write'], anyOf: [] }
+ * ```
+ */
+export function compilePolicy(policy: ScopePolicy, option = 'policy'): CompiledPolicy {
+  let c = compiled.get(policy);
+  if (c !== undefined) return c;
+  if (!isRecord(policy)) throw new McpAuthConfigError(option, 'must be an object');
+  assertKnownOptions(policy, POLICY_KEYS, `${option}.`);
+  const denyUnnamedTools = policy.denyUnnamedTools ?? false;
+  if (typeof denyUnnamedTools !== 'boolean') {
+    throw new McpAuthConfigError(`${option}.denyUnnamedTools`, 'must be a boolean');
+  }
+  const methods = compileMap(`${option}.methods`, policy.methods);
+  const tools = compileMap(`${option}.tools`, policy.tools);
+  const prompts = compileMap(`${option}.prompts`, policy.prompts);
+  const resources = compileMap(`${option}.resources`, policy.resources, resourceKey);
+  const publicMethods = compilePublicMethods(`${option}.publicMethods`, policy.publicMethods);
+  c = {
+    baseline: toScopeSet(`${option}.baseline`, policy.baseline),
     methods,
     tools,
     prompts,
     resources,
-    implies: new Map(Object.entries(policy.implies ?? {})),
+    implies: compileImplies(`${option}.implies`, policy.implies),
     publicMethods,
     denyUnnamedTools,
     needsBody:
       methods.size + tools.size + prompts.size + resources.size + publicMethods.size > 0 ||
       denyUnnamedTools,
   };
-  cache.set(policy, compiled);
-  return compiled;
-}
-
-/**
- * True when the policy needs the JSON-RPC body to decide (anything beyond a baseline).
- *
- * @example
- * ```ts
- * policyNeedsBody({ baseline: 'mcp' });               // false
- * policyNeedsBody({ tools: { add_todo: 'todo:write' } }); // true
- * ```
- */
-export function policyNeedsBody(policy: ScopePolicy): boolean {
-  return compile(policy).needsBody;
+  compiled.set(policy, c);
+  return c;
 }
 
 /**
@@ -198,7 +248,7 @@ export function policyNeedsBody(policy: ScopePolicy): boolean {
  * ```
  */
 export function policyScopes(policy: ScopePolicy): string[] {
-  const c = compile(policy);
+  const c = compilePolicy(policy);
   const out = new Set<string>();
   const addSet = (s: ScopeSet) => {
     for (const x of s.allOf) out.add(x);
@@ -212,218 +262,4 @@ export function policyScopes(policy: ScopePolicy): string[] {
     for (const x of v) out.add(x);
   }
   return [...out];
-}
-
-const NAME_PARAM: Readonly<Record<string, 'name' | 'uri'>> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
-  'resources/subscribe': 'uri',
-  'resources/unsubscribe': 'uri',
-};
-
-/**
- * A resource URI as the MCP SDK looks resources up (`new URL(uri).href`), so that spellings
- * URL parsing repairs — scheme case, dot segments, surrounding spaces, tabs — name the same
- * resource for the policy as for the server. A URI that does not parse is kept as sent (no
- * resource matches it).
- *
- * @example
- * ```ts
- * resourceKey('CONFIG://app/x/../secrets'); // 'config://app/secrets'
- * ```
- */
-export function resourceKey(uri: string): string {
-  return URL.canParse(uri) ? new URL(uri).href : uri;
-}
-
-/** A `completion/complete` needs what the prompt or resource it completes for needs. */
-function completionOf(method: string, ref: unknown): McpOperation {
-  if (typeof ref !== 'object' || ref === null) return { method };
-  const { type, name, uri } = ref as { type?: unknown; name?: unknown; uri?: unknown };
-  if (type === 'ref/prompt' && typeof name === 'string') return { method, name, ref: 'prompt' };
-  if (type === 'ref/resource' && typeof uri === 'string') {
-    return { method, name: resourceKey(uri), ref: 'resource' };
-  }
-  return { method };
-}
-
-/**
- * The MCP operations in a parsed JSON-RPC message or batch. Responses and anything without
- * a string `method` contribute no operation (they need the baseline only).
- *
- * @example
- * ```ts
- * operationsOf({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'add_todo' } });
- * // [{ method: 'tools/call', name: 'add_todo' }]
- * ```
- */
-export function operationsOf(message: unknown): McpOperation[] {
-  const out: McpOperation[] = [];
-  const list = Array.isArray(message) ? message : [message];
-  for (const item of list) {
-    if (typeof item !== 'object' || item === null) continue;
-    const method = (item as { method?: unknown }).method;
-    if (typeof method !== 'string') continue;
-    const param = NAME_PARAM[method];
-    const params = (item as { params?: unknown }).params;
-    if (typeof params !== 'object' || params === null) {
-      out.push({ method });
-    } else if (param !== undefined) {
-      const name = (params as Record<string, unknown>)[param];
-      if (typeof name !== 'string') out.push({ method });
-      else out.push({ method, name: param === 'uri' ? resourceKey(name) : name });
-    } else if (method === 'completion/complete') {
-      out.push(completionOf(method, (params as { ref?: unknown }).ref));
-    } else {
-      out.push({ method });
-    }
-  }
-  return out;
-}
-
-/**
- * Expands granted scopes through the policy's implication map (transitively).
- *
- * @example
- * ```ts
- * expandScopes({ implies: { 'todo:write': ['todo:read'] } }, ['todo:write']); // Set { 'todo:write', 'todo:read' }
- * ```
- */
-export function expandScopes(policy: ScopePolicy, granted: readonly string[]): Set<string> {
-  const { implies } = compile(policy);
-  const out = new Set(granted);
-  if (implies.size === 0) return out;
-  const queue = [...granted];
-  for (let s = queue.pop(); s !== undefined; s = queue.pop()) {
-    for (const implied of implies.get(s) ?? []) {
-      if (!out.has(implied)) {
-        out.add(implied);
-        queue.push(implied);
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * True when the operations are non-empty and all in `publicMethods`.
- * @example
- * ```ts
- * isPublicRequest({ publicMethods: ['ping'] }, [{ method: 'ping' }]); // true
- * ```
- */
-export function isPublicRequest(policy: ScopePolicy, operations: readonly McpOperation[]): boolean {
-  const { publicMethods } = compile(policy);
-  if (publicMethods.size === 0 || operations.length === 0) return false;
-  return operations.every((op) => publicMethods.has(op.method));
-}
-
-function requirementFor(c: CompiledPolicy, op: McpOperation): ScopeSet[] {
-  const sets: ScopeSet[] = [];
-  const m = c.methods.get(op.method);
-  if (m !== undefined) sets.push(m);
-  if (op.name !== undefined) {
-    const map =
-      op.method === 'tools/call'
-        ? c.tools
-        : op.method === 'prompts/get' || op.ref === 'prompt'
-          ? c.prompts
-          : NAME_PARAM[op.method] === 'uri' || op.ref === 'resource'
-            ? c.resources
-            : undefined;
-    const s = map?.get(op.name);
-    if (s !== undefined) sets.push(s);
-  }
-  return sets;
-}
-
-/**
- * Everything the operations need: the baseline plus each operation's requirement (a batch
- * needs the union).
- *
- * @example
- * ```ts
- * requiredScopes({ baseline: 'mcp', tools: { add_todo: 'todo:write' } },
- *   { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'add_todo' } });
- * // { allOf: ['mcp', 'todo:write'], anyOf: [] }
- * ```
- */
-export function requiredScopes(policy: ScopePolicy, message: unknown): ScopeSet {
-  return requiredFor(compile(policy), operationsOf(message));
-}
-
-function requiredFor(c: CompiledPolicy, operations: readonly McpOperation[]): ScopeSet {
-  if (operations.length === 0) return c.baseline;
-  const allOf = new Set(c.baseline.allOf);
-  const anyOf: string[][] = [...c.baseline.anyOf];
-  for (const op of operations) {
-    for (const s of requirementFor(c, op)) {
-      for (const x of s.allOf) allOf.add(x);
-      for (const g of s.anyOf) anyOf.push(g);
-    }
-  }
-  return { allOf: [...allOf], anyOf };
-}
-
-/**
- * Evaluates operations against granted scopes: what to ask for, what is missing, and an
- * unnamed tool refused by `denyUnnamedTools`. Pure.
- *
- * @example
- * ```ts
- * evaluateScopes(policy, [{ method: 'tools/call', name: 'add_todo' }], ['todo:read']);
- * // { required: ['todo:write'], missing: ['todo:write'] }
- * ```
- */
-export function evaluateScopes(
-  policy: ScopePolicy,
-  operations: readonly McpOperation[],
-  granted: readonly string[] | undefined,
-): ScopeEvaluation {
-  const c = compile(policy);
-  const set = requiredFor(c, operations);
-  const required = [...set.allOf];
-  for (const g of set.anyOf)
-    if (g[0] !== undefined && !required.includes(g[0])) required.push(g[0]);
-  const result: ScopeEvaluation = { required, missing: [] };
-  if (c.denyUnnamedTools) {
-    const unnamed = operations.find(
-      (op) => op.method === 'tools/call' && (op.name === undefined || !c.tools.has(op.name)),
-    );
-    if (unnamed !== undefined) result.unnamedTool = unnamed.name ?? '';
-  }
-  if (granted === undefined) {
-    result.missing = required;
-    return result;
-  }
-  const have = expandScopes(policy, granted);
-  const missing = set.allOf.filter((s) => !have.has(s));
-  for (const g of set.anyOf) {
-    if (!g.some((s) => have.has(s)) && g[0] !== undefined && !missing.includes(g[0])) {
-      missing.push(g[0]);
-    }
-  }
-  result.missing = missing;
-  return result;
-}
-
-/**
- * The required scopes the granted ones do not cover (after implication). Pure:
- * `(policy, message, granted) → missing`. An unsatisfied `anyOf` group reports its first
- * scope.
- *
- * @example
- * ```ts
- * missingScopes({ tools: { add_todo: 'todo:write' }, implies: { 'todo:admin': ['todo:write'] } },
- *   { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'add_todo' } }, ['todo:admin']);
- * // []
- * ```
- */
-export function missingScopes(
-  policy: ScopePolicy,
-  message: unknown,
-  granted: readonly string[],
-): string[] {
-  return evaluateScopes(policy, operationsOf(message), granted).missing;
 }

@@ -15,7 +15,7 @@ describe('createCors', () => {
   });
 
   it("'*' preflight answers 204 with methods, headers and max-age", () => {
-    expect(createCors({ maxAge: 60 }).preflight('https://a.example')).toEqual({
+    expect(createCors({ maxAgeSeconds: 60 }).preflight('https://a.example')).toEqual({
       status: 204,
       headers: {
         'Access-Control-Allow-Origin': '*',

@@ -4,7 +4,10 @@ import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { createJwtVerifier } from '../src/create-jwt-verifier.js';
 import { createMcpAuth, type McpAuth } from '../src/create-mcp-auth.js';
 import { createMultiIssuerVerifier } from '../src/create-multi-issuer-verifier.js';
+import { decide } from '../src/adapter.js';
 import type { DecisionEvent } from '../src/audit.js';
+import { VERIFY_SYNC } from '../src/core-brand.js';
+import { syncTokenHash } from '../src/token-hash.js';
 import type { AuthInfo, AuthorizeResult } from '../src/types.js';
 import { parseChallenge } from '../src/www-authenticate.js';
 
@@ -69,7 +72,7 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
       claims: { sub: 'alice', scope: 'todo:read todo:write' },
     });
     const result = await auth.authorize(request(token, call('add_todo')));
-    if (result.type !== 'allow') throw new Error(JSON.stringify(result.body));
+    if (result.type !== 'allow' || result.authInfo === undefined) throw new Error('denied');
     expect(result.authInfo.token).toBe(token);
     expect(result.authInfo.clientId).toBe('test-client');
     expect(result.authInfo.scopes).toEqual(['todo:read', 'todo:write']);
@@ -192,15 +195,15 @@ describe('decide: the decision without waiting when nothing needs it', () => {
   it('is a Promise for a first verification, then synchronous for the cached token', async () => {
     const guard = make();
     const token = await issuer.mintAccessToken({ claims: { scope: 'todo:read' } });
-    const first = guard.decide(request(token));
+    const first = decide(guard, request(token));
     expect(first).toBeInstanceOf(Promise);
     const verified = await first;
-    const again = guard.decide(request(token));
+    const again = decide(guard, request(token));
     expect(again).not.toBeInstanceOf(Promise);
     expect(again).toEqual(verified);
     expect(again).toMatchObject({ type: 'allow', authInfo: { token, scopes: ['todo:read'] } });
     // Scopes are still evaluated on every request, the cached ones included.
-    const refused = denied(guard.decide(request(token, call('add_todo'))) as AuthorizeResult);
+    const refused = denied(decide(guard, request(token, call('add_todo'))) as AuthorizeResult);
     expect(refused.status).toBe(403);
     expect(await guard.authorize(request(token))).toEqual(verified);
   });
@@ -208,10 +211,10 @@ describe('decide: the decision without waiting when nothing needs it', () => {
   it('answers a missing or malformed token synchronously, as authorize does', async () => {
     const guard = make();
     const none = { ...request('x'), headers: { 'content-type': 'application/json' } };
-    const missing = guard.decide(none);
+    const missing = decide(guard, none);
     expect(missing).not.toBeInstanceOf(Promise);
     expect(missing).toEqual(await guard.authorize(none));
-    expect(denied(guard.decide(request('not a token!')) as AuthorizeResult).status).toBe(400);
+    expect(denied(decide(guard, request('not a token!')) as AuthorizeResult).status).toBe(400);
   });
 
   it('refuses a recently rejected signature synchronously (negative cache)', async () => {
@@ -219,43 +222,45 @@ describe('decide: the decision without waiting when nothing needs it', () => {
     const good = await issuer.mintAccessToken();
     const forged = `${good.slice(0, good.lastIndexOf('.'))}.${'A'.repeat(86)}`;
     expect(denied(await guard.authorize(request(forged))).status).toBe(401);
-    const again = guard.decide(request(forged));
+    const again = decide(guard, request(forged));
     expect(again).not.toBeInstanceOf(Promise);
     expect(denied(again as AuthorizeResult).body).toMatchObject({ error: 'invalid_token' });
   });
 
-  it('waits with Web Crypto’s asynchronous hash (the core default), hit or not', async () => {
+  it('waits for Web Crypto where the runtime has no synchronous SHA-256 (edge), hit or not', async () => {
     const guard = make({});
     const token = await issuer.mintAccessToken();
     await guard.authorize(request(token));
-    const hit = guard.decide(request(token));
-    expect(hit).toBeInstanceOf(Promise);
+    const hit = decide(guard, request(token));
+    // On Node the core finds node:crypto itself; in a Web-standard runtime it cannot.
+    expect(hit instanceof Promise).toBe(syncTokenHash === undefined);
     expect(await hit).toMatchObject({ type: 'allow', authInfo: { token } });
   });
 
-  it('uses a custom verifier’s verifyAccessTokenSync, and survives one that throws', async () => {
+  it('uses a verifier’s synchronous cache answer (VERIFY_SYNC), and survives one that throws', async () => {
     const info: AuthInfo = { token: 't', clientId: 'c', scopes: ['todo:read'] };
     const calls: string[] = [];
+    const verifier = {
+      [VERIFY_SYNC](token: string) {
+        calls.push(`sync:${token}`);
+        if (token === 'cached') return info;
+        if (token === 'refused') throw new Error('refused');
+        return undefined;
+      },
+      async verifyAccessToken(token: string) {
+        calls.push(`async:${token}`);
+        return { ...info, token };
+      },
+    };
     const guard = createMcpAuth({
       resource: RESOURCE,
       authorizationServers: [issuer.issuer],
       policy,
-      verifier: {
-        verifyAccessTokenSync(token) {
-          calls.push(`sync:${token}`);
-          if (token === 'cached') return info;
-          if (token === 'refused') throw new Error('refused');
-          return undefined;
-        },
-        async verifyAccessToken(token) {
-          calls.push(`async:${token}`);
-          return { ...info, token };
-        },
-      },
+      verifier,
     });
-    expect(guard.decide(request('cached'))).toMatchObject({ type: 'allow', authInfo: info });
-    expect(denied(guard.decide(request('refused')) as AuthorizeResult).status).toBe(401);
-    expect(await guard.decide(request('fresh'))).toMatchObject({ authInfo: { token: 'fresh' } });
+    expect(decide(guard, request('cached'))).toMatchObject({ type: 'allow', authInfo: info });
+    expect(denied(decide(guard, request('refused')) as AuthorizeResult).status).toBe(401);
+    expect(await decide(guard, request('fresh'))).toMatchObject({ authInfo: { token: 'fresh' } });
     expect(calls).toEqual(['sync:cached', 'sync:refused', 'sync:fresh', 'async:fresh']);
   });
 
@@ -269,7 +274,7 @@ describe('decide: the decision without waiting when nothing needs it', () => {
         }) as () => Promise<AuthInfo>,
       },
     });
-    const result = guard.decide(request('abc'));
+    const result = decide(guard, request('abc'));
     expect(result).not.toBeInstanceOf(Promise);
     expect(denied(result as AuthorizeResult).status).toBe(401);
   });

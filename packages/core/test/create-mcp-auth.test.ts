@@ -1,12 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { DecisionEvent } from '../src/audit.js';
-import {
-  createMcpAuth,
-  JSONRPC_HEADER_MISMATCH,
-  JSONRPC_PARSE_ERROR,
-  type McpAuthOptions,
-} from '../src/create-mcp-auth.js';
+import { createMcpAuth, type McpAuthOptions } from '../src/create-mcp-auth.js';
 import { McpAuthConfigError, McpAuthError } from '../src/errors.js';
+import { JSONRPC_HEADER_MISMATCH, JSONRPC_PARSE_ERROR } from '../src/read-operations.js';
 import type { AccessTokenVerifier, AuthInfo, AuthorizeResult } from '../src/types.js';
 import { parseChallenge } from '../src/www-authenticate.js';
 
@@ -127,7 +123,7 @@ describe('createMcpAuth options (TypeError naming the option)', () => {
     [
       'policy scope with a space',
       { ...base, policy: { tools: { a: ['x y'] } } },
-      'policy.tools.a.0',
+      'policy.tools.a[0]',
       /scope tokens/,
     ],
     ['unknown policy key', { ...base, policy: { tool: {} } }, 'policy.tool', /not a known option/],
@@ -148,14 +144,14 @@ describe('createMcpAuth options (TypeError naming the option)', () => {
     [
       'cors origins',
       { ...base, cors: { allowedOrigins: ['nope'] } },
-      'cors.allowedOrigins.0',
+      'cors.allowedOrigins[0]',
       /origins/,
     ],
     ...['localhost:3000', 'file:///', 'app.example.com:443', 'null', 'ftp://app.example'].map(
       (origin): [string, McpAuthOptions, string, RegExp] => [
         `cors origin with an opaque origin ${origin}`,
         { ...base, cors: { allowedOrigins: ['loopback', 'https://ok.example', origin] } },
-        'cors.allowedOrigins.2',
+        'cors.allowedOrigins[2]',
         /http\(s\) origins/,
       ],
     ),
@@ -528,13 +524,11 @@ describe('authorize: public methods', () => {
   const auth = make({ policy: { ...policy, publicMethods: ['ping'] } });
   const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
 
-  it('needs no token, and marks the result anonymous', async () => {
+  it('needs no token, and carries no authInfo (no placeholder)', async () => {
     const result = await auth.authorize(post({}, ping));
-    expect(result).toMatchObject({
-      type: 'allow',
-      anonymous: true,
-      authInfo: { token: '', scopes: [] },
-    });
+    expect(result.type).toBe('allow');
+    expect(result).not.toHaveProperty('authInfo');
+    expect(result).not.toHaveProperty('anonymous');
   });
 
   it('still verifies a token that is sent', async () => {

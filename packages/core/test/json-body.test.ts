@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMcpAuth } from '../src/create-mcp-auth.js';
-import {
-  answerMetadataRequest,
-  BODY_TOO_LARGE,
-  isJsonContentType,
-  parseJsonText,
-} from '../src/json-body.js';
+import { BODY_TOO_LARGE, isJsonContentType, parseJsonText } from '../src/json-body.js';
+import { answerMetadataRequest } from '../src/metadata-routes.js';
 import type { AccessTokenVerifier } from '../src/types.js';
 
 const verifier: AccessTokenVerifier = {

@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import {
-  evaluateScopes,
-  expandScopes,
-  isPublicRequest,
-  missingScopes,
-  normalizeRequirement,
-  operationsOf,
-  policyNeedsBody,
-  policyScopes,
-  requiredScopes,
-  resourceKey,
-  type ScopePolicy,
-} from '../src/scope-policy.js';
+import { evaluateScopes, isPublicRequest, missingScopes } from '../src/evaluate-scopes.js';
+import { operationsOf, resourceKey } from '../src/mcp-operations.js';
+import { compilePolicy, policyScopes, type ScopePolicy } from '../src/scope-policy.js';
+
+/** What a message needs, as the challenge names it (allOf plus the first of each anyOf). */
+const required = (p: ScopePolicy, message: unknown) =>
+  evaluateScopes(p, operationsOf(message), undefined).required;
+const normalize = (requirement: unknown) =>
+  compilePolicy({ baseline: requirement } as ScopePolicy).baseline;
 
 const call = (name: string, id: number | string = 1) => ({
   jsonrpc: '2.0',
@@ -63,18 +59,15 @@ describe('operationsOf', () => {
   });
 });
 
-describe('requiredScopes / missingScopes (pure)', () => {
+describe('evaluateScopes / missingScopes (pure)', () => {
   it('a tool the policy names needs the baseline plus its scopes', () => {
-    expect(requiredScopes(policy, call('add_todo'))).toEqual({
-      allOf: ['mcp', 'todo:write'],
-      anyOf: [],
-    });
+    expect(required(policy, call('add_todo'))).toEqual(['mcp', 'todo:write']);
     expect(missingScopes(policy, call('add_todo'), ['mcp', 'todo:read'])).toEqual(['todo:write']);
     expect(missingScopes(policy, call('add_todo'), ['mcp', 'todo:write'])).toEqual([]);
   });
 
   it('an unnamed tool needs the baseline only', () => {
-    expect(requiredScopes(policy, call('other'))).toEqual({ allOf: ['mcp'], anyOf: [] });
+    expect(required(policy, call('other'))).toEqual(['mcp']);
     expect(missingScopes(policy, call('other'), ['mcp'])).toEqual([]);
     expect(missingScopes(policy, call('other'), [])).toEqual(['mcp']);
   });
@@ -86,12 +79,7 @@ describe('requiredScopes / missingScopes (pure)', () => {
 
   it('a batch needs the union', () => {
     const batch = [call('list_todos', 1), call('sync', 2)];
-    expect(requiredScopes(policy, batch).allOf).toEqual([
-      'mcp',
-      'todo:read',
-      'todo:write',
-      'calendar:write',
-    ]);
+    expect(required(policy, batch)).toEqual(['mcp', 'todo:read', 'todo:write', 'calendar:write']);
     expect(missingScopes(policy, batch, ['mcp', 'todo:read', 'calendar:write'])).toEqual([
       'todo:write',
     ]);
@@ -106,12 +94,10 @@ describe('requiredScopes / missingScopes (pure)', () => {
   it('implication is transitive', () => {
     expect(missingScopes(policy, call('list_todos'), ['mcp', 'todo:admin'])).toEqual([]);
     expect(missingScopes(policy, call('list_todos'), ['mcp', 'todo:write'])).toEqual([]);
-    expect([...expandScopes(policy, ['todo:admin'])].sort()).toEqual([
-      'todo:admin',
-      'todo:read',
-      'todo:write',
-    ]);
-    expect([...expandScopes({}, ['a'])]).toEqual(['a']);
+    expect(missingScopes(policy, call('sync'), ['mcp', 'todo:admin', 'calendar:write'])).toEqual(
+      [],
+    );
+    expect(missingScopes({ tools: { a: 'b' } }, call('a'), ['a'])).toEqual(['b']);
   });
 
   it('prompts and resources have their own maps', () => {
@@ -147,18 +133,20 @@ describe('evaluateScopes', () => {
 
 describe('policy helpers', () => {
   it('public methods: only a request made entirely of them', () => {
-    expect(isPublicRequest(policy, [{ method: 'ping' }])).toBe(true);
-    expect(isPublicRequest(policy, [{ method: 'ping' }, { method: 'tools/list' }])).toBe(false);
-    expect(isPublicRequest(policy, [])).toBe(false);
-    expect(isPublicRequest({}, [{ method: 'ping' }])).toBe(false);
+    const c = compilePolicy(policy);
+    expect(isPublicRequest(c, [{ method: 'ping' }])).toBe(true);
+    expect(isPublicRequest(c, [{ method: 'ping' }, { method: 'tools/list' }])).toBe(false);
+    expect(isPublicRequest(c, [])).toBe(false);
+    expect(isPublicRequest(compilePolicy({}), [{ method: 'ping' }])).toBe(false);
   });
 
   it('needsBody only when something beyond the baseline matters', () => {
-    expect(policyNeedsBody({})).toBe(false);
-    expect(policyNeedsBody({ baseline: 'mcp' })).toBe(false);
-    expect(policyNeedsBody({ tools: { a: 'x' } })).toBe(true);
-    expect(policyNeedsBody({ publicMethods: ['ping'] })).toBe(true);
-    expect(policyNeedsBody({ denyUnnamedTools: true })).toBe(true);
+    const needsBody = (p: ScopePolicy) => compilePolicy(p).needsBody;
+    expect(needsBody({})).toBe(false);
+    expect(needsBody({ baseline: 'mcp' })).toBe(false);
+    expect(needsBody({ tools: { a: 'x' } })).toBe(true);
+    expect(needsBody({ publicMethods: ['ping'] })).toBe(true);
+    expect(needsBody({ denyUnnamedTools: true })).toBe(true);
   });
 
   it('policyScopes lists every scope once in first-seen order', () => {
@@ -173,15 +161,32 @@ describe('policy helpers', () => {
     ]);
   });
 
-  it('normalizeRequirement accepts every form', () => {
-    expect(normalizeRequirement(undefined)).toEqual({ allOf: [], anyOf: [] });
-    expect(normalizeRequirement('a  b a')).toEqual({ allOf: ['a', 'b'], anyOf: [] });
-    expect(normalizeRequirement(['a', 'a'])).toEqual({ allOf: ['a'], anyOf: [] });
-    expect(normalizeRequirement({ allOf: ['a'], anyOf: ['b', 'c'] })).toEqual({
+  it('a requirement may take every form', () => {
+    expect(normalize(undefined)).toEqual({ allOf: [], anyOf: [] });
+    expect(normalize('a  b a')).toEqual({ allOf: ['a', 'b'], anyOf: [] });
+    expect(normalize(['a', 'a'])).toEqual({ allOf: ['a'], anyOf: [] });
+    expect(normalize({ allOf: ['a'], anyOf: ['b', 'c'] })).toEqual({
       allOf: ['a'],
       anyOf: [['b', 'c']],
     });
-    expect(normalizeRequirement({ anyOf: [] })).toEqual({ allOf: [], anyOf: [] });
+    expect(normalize({ anyOf: [] })).toEqual({ allOf: [], anyOf: [] });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a scope with a tab', { tools: { a: 'x\ty' } }, 'policy.tools.a[0]'],
+    ['a list element with a space', { tools: { a: ['x y'] } }, 'policy.tools.a[0]'],
+    ['a number', { baseline: 7 }, 'policy.baseline'],
+    ['an unknown requirement key', { tools: { a: { oneOf: ['x'] } } }, 'policy.tools.a.oneOf'],
+    ['a bad anyOf element', { tools: { a: { anyOf: ['ok', '"'] } } }, 'policy.tools.a.anyOf[1]'],
+    ['implies with a bad key', { implies: { 'a b': ['c'] } }, 'policy.implies.a b'],
+    ['implies not a list', { implies: { a: 'b' } }, 'policy.implies.a'],
+    ['an empty public method', { publicMethods: [''] }, 'policy.publicMethods[0]'],
+    ['denyUnnamedTools not a boolean', { denyUnnamedTools: 'yes' }, 'policy.denyUnnamedTools'],
+    ['tools not an object', { tools: ['a'] }, 'policy.tools'],
+  ])('compilePolicy refuses %s, naming the entry', (_name, bad, option) => {
+    expect(() => compilePolicy(bad as ScopePolicy)).toThrow(
+      expect.objectContaining({ name: 'McpAuthConfigError', option }),
+    );
   });
 });
 

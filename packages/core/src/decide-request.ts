@@ -1,0 +1,264 @@
+import { auditName, type Decision, finishDecision, startDecision } from './audit.js';
+import { extractBearerToken } from './bearer-token.js';
+import { evaluateCompiled, isPublicRequest } from './evaluate-scopes.js';
+import { headerValue } from './headers.js';
+import type { McpOperation } from './mcp-operations.js';
+import { type Operations, readOperations } from './read-operations.js';
+import type { McpAuthConfig } from './resolve-options.js';
+import {
+  type Challenge,
+  deny,
+  EXPIRED,
+  oauthDeny,
+  rejectToken,
+  SESSION_NOT_FOUND,
+  SESSION_RETRY_AFTER_SECONDS,
+  unexpectedFailure,
+} from './respond.js';
+import { ownsSession, sessionTicket } from './session-step.js';
+import { checkTokenLifetime } from './token-lifetime.js';
+import type { AllowResult, AuthInfo, AuthorizeRequest, AuthorizeResult } from './types.js';
+
+/**
+ * The decision as a pipeline of stages, each a function of the resolved config:
+ * origin → credentials → request reading → (no token: public or 401) → verification →
+ * lifetime → session ownership → scope policy → session room → allow.
+ */
+
+type Result = AuthorizeResult | Promise<AuthorizeResult>;
+
+/** What the stages share for one request. */
+interface Request {
+  readonly d: Decision;
+  readonly request: AuthorizeRequest;
+  readonly httpMethod: string;
+  readonly ops: readonly McpOperation[];
+}
+
+/** The audit event's methods and tools, sanitised (only when someone listens). */
+function recordOperations(d: Decision, ops: readonly McpOperation[]): void {
+  const { event } = d;
+  if (event === undefined) return;
+  for (const op of ops) {
+    event.methods.push(auditName(op.method));
+    if (op.method === 'tools/call' && op.name !== undefined) event.tools.push(auditName(op.name));
+  }
+  if (event.tools[0] !== undefined) event.tool = event.tools[0];
+}
+
+/** No credentials: a request made only of public methods goes on; anything else gets the 401. */
+function withoutToken(c: McpAuthConfig, ch: Challenge, r: Request, read: Operations): Result {
+  // Public only when every item is a request for a public method, and never on a session:
+  // a JSON-RPC response (an elicitation or sampling result) or a session id needs a token.
+  if (
+    read.error === undefined &&
+    read.onlyRequests &&
+    isPublicRequest(c.policy, r.ops) &&
+    headerValue(r.request.headers, 'mcp-session-id') === undefined
+  ) {
+    if (r.d.event !== undefined) r.d.event.reason = 'public_method';
+    return finishDecision(r.d, { type: 'allow', headers: r.d.cors });
+  }
+  const { required } = evaluateCompiled(c.policy, r.ops, undefined);
+  if (r.d.event !== undefined) r.d.event.requiredScopes = required;
+  return oauthDeny(
+    r.d,
+    401,
+    'missing_credentials',
+    'Authorization required',
+    ch(undefined, undefined, required),
+  );
+}
+
+/** Verification: synchronous on a cache hit, otherwise the rest waits for the verifier. */
+function verify(c: McpAuthConfig, ch: Challenge, r: Request, token: string): Result {
+  let authInfo: AuthInfo | undefined;
+  let pending: Promise<AuthInfo> | undefined;
+  try {
+    authInfo = c.verifySync?.(token);
+    if (authInfo === undefined) pending = Promise.resolve(c.verifier.verifyAccessToken(token));
+  } catch (failure) {
+    return conclude(c, ch, r, undefined, failure);
+  }
+  if (pending === undefined) return conclude(c, ch, r, authInfo, undefined);
+  return pending.then(
+    (info) => conclude(c, ch, r, info, undefined),
+    (failure: unknown) => conclude(c, ch, r, undefined, failure),
+  );
+}
+
+/** A usable `AuthInfo`: an object, and (for a verifier that does not check it) not expired. */
+function usable(c: McpAuthConfig, authInfo: AuthInfo | undefined): 'ok' | 'expired' | 'invalid' {
+  if (typeof authInfo !== 'object' || authInfo === null) return 'invalid';
+  // A custom verifier might not check `exp`; the built-in ones apply the same rule themselves
+  // (`checksLifetime`), with their tolerance, and are not judged a second time.
+  if (!c.checkExpiry || authInfo.expiresAt === undefined) return 'ok';
+  return checkTokenLifetime({ exp: authInfo.expiresAt }, c.expiryToleranceMs) === undefined
+    ? 'ok'
+    : 'expired';
+}
+
+/** The decision once the token was verified (`authInfo`) or refused (`failure`). */
+function conclude(
+  c: McpAuthConfig,
+  ch: Challenge,
+  r: Request,
+  authInfo: AuthInfo | undefined,
+  failure: unknown,
+): AuthorizeResult {
+  const { d, ops } = r;
+  const state = usable(c, authInfo);
+  if (state !== 'ok' || authInfo === undefined) {
+    const { required } = evaluateCompiled(c.policy, ops, undefined);
+    if (d.event !== undefined) d.event.requiredScopes = required;
+    if (state === 'invalid') return rejectToken(d, ch, failure, required);
+    return oauthDeny(d, 401, 'invalid_token', EXPIRED, ch('invalid_token', EXPIRED, required));
+  }
+  const granted = Array.isArray(authInfo.scopes) ? authInfo.scopes : [];
+  const evaluation = evaluateCompiled(c.policy, ops, granted);
+  const { event } = d;
+  if (event !== undefined) {
+    const sub = authInfo.extra?.sub;
+    if (typeof sub === 'string') event.sub = sub;
+    if (authInfo.clientId !== '') event.clientId = authInfo.clientId;
+    event.requiredScopes = evaluation.required;
+    event.missingScopes = evaluation.missing;
+    const dropped = authInfo.extra?.droppedScopes;
+    if (Array.isArray(dropped) && dropped.length > 0) event.droppedScopes = dropped;
+  }
+  // Sessions fail closed: a session id must be bound to this token's owner. Unknown, expired
+  // and foreign ids get the same 404 as the SDK gives an unknown session, so nothing tells
+  // them apart, and no id is ever adopted.
+  const sessionId =
+    c.sessions === undefined ? undefined : headerValue(r.request.headers, 'mcp-session-id');
+  if (sessionId !== undefined && c.sessions !== undefined) {
+    if (!ownsSession(c.sessions, sessionId, authInfo)) {
+      return deny(d, 404, 'session_not_found', SESSION_NOT_FOUND);
+    }
+  }
+  if (evaluation.unnamedTool !== undefined || evaluation.missing.length > 0) {
+    const scope = [...evaluation.required];
+    if (c.grantedInChallenge !== undefined) {
+      for (const s of granted) if (c.grantedInChallenge.has(s) && !scope.includes(s)) scope.push(s);
+    }
+    const description =
+      evaluation.unnamedTool !== undefined
+        ? `Tool ${auditName(evaluation.unnamedTool).slice(0, 64)} is not available`
+        : `Missing required scope: ${evaluation.missing.join(' ')}`;
+    return oauthDeny(
+      d,
+      403,
+      'insufficient_scope',
+      description,
+      ch('insufficient_scope', description, scope),
+    );
+  }
+  return allow(c, r, authInfo, sessionId);
+}
+
+/** The session stage's room check, then the allow result. */
+function allow(
+  c: McpAuthConfig,
+  r: Request,
+  authInfo: AuthInfo,
+  sessionId: string | undefined,
+): AuthorizeResult {
+  const { d } = r;
+  const session =
+    c.sessions === undefined
+      ? undefined
+      : sessionTicket(
+          c.sessions,
+          {
+            sessionId,
+            httpMethod: r.httpMethod,
+            initialize: r.ops.some((op) => op.method === 'initialize'),
+          },
+          authInfo,
+        );
+  if (session === 'no_owner') {
+    return oauthDeny(
+      d,
+      403,
+      'session_forbidden',
+      'The access token names neither a subject nor a client, so it cannot open a session',
+      undefined,
+    );
+  }
+  if (session === 'full' || session === 'subject_full') {
+    // A live binding is never evicted to make room: the application does not run.
+    return oauthDeny(
+      d,
+      503,
+      'session_limit',
+      session === 'full'
+        ? 'Too many open sessions; retry later'
+        : 'Too many open sessions for this subject; end one (DELETE) or retry later',
+      undefined,
+      { 'Retry-After': SESSION_RETRY_AFTER_SECONDS },
+    );
+  }
+  if (d.event !== undefined) d.event.reason = 'authorized';
+  const result: AllowResult = { type: 'allow', authInfo, headers: d.cors };
+  if (session !== undefined) result.session = session;
+  return finishDecision(d, result);
+}
+
+/** The stages up to verification; synchronous unless the verifier has to be awaited. */
+function decide(c: McpAuthConfig, ch: Challenge, request: AuthorizeRequest): Result {
+  const httpMethod = String(request.method).toUpperCase();
+  const origin = headerValue(request.headers, 'origin');
+  const d = startDecision(c.onDecision, c.resource, httpMethod, c.cors.responseHeaders(origin));
+  if (!c.cors.isAllowed(origin)) {
+    return oauthDeny(d, 403, 'invalid_origin', 'Origin not allowed', ch(undefined, undefined, []));
+  }
+  const bearer = extractBearerToken(
+    { headers: request.headers, url: request.url, body: request.body },
+    c.maxTokenLength === undefined ? {} : { maxLength: c.maxTokenLength },
+  );
+  if (bearer.kind === 'invalid') {
+    const { description } = bearer;
+    return oauthDeny(
+      d,
+      400,
+      'invalid_request',
+      description,
+      ch('invalid_request', description, []),
+    );
+  }
+  const read = readOperations(request, httpMethod, c.needsBody);
+  recordOperations(d, read.ops);
+  const r: Request = { d, request, httpMethod, ops: read.ops };
+  // Without credentials the answer is the 401 challenge, whatever the body: a client must
+  // authenticate first, and a token sent only in a form body is "no credentials" (RFC 6750).
+  if (bearer.kind === 'none') return withoutToken(c, ch, r, read);
+  const { error } = read;
+  if (error !== undefined) {
+    return deny(d, 400, error.code, {
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: error.rpc, message: error.message },
+    });
+  }
+  return verify(c, ch, r, bearer.token);
+}
+
+/**
+ * The decision of one endpoint, never a thrown error nor a rejected promise: synchronous when
+ * nothing has to be awaited (no token, a malformed request, a cached token).
+ */
+export function createDecide(
+  config: McpAuthConfig,
+  challenge: Challenge,
+): (request: AuthorizeRequest) => Result {
+  const fail = () => unexpectedFailure(challenge);
+  return function decideSafely(request) {
+    let result: Result;
+    try {
+      result = decide(config, challenge, request);
+    } catch {
+      return fail();
+    }
+    return result instanceof Promise ? result.then(undefined, fail) : result;
+  };
+}
