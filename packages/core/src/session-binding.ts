@@ -1,5 +1,3 @@
-import type { AuthInfo } from './types.js';
-
 /**
  * Options for {@link createSessionStore} (and `createMcpAuth`'s `sessionBinding`).
  * @example
@@ -143,6 +141,150 @@ interface Binding {
   expires: number;
 }
 
+/** The in-memory {@link SessionStore}; one per `createMcpAuth`. */
+class MemorySessionStore implements SessionStore {
+  readonly #max: number;
+  readonly #perSubject: number;
+  readonly #replace: boolean;
+  readonly #onSessionEnd: ((sessionId: string) => void) | undefined;
+  readonly #ttl: number;
+  readonly #now: () => number;
+  readonly #bindings = new Map<string, Binding>();
+  /** Each holder's session ids, least recently used first (Map order, refreshed on use). */
+  readonly #byHolder = new Map<string, Map<string, true>>();
+  readonly #reservations = new Set<SessionReservation>();
+  readonly #pendingByHolder = new Map<string, number>();
+  #sweptAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: SessionStoreOptions) {
+    this.#max = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    this.#perSubject = options.maxSessionsPerSubject ?? DEFAULT_MAX_SESSIONS_PER_SUBJECT;
+    this.#replace = options.onSubjectLimit === 'replace-oldest';
+    this.#onSessionEnd = options.onSessionEnd;
+    this.#ttl = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.#bindings.size;
+  }
+
+  reserve(owner: SessionOwner): SessionReservation | 'full' | 'subject_full' {
+    const t = this.#now();
+    if (!this.#roomWithin(owner.holder, t)) return 'subject_full';
+    if (!this.#hasRoom(t)) return 'full';
+    const reservation = { holder: owner.holder, expires: t + RESERVATION_TTL_MS };
+    this.#reservations.add(reservation);
+    this.#pendingByHolder.set(owner.holder, this.#pending(owner.holder) + 1);
+    return reservation;
+  }
+
+  release(reservation: SessionReservation): void {
+    this.#unreserve(reservation);
+  }
+
+  bind(sessionId: string, owner: SessionOwner, reservation?: SessionReservation): boolean {
+    const existing = this.#bindings.get(sessionId);
+    const reserved = reservation !== undefined && this.#unreserve(reservation);
+    if (existing !== undefined) return existing.key === owner.key;
+    const t = this.#now();
+    if (!reserved && (!this.#roomWithin(owner.holder, t) || !this.#hasRoom(t))) return false;
+    this.#bindings.set(sessionId, { key: owner.key, holder: owner.holder, expires: t + this.#ttl });
+    let ids = this.#byHolder.get(owner.holder);
+    if (ids === undefined) {
+      ids = new Map();
+      this.#byHolder.set(owner.holder, ids);
+    }
+    ids.set(sessionId, true);
+    return true;
+  }
+
+  isOwner(sessionId: string, key: string): boolean {
+    const binding = this.#bindings.get(sessionId);
+    if (binding === undefined) return false;
+    const t = this.#now();
+    if (binding.expires <= t) {
+      this.#drop(sessionId, binding);
+      return false;
+    }
+    if (binding.key !== key) return false;
+    binding.expires = t + this.#ttl;
+    const ids = this.#byHolder.get(binding.holder);
+    if (ids !== undefined) {
+      ids.delete(sessionId);
+      ids.set(sessionId, true);
+    }
+    return true;
+  }
+
+  forget(sessionId: string): void {
+    const binding = this.#bindings.get(sessionId);
+    if (binding !== undefined) this.#drop(sessionId, binding, false);
+  }
+
+  #pending(holder: string): number {
+    return this.#pendingByHolder.get(holder) ?? 0;
+  }
+
+  #unreserve(r: SessionReservation): boolean {
+    if (!this.#reservations.delete(r)) return false;
+    const n = this.#pending(r.holder) - 1;
+    if (n <= 0) this.#pendingByHolder.delete(r.holder);
+    else this.#pendingByHolder.set(r.holder, n);
+    return true;
+  }
+
+  /** Ends a binding; `ended` when the application did not ask for it (expired, replaced). */
+  #drop(sessionId: string, binding: Binding, ended = true): void {
+    this.#bindings.delete(sessionId);
+    const ids = this.#byHolder.get(binding.holder);
+    ids?.delete(sessionId);
+    if (ids?.size === 0) this.#byHolder.delete(binding.holder);
+    if (!ended || this.#onSessionEnd === undefined) return;
+    try {
+      this.#onSessionEnd(sessionId);
+    } catch {
+      // The application's cleanup must not affect the decision.
+    }
+  }
+
+  #held(holder: string): number {
+    return (this.#byHolder.get(holder)?.size ?? 0) + this.#pending(holder);
+  }
+
+  /** Drops expired bindings and lapsed reservations, at most once a second. */
+  #sweep(t: number): void {
+    if (t - this.#sweptAt < 1000) return;
+    this.#sweptAt = t;
+    for (const [id, binding] of this.#bindings) if (binding.expires <= t) this.#drop(id, binding);
+    for (const r of this.#reservations) if (r.expires <= t) this.#unreserve(r);
+  }
+
+  #hasRoom(t: number): boolean {
+    const used = () => this.#bindings.size + this.#reservations.size;
+    if (used() < this.#max) return true;
+    this.#sweep(t);
+    return used() < this.#max;
+  }
+
+  /**
+   * Room for one more session of `holder` within its share: there is, or (replace mode) its
+   * least recently used sessions make way; false when it holds its share.
+   */
+  #roomWithin(holder: string, t: number): boolean {
+    if (this.#held(holder) < this.#perSubject) return true;
+    this.#sweep(t);
+    if (!this.#replace) return this.#held(holder) < this.#perSubject;
+    for (const id of this.#byHolder.get(holder)?.keys() ?? []) {
+      if (this.#held(holder) >= this.#perSubject) {
+        const binding = this.#bindings.get(id);
+        if (binding !== undefined) this.#drop(id, binding);
+      }
+    }
+    return this.#held(holder) < this.#perSubject;
+  }
+}
+
 /**
  * Creates the in-memory session store. Expired bindings and lapsed reservations are dropped
  * when looked up and swept when the store is full (at most once a second, so a client
@@ -154,146 +296,5 @@ interface Binding {
  * ```
  */
 export function createSessionStore(options: SessionStoreOptions = {}): SessionStore {
-  const max = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-  const perSubject = options.maxSessionsPerSubject ?? DEFAULT_MAX_SESSIONS_PER_SUBJECT;
-  const replace = options.onSubjectLimit === 'replace-oldest';
-  const onSessionEnd = options.onSessionEnd;
-  const ttl = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
-  const now = options.now ?? Date.now;
-  const bindings = new Map<string, Binding>();
-  /** Each holder's session ids, least recently used first (Map order, refreshed on use). */
-  const byHolder = new Map<string, Map<string, true>>();
-  const reservations = new Set<SessionReservation>();
-  const pendingByHolder = new Map<string, number>();
-  let sweptAt = Number.NEGATIVE_INFINITY;
-
-  const pending = (holder: string) => pendingByHolder.get(holder) ?? 0;
-  const unreserve = (r: SessionReservation) => {
-    if (!reservations.delete(r)) return false;
-    const n = pending(r.holder) - 1;
-    if (n <= 0) pendingByHolder.delete(r.holder);
-    else pendingByHolder.set(r.holder, n);
-    return true;
-  };
-  /** Ends a binding; `ended` when the application did not ask for it (expired, replaced). */
-  const drop = (sessionId: string, binding: Binding, ended = true) => {
-    bindings.delete(sessionId);
-    const ids = byHolder.get(binding.holder);
-    ids?.delete(sessionId);
-    if (ids?.size === 0) byHolder.delete(binding.holder);
-    if (!ended || onSessionEnd === undefined) return;
-    try {
-      onSessionEnd(sessionId);
-    } catch {
-      // The application's cleanup must not affect the decision.
-    }
-  };
-  const held = (holder: string) => (byHolder.get(holder)?.size ?? 0) + pending(holder);
-  const sweep = (t: number) => {
-    if (t - sweptAt < 1000) return;
-    sweptAt = t;
-    for (const [id, binding] of bindings) if (binding.expires <= t) drop(id, binding);
-    for (const r of reservations) if (r.expires <= t) unreserve(r);
-  };
-  const used = () => bindings.size + reservations.size;
-  const hasRoom = (t: number) => {
-    if (used() < max) return true;
-    sweep(t);
-    return used() < max;
-  };
-  /**
-   * Room for one more session of `holder` within its share: there is, or (replace mode) its
-   * least recently used sessions make way; false when it holds its share.
-   */
-  const roomWithin = (holder: string, t: number) => {
-    if (held(holder) < perSubject) return true;
-    sweep(t);
-    if (!replace) return held(holder) < perSubject;
-    const ids = byHolder.get(holder);
-    for (const id of ids?.keys() ?? []) {
-      if (held(holder) < perSubject) break;
-      const binding = bindings.get(id);
-      if (binding !== undefined) drop(id, binding);
-    }
-    return held(holder) < perSubject;
-  };
-
-  return {
-    reserve(owner) {
-      const t = now();
-      if (!roomWithin(owner.holder, t)) return 'subject_full';
-      if (!hasRoom(t)) return 'full';
-      const reservation = { holder: owner.holder, expires: t + RESERVATION_TTL_MS };
-      reservations.add(reservation);
-      pendingByHolder.set(owner.holder, pending(owner.holder) + 1);
-      return reservation;
-    },
-    release(reservation) {
-      unreserve(reservation);
-    },
-    bind(sessionId, owner, reservation) {
-      const existing = bindings.get(sessionId);
-      const reserved = reservation !== undefined && unreserve(reservation);
-      if (existing !== undefined) return existing.key === owner.key;
-      const t = now();
-      if (!reserved && (!roomWithin(owner.holder, t) || !hasRoom(t))) return false;
-      bindings.set(sessionId, { key: owner.key, holder: owner.holder, expires: t + ttl });
-      let ids = byHolder.get(owner.holder);
-      if (ids === undefined) {
-        ids = new Map();
-        byHolder.set(owner.holder, ids);
-      }
-      ids.set(sessionId, true);
-      return true;
-    },
-    isOwner(sessionId, key) {
-      const binding = bindings.get(sessionId);
-      if (binding === undefined) return false;
-      const t = now();
-      if (binding.expires <= t) {
-        drop(sessionId, binding);
-        return false;
-      }
-      if (binding.key !== key) return false;
-      binding.expires = t + ttl;
-      const ids = byHolder.get(binding.holder);
-      if (ids !== undefined) {
-        ids.delete(sessionId);
-        ids.set(sessionId, true);
-      }
-      return true;
-    },
-    forget(sessionId) {
-      const binding = bindings.get(sessionId);
-      if (binding !== undefined) drop(sessionId, binding, false);
-    },
-    get size() {
-      return bindings.size;
-    },
-  };
-}
-
-/**
- * The owner a session is bound to: issuer + subject (`sub`, else the client id) + client id, so
- * a `sub` from one issuer never matches the same `sub` from another (RFC 7519 §4.1.2: `sub` is
- * unique within its issuer). `undefined` when the token names neither a subject nor a client:
- * such a token cannot open a bound session.
- *
- * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1.2
- * @example
- * ```ts
- * sessionOwner({ token: 't', clientId: 'c', scopes: [], extra: { iss: 'https://as', sub: 'u1' } });
- * // { key: '["https://as","sub","u1","c"]', holder: '["https://as","sub","u1"]' }
- * ```
- */
-export function sessionOwner(authInfo: AuthInfo): SessionOwner | undefined {
-  const extra = authInfo.extra;
-  const iss = typeof extra?.iss === 'string' ? extra.iss : '';
-  const sub = extra?.sub;
-  const clientId = typeof authInfo.clientId === 'string' ? authInfo.clientId : '';
-  let holder: string[];
-  if (typeof sub === 'string' && sub !== '') holder = [iss, 'sub', sub];
-  else if (clientId !== '') holder = [iss, 'client', clientId];
-  else return undefined;
-  return { key: JSON.stringify([...holder, clientId]), holder: JSON.stringify(holder) };
+  return new MemorySessionStore(options);
 }

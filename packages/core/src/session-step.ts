@@ -1,5 +1,4 @@
-import type { SessionReservation, SessionStore } from './session-binding.js';
-import { sessionOwner } from './session-binding.js';
+import type { SessionOwner, SessionReservation, SessionStore } from './session-binding.js';
 import type { AllowResult, AuthInfo, ResponseHead, SessionTicket } from './types.js';
 
 /**
@@ -60,4 +59,29 @@ export function settleSession(store: SessionStore, result: AllowResult, head: Re
       : undefined;
   if (owner !== undefined) store.bind(head.sessionId as string, owner, ticket.reservation);
   else if (ticket.reservation !== undefined) store.release(ticket.reservation);
+}
+
+/**
+ * The owner a session is bound to: issuer + subject (`sub`, else the client id) + client id, so
+ * a `sub` from one issuer never matches the same `sub` from another (RFC 7519 §4.1.2: `sub` is
+ * unique within its issuer). `undefined` when the token names neither a subject nor a client:
+ * such a token cannot open a bound session.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1.2
+ * @example
+ * ```ts
+ * sessionOwner({ token: 't', clientId: 'c', scopes: [], extra: { iss: 'https://as', sub: 'u1' } });
+ * // { key: '["https://as","sub","u1","c"]', holder: '["https://as","sub","u1"]' }
+ * ```
+ */
+export function sessionOwner(authInfo: AuthInfo): SessionOwner | undefined {
+  const extra = authInfo.extra;
+  const iss = typeof extra?.iss === 'string' ? extra.iss : '';
+  const sub = extra?.sub;
+  const clientId = typeof authInfo.clientId === 'string' ? authInfo.clientId : '';
+  let holder: string[];
+  if (typeof sub === 'string' && sub !== '') holder = [iss, 'sub', sub];
+  else if (clientId !== '') holder = [iss, 'client', clientId];
+  else return undefined;
+  return { key: JSON.stringify([...holder, clientId]), holder: JSON.stringify(holder) };
 }

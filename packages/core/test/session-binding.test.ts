@@ -7,8 +7,8 @@ import {
   type SessionOwner,
   type SessionReservation,
   type SessionStore,
-  sessionOwner,
 } from '../src/session-binding.js';
+import { sessionOwner } from '../src/session-step.js';
 
 const owner = (name: string, client = 'app'): SessionOwner => ({
   key: `${name}/${client}`,
