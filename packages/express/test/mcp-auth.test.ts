@@ -11,8 +11,8 @@ import {
   mcpAuthMetadata,
   parseChallenge,
 } from '../src/index.js';
-import { closeServer, listenLocal } from './shared/node-harness.js';
-import { POLICY, RESOURCE, vectorOptions } from './shared/vectors.js';
+import { closeServer, listenLocal } from '@org/mcp-auth-conformance/node';
+import { POLICY, RESOURCE, vectorOptions } from '@org/mcp-auth-conformance';
 
 const listTodos = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_todos' } };
 const addTodo = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'add_todo' } };

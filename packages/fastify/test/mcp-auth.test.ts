@@ -3,7 +3,7 @@ import { createMcpAuth } from '@org/mcp-auth-core';
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import Fastify from 'fastify';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { POLICY, RESOURCE, vectorOptions } from '../../express/test/shared/vectors.js';
+import { POLICY, RESOURCE, vectorOptions } from '@org/mcp-auth-conformance';
 import mcpAuthDefault, { type AuthInfo, mcpAuth, parseChallenge } from '../src/index.js';
 
 const listTodos = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_todos' } };

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCE, vectorOptions } from '../../express/test/shared/vectors.js';
+import { RESOURCE, vectorOptions } from '@org/mcp-auth-conformance';
 import { mcpAuth } from '../src/index.js';
 
 const TOO_LARGE = {

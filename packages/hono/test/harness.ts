@@ -1,9 +1,5 @@
 import { Hono } from 'hono';
-import type {
-  HarnessFactory,
-  HttpRequest,
-  HttpResponse,
-} from '../../express/test/shared/vectors.js';
+import type { HarnessFactory, HttpRequest, HttpResponse } from '@org/mcp-auth-conformance';
 import { type McpAuthEnv, mcpAuth } from '../src/index.js';
 
 /** Sends through `app.request()`: a Web `Headers` joins repeated headers with ", ". */

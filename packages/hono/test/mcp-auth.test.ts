@@ -1,7 +1,7 @@
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import { Hono } from 'hono';
 import { beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { POLICY, RESOURCE, vectorOptions } from '../../express/test/shared/vectors.js';
+import { POLICY, RESOURCE, vectorOptions } from '@org/mcp-auth-conformance';
 import {
   type AuthInfo,
   type McpAuthEnv,

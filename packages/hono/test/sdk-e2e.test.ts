@@ -9,7 +9,7 @@ import {
   createE2eFixture,
   rawToolCall,
   whoami,
-} from '../../express/test/shared/mcp.js';
+} from '@org/mcp-auth-conformance/mcp';
 import { type McpAuthEnv, mcpAuth } from '../src/index.js';
 
 describe('Hono 4 + MCP SDK (web-standard transport) over HTTP on 127.0.0.1', () => {
