@@ -1,15 +1,14 @@
 import type { IncomingMessage } from 'node:http';
+import type { AuthInfo, McpAuth, McpAuthOptions } from '@org/mcp-auth-core';
 import {
-  type AuthInfo,
   type AuthorizeResult,
   BODY_TOO_LARGE,
-  createMcpAuth,
+  decide,
   isJsonContentType,
-  type McpAuth,
-  type McpAuthOptions,
   type PlainResponse,
-} from '@org/mcp-auth-core';
-import { applyAllow, toAuthorizeRequest, withNodeTokenHash } from '@org/mcp-auth-node';
+  resolveAdapter,
+} from '@org/mcp-auth-core/adapter';
+import { applyAllow, toAuthorizeRequest } from '@org/mcp-auth-node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -52,7 +51,7 @@ type WithCode = { code?: unknown };
 
 const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, options) => {
   const { paths, ...rest } = options;
-  const core = 'auth' in rest ? rest.auth : createMcpAuth(withNodeTokenHash(rest));
+  const { core } = resolveAdapter('auth' in rest ? rest.auth : rest);
   const protectedPaths = new Set(paths ?? [new URL(core.resource).pathname]);
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
   /** Requests on `paths` whose authorization waits for Fastify to parse their JSON body. */
@@ -82,7 +81,7 @@ const plugin: FastifyPluginAsync<McpAuthFastifyOptions> = async (fastify, option
   }
   /** Authorizes with `body`: synchronously when the core can (a cached token, no token). */
   function authorize(request: FastifyRequest, reply: FastifyReply, body: unknown) {
-    const result = core.decide(toAuthorizeRequest(request.raw, body));
+    const result = decide(core, toAuthorizeRequest(request.raw, body));
     if (result instanceof Promise) return result.then((r) => apply(request, reply, r));
     return apply(request, reply, result);
   }
