@@ -26,12 +26,12 @@ export const honoHarness: HarnessFactory = async (options) => {
   app.use(auth.metadata);
   app.all('/mcp', auth.protect, async (c) => {
     calls += 1;
-    // The body stream is still unread: the adapter parsed a clone.
+    // Hono's body cache answers from the read the adapter made for its decision.
     const body = c.req.method === 'POST' ? await c.req.json<{ method?: string }>() : undefined;
     return c.json({
       handled: true,
-      sub: c.var.auth.extra?.sub,
-      scopes: c.var.auth.scopes,
+      sub: c.var.auth?.extra?.sub,
+      scopes: c.var.auth?.scopes,
       rpcMethod: body?.method ?? null,
     });
   });
