@@ -337,7 +337,7 @@ export async function startSecurityServer(
   const auth: McpAuthOptions = {
     resource,
     issuer: options.issuer,
-    jwt: { jwksCooldown: options.jwksCooldownMs ?? 1_000 },
+    jwt: { jwksCooldownMs: options.jwksCooldownMs ?? 1_000 },
     policy: options.policy ?? SCOPE_POLICY,
     scopesSupported: SCOPES,
     resourceName: `Security harness (${adapter})`,
