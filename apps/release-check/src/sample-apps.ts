@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { replaceWorkspaceRanges } from './consumer-project.js';
 import { copyRepository } from './copy-repository.js';
 import { runCommand } from './run-command.js';
-import { readManifest } from './workspace-packages.js';
+import { dependencyMap, readManifest } from './workspace-packages.js';
 
 /** A sample app a user can copy out of `apps/` as a starter. */
 export interface SampleApp {
@@ -62,11 +62,15 @@ export async function copySampleApp(
   internalDependencies: ReadonlyMap<string, readonly string[]>,
 ): Promise<void> {
   await copyRepository(root, destination, { under: sample.relativeDir });
-  const manifest = replaceWorkspaceRanges(
-    readManifest(join(destination, 'package.json')),
-    tarballs,
-    internalDependencies,
+  const copied = readManifest(join(destination, 'package.json'));
+  // The samples' shared contract suite (@org/mcp-auth-conformance) is private to the workspace
+  // and never packed: a copy leaves that devDependency out.
+  copied.devDependencies = Object.fromEntries(
+    Object.entries(dependencyMap(copied, 'devDependencies')).filter(
+      ([name, range]) => !range.startsWith('workspace:') || tarballs.has(name),
+    ),
   );
+  const manifest = replaceWorkspaceRanges(copied, tarballs, internalDependencies);
   writeFileSync(join(destination, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanPackageManagerEnv, npmInstall } from '../src/consumer-project.js';
-import { readValueExports } from '../src/index-exports.js';
+import { readValueExports, workspaceSources } from '../src/index-exports.js';
 import { listTarball, packPackage, readPackedManifest } from '../src/read-packed-manifest.js';
 import { runCommand } from '../src/run-command.js';
 import { copySampleApp, exerciseSampleApp, listSampleApps } from '../src/sample-apps.js';
@@ -28,12 +28,19 @@ const packages = listPublishedPackages(root);
 const names = packages.map((pkg) => pkg.manifest.name);
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 const samples = listSampleApps(root);
+const sources = workspaceSources(packages);
 
 /** The public API names the design promises, beyond whatever else each index exports. */
 const PROMISED_EXPORTS: Record<string, string[]> = {
-  '@org/mcp-auth-core': ['createMcpAuth', 'createJwtVerifier', 'isMcpAuthError'],
-  '@org/mcp-auth-express': ['mcpAuth', 'mcpAuthMetadata', 'createMcpAuth'],
-  '@org/mcp-auth-fastify': ['default', 'mcpAuth', 'createMcpAuth'],
+  '@org/mcp-auth-core': [
+    'createMcpAuth',
+    'createJwtVerifier',
+    'createIntrospectionVerifier',
+    'isMcpAuthError',
+    'toResponse',
+  ],
+  '@org/mcp-auth-express': ['mcpAuth', 'mcpAuthMetadata', 'createMcpAuth', 'isMcpAuthError'],
+  '@org/mcp-auth-fastify': ['default', 'mcpAuth', 'createMcpAuth', 'isMcpAuthError'],
   '@org/mcp-auth-hono': ['mcpAuth', 'mcpAuthMetadata', 'toResponse', 'createMcpAuth'],
   '@org/mcp-auth-node': [
     'createNodeHandler',
@@ -41,7 +48,6 @@ const PROMISED_EXPORTS: Record<string, string[]> = {
     'readJsonBody',
     'writeResponse',
     'onResponseHead',
-    'withNodeTokenHash',
   ],
   '@org/mcp-auth-testing': ['createTestIssuer'],
 };
@@ -141,9 +147,13 @@ describe('packed tarballs', () => {
       ]) {
         expect(files).toContain(entry);
       }
-      if (name === '@org/mcp-auth-express') {
+      const subpathFiles: Record<string, string> = {
+        '@org/mcp-auth-core': 'adapter',
+        '@org/mcp-auth-express': 'sdk',
+      };
+      if (subpathFiles[name]) {
         for (const extension of ['js', 'cjs', 'd.ts', 'd.cts']) {
-          expect(files).toContain(`dist/sdk.${extension}`);
+          expect(files).toContain(`dist/${subpathFiles[name]}.${extension}`);
         }
       }
       expect(files.filter((file) => /^(src|test)\//.test(file))).toEqual([]);
@@ -159,7 +169,7 @@ describe('packed tarballs', () => {
 describe('installed with npm in a project outside the workspace', () => {
   it.each(names)('%s loads with import and require, exposing the same exports', async (name) => {
     const pkg = packages.find((p) => p.manifest.name === name)!;
-    const expected = readValueExports(join(pkg.dir, 'src/index.ts'));
+    const expected = readValueExports(join(pkg.dir, 'src/index.ts'), sources);
     expect(expected).toEqual(expect.arrayContaining(PROMISED_EXPORTS[name] ?? []));
 
     // require() and import() from one CommonJS process, import.meta.resolve from an ES module.
@@ -220,6 +230,45 @@ describe('installed with npm in a project outside the workspace', () => {
     expect(loaded.cjsFile).toBe(join(consumer, 'node_modules/@org/mcp-auth-express/dist/sdk.cjs'));
   });
 
+  it('@org/mcp-auth-core/adapter loads with import and require, exposing what src/adapter.ts declares', async () => {
+    const name = '@org/mcp-auth-core/adapter';
+    const pkg = packages.find((p) => p.manifest.name === '@org/mcp-auth-core')!;
+    const expected = readValueExports(join(pkg.dir, 'src/adapter.ts'), sources);
+    expect(expected).toEqual(
+      expect.arrayContaining([
+        'decide',
+        'isMcpAuth',
+        'resolveAdapter',
+        'readBodyText',
+        'tokenHash',
+      ]),
+    );
+    const script = `
+      const cjs = require(${JSON.stringify(name)});
+      import(${JSON.stringify(name)}).then((esm) => {
+        console.log(JSON.stringify({
+          cjs: Object.keys(cjs).sort(),
+          esm: Object.keys(esm).sort(),
+          cjsFile: require.resolve(${JSON.stringify(name)}),
+        }));
+      });
+    `;
+    const esmScript = `console.log(JSON.stringify({ esmFile: import.meta.resolve(${JSON.stringify(name)}) }));`;
+    const env = cleanPackageManagerEnv();
+    const [{ stdout }, { stdout: esmOut }] = await Promise.all([
+      runCommand('node', ['--input-type=commonjs', '-e', script], { cwd: consumer, env }),
+      runCommand('node', ['--input-type=module', '-e', esmScript], { cwd: consumer, env }),
+    ]);
+    const loaded = JSON.parse(stdout) as { cjs: string[]; esm: string[]; cjsFile: string };
+    const installed = join(consumer, 'node_modules/@org/mcp-auth-core');
+    expect(loaded.cjsFile).toBe(join(installed, 'dist/adapter.cjs'));
+    expect((JSON.parse(esmOut) as { esmFile: string }).esmFile).toBe(
+      `file://${join(installed, 'dist/adapter.js')}`,
+    );
+    expect(loaded.esm).toEqual(expected);
+    expect(loaded.cjs).toEqual(expected);
+  });
+
   it.each([
     ['node16', 'node20', ['use-public-api.mts', 'use-public-api.cts']],
     ['bundler', 'preserve', ['use-public-api.ts']],
@@ -265,6 +314,8 @@ describe('installed with npm in a project outside the workspace', () => {
       });
       const results = JSON.parse(stdout) as Record<string, unknown>;
       expect(results.core).toEqual(['todo:read']);
+      // @org/mcp-auth-core/adapter: decide answers a tokenless request synchronously.
+      expect(results.decide).toEqual({ promise: false, status: 401 });
       for (const adapter of ['hono', 'fastify', 'express', 'node']) {
         const [allowed, denied] = results[adapter] as [number, string | null, string][];
         expect(allowed, adapter).toEqual([200, null, JSON.stringify(['todo:read'])]);

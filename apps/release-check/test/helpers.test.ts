@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bumpVersion, maxBump, planReleases, readChangesets } from '../src/changeset-files.js';
 import { replaceWorkspaceRanges } from '../src/consumer-project.js';
-import { readValueExports } from '../src/index-exports.js';
+import { readValueExports, workspaceSources } from '../src/index-exports.js';
+import { listPublishedPackages, repositoryRoot } from '../src/workspace-packages.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'release-check-helpers-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -26,10 +27,37 @@ describe('readValueExports', () => {
     expect(readValueExports(file)).toEqual(['d', 'default', 'f', 'h', 'i']);
   });
 
-  it('refuses export *', () => {
+  it('follows export * into relative modules and packages, without their default', () => {
+    writeFileSync(join(scratch, 'core.ts'), 'export const createThing = 1;\nexport default 2;\n');
+    writeFileSync(join(scratch, 'local.ts'), 'export function helper() {}\n');
     const file = join(scratch, 'star.ts');
-    writeFileSync(file, "export * from './a.js';\n");
-    expect(() => readValueExports(file)).toThrow(/export by name/);
+    writeFileSync(
+      file,
+      [
+        "export * from '@org/core';",
+        "export * from './local.js';",
+        "export * as tools from './local.js';",
+        "export type * from './types.js';",
+        "export { adapter } from './adapter.js';",
+      ].join('\n'),
+    );
+    const resolve = (specifier: string) =>
+      specifier === '@org/core' ? join(scratch, 'core.ts') : undefined;
+    expect(readValueExports(file, resolve)).toEqual(['adapter', 'createThing', 'helper', 'tools']);
+  });
+
+  it('refuses an export * it cannot follow', () => {
+    const file = join(scratch, 'unknown-star.ts');
+    writeFileSync(file, "export * from 'somewhere-else';\n");
+    expect(() => readValueExports(file)).toThrow(/cannot follow "export \* from 'somewhere-else'"/);
+  });
+
+  it('resolves the workspace packages and their subpaths to their sources', () => {
+    const resolve = workspaceSources(listPublishedPackages(repositoryRoot()));
+    expect(resolve('@org/mcp-auth-core')).toMatch(/packages\/core\/src\/index\.ts$/);
+    expect(resolve('@org/mcp-auth-core/adapter')).toMatch(/packages\/core\/src\/adapter\.ts$/);
+    expect(resolve('@org/mcp-auth-express/sdk')).toMatch(/packages\/express\/src\/sdk\.ts$/);
+    expect(resolve('express')).toBeUndefined();
   });
 });
 

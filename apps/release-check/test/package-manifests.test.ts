@@ -36,8 +36,12 @@ function entry(file: string) {
   };
 }
 
-/** Subpath entries beyond `.`: Express's `./sdk` (the MCP SDK glue, kept off the main entry). */
+/**
+ * Subpath entries beyond `.`: the core's `./adapter` (the toolkit for adapter authors) and
+ * Express's `./sdk` (the MCP SDK glue, kept off the main entry).
+ */
 const SUBPATHS: Record<string, Record<string, string>> = {
+  '@org/mcp-auth-core': { './adapter': 'adapter' },
   '@org/mcp-auth-express': { './sdk': 'sdk' },
 };
 

@@ -72,7 +72,7 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
       ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
       // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
       // is 30 s), so a key rotation at the authorization server is picked up right away.
-      jwksCooldown: 1_000,
+      jwksCooldownMs: 1_000,
     },
     policy: SCOPE_POLICY,
     scopesSupported: SCOPES,

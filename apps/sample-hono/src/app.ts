@@ -6,7 +6,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { type McpAuthEnv, mcpAuth } from '@org/mcp-auth-hono';
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { SampleConfig } from './config.js';
 import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
@@ -65,7 +65,7 @@ export function createApp(config: AppConfig): SampleApp {
       ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
       // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
       // is 30 s), so a key rotation at the authorization server is picked up right away.
-      jwksCooldown: 1_000,
+      jwksCooldownMs: 1_000,
     },
     policy: SCOPE_POLICY,
     scopesSupported: SCOPES,
@@ -83,23 +83,12 @@ export function createApp(config: AppConfig): SampleApp {
   });
   const store = createUserStore();
 
-  const limitBody = bodyLimit({
-    maxSize: 4 * 1024 * 1024,
-    onError: (c) => jsonRpcError(c, 413, -32600, 'Request body too large'),
-  });
-
   const app = new Hono<McpAuthEnv>();
   app.use(auth.metadata);
-  // After auth.protect: c.var.auth holds the verified token, handed to the transport.
-  app.all(new URL(config.resourceUrl).pathname, limitBody, auth.protect, async (c) => {
-    let body: unknown;
-    if (c.req.method === 'POST') {
-      try {
-        body = await c.req.json();
-      } catch {
-        return jsonRpcError(c, 400, -32700, 'Parse error: Invalid JSON');
-      }
-    }
+  // After auth.protect: c.var.auth holds the verified token and c.var.parsedBody the JSON-RPC
+  // body it read (at most 4 MiB, else a JSON-RPC 413), both handed to the transport.
+  app.all(new URL(config.resourceUrl).pathname, auth.protect, async (c) => {
+    const body = c.var.parsedBody;
     const sessionId = c.req.header('mcp-session-id');
     let transport = sessionId === undefined ? undefined : transports.get(sessionId);
     if (transport === undefined) {
@@ -121,8 +110,10 @@ export function createApp(config: AppConfig): SampleApp {
   });
 
   app.notFound((c) => c.json({ error: 'not_found', error_description: 'Not found' }, 404));
-  // Any unexpected error: a JSON-RPC error, never a stack.
   app.onError((error, c) => {
+    // auth.protect refuses with an HTTPException carrying the exact 400/401/403/413/503.
+    if (error instanceof HTTPException) return error.getResponse();
+    // Any unexpected error: a JSON-RPC error, never a stack.
     console.error('Unexpected error:', error.message);
     return jsonRpcError(c, 500, -32603, 'Internal server error');
   });

@@ -14,6 +14,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { type RawRequest, type RawResponse, sendRaw } from './http.js';
 import { createToolServer, SCOPE_POLICY, SCOPES, type ToolCall } from './tools.js';
 
@@ -275,6 +276,8 @@ function mountHono(shared: Shared): Mounted {
   });
   app.notFound((c) => c.json({ error: 'not_found', error_description: 'Not found' }, 404));
   app.onError((error, c) => {
+    // The adapter's refusals (400/401/403/413/503) carry their exact response.
+    if (error instanceof HTTPException) return error.getResponse();
     shared.logs.push(`hono error: ${error.message}`);
     return c.json(rpcError(-32603, 'Internal server error'), 500);
   });
@@ -334,7 +337,7 @@ export async function startSecurityServer(
   const auth: McpAuthOptions = {
     resource,
     issuer: options.issuer,
-    jwt: { jwksCooldown: options.jwksCooldownMs ?? 1_000 },
+    jwt: { jwksCooldownMs: options.jwksCooldownMs ?? 1_000 },
     policy: options.policy ?? SCOPE_POLICY,
     scopesSupported: SCOPES,
     resourceName: `Security harness (${adapter})`,

@@ -15,9 +15,9 @@ const BASE = { resource: 'http://127.0.0.1:3000/mcp', issuer: 'http://127.0.0.1:
 
 const TYPOS = [
   {
-    jwt: { clockTolerence: 5 },
+    jwt: { clockTolerenceMs: 5_000 },
     message:
-      'mcp-auth: option "jwt.clockTolerence" is not a known option (did you mean "clockTolerance"?)',
+      'mcp-auth: option "jwt.clockTolerenceMs" is not a known option (did you mean "clockToleranceMs"?)',
   },
   {
     jwt: { jwksURI: 'http://127.0.0.1:3001/jwks' },
@@ -63,8 +63,10 @@ describe('misspelt jwt options', () => {
     // Finding 10: the same rule for verifiers built by hand.
     const resource = BASE.resource;
     expect(() =>
-      createJwtVerifier({ issuer: BASE.issuer, resource, clockTolerence: 5 } as never),
-    ).toThrow(/option "clockTolerence" is not a known option \(did you mean "clockTolerance"\?\)/);
+      createJwtVerifier({ issuer: BASE.issuer, resource, clockTolerenceMs: 5_000 } as never),
+    ).toThrow(
+      /option "clockTolerenceMs" is not a known option \(did you mean "clockToleranceMs"\?\)/,
+    );
     expect(() =>
       createMultiIssuerVerifier({
         resource,
@@ -77,7 +79,7 @@ describe('misspelt jwt options', () => {
     // Finding 10, control.
     const errors = await errorsOf({
       ...BASE,
-      jwt: { clockTolerance: 5, jwksUri: 'http://127.0.0.1:3001/jwks' },
+      jwt: { clockToleranceMs: 5_000, jwksUri: 'http://127.0.0.1:3001/jwks' },
     });
     expect(errors).toEqual([undefined, undefined, undefined, undefined]);
   });

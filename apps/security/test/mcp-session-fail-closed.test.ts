@@ -266,7 +266,7 @@ describe('after the binding expired (ttlMs)', () => {
 describe('tokens that name no subject', () => {
   // `sub` is not required here, so such tokens are valid (a client-credentials token).
   const env = useSecurityEnvironment({
-    auth: { jwt: { jwksCooldown: 1_000, requiredClaims: ['iss', 'aud', 'exp'] } },
+    auth: { jwt: { jwksCooldownMs: 1_000, requiredClaims: ['iss', 'aud', 'exp'] } },
   });
 
   describeEachAdapter('no sub', (adapter) => {

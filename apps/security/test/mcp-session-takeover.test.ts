@@ -121,8 +121,8 @@ describe('the owner is issuer + subject + client', () => {
       verifier: createMultiIssuerVerifier({
         resource,
         issuers: [
-          { issuer, jwksCooldown: 1_000 },
-          { issuer: issuerB.issuer, jwksCooldown: 1_000 },
+          { issuer, jwksCooldownMs: 1_000 },
+          { issuer: issuerB.issuer, jwksCooldownMs: 1_000 },
         ],
       }),
       authorizationServers: [issuer, issuerB.issuer],

@@ -86,7 +86,7 @@ describe('a redirect to an attacker-controlled key set is never followed', () =>
 
   describe('a configured jwksUri that redirects', () => {
     const env = useSecurityEnvironment({
-      auth: () => ({ jwt: { jwksCooldown: 1_000, jwksUri: `${jwksRedirect.url}/jwks` } }),
+      auth: () => ({ jwt: { jwksCooldownMs: 1_000, jwksUri: `${jwksRedirect.url}/jwks` } }),
     });
 
     describeEachAdapter('JWKS 302 to the attacker', (adapter) => {
@@ -109,7 +109,7 @@ describe('a redirect to an attacker-controlled key set is never followed', () =>
 
   describe('issuer metadata that redirects', () => {
     const env = useSecurityEnvironment({
-      auth: () => ({ issuer: metadataRedirect.url, jwt: { jwksCooldown: 1_000 } }),
+      auth: () => ({ issuer: metadataRedirect.url, jwt: { jwksCooldownMs: 1_000 } }),
     });
 
     describeEachAdapter('metadata 302 to the attacker', (adapter) => {
@@ -199,7 +199,7 @@ describe.each([
     await huge?.close();
   });
   const env = useSecurityEnvironment({
-    auth: () => ({ jwt: { jwksCooldown: 1_000, jwksUri: `${huge.url}/jwks` } }),
+    auth: () => ({ jwt: { jwksCooldownMs: 1_000, jwksUri: `${huge.url}/jwks` } }),
   });
 
   describeEachAdapter('huge JWKS', (adapter) => {
@@ -240,7 +240,7 @@ describe('an issuer that accepts connections and never answers (default deadline
   const env = useSecurityEnvironment({
     auth: ({ adapter }) => ({
       issuer: (silent.get(adapter) as SilentListener).url,
-      jwt: { jwksCooldown: 30_000 },
+      jwt: { jwksCooldownMs: 30_000 },
     }),
   });
 

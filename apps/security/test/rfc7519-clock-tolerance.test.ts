@@ -32,7 +32,7 @@ const PATHS: Array<{
       issuer: undefined,
       jwt: undefined,
       authorizationServers: [issuer],
-      verifier: createJwtVerifier({ issuer, resource, jwksCooldown: 1_000 }),
+      verifier: createJwtVerifier({ issuer, resource, jwksCooldownMs: 1_000 }),
     }),
   },
   {
@@ -42,7 +42,7 @@ const PATHS: Array<{
       jwt: undefined,
       verifier: createMultiIssuerVerifier({
         resource,
-        issuers: [{ issuer, jwksCooldown: 1_000 }],
+        issuers: [{ issuer, jwksCooldownMs: 1_000 }],
       }),
     }),
   },

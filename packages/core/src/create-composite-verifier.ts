@@ -2,7 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import { authorizationServersOf } from './authorization-servers-of.js';
 import { McpAuthConfigError } from './errors.js';
 import { assertKnownOptions } from './known-options.js';
-import { DEFAULT_CLOCK_TOLERANCE, type LifetimeCheckingVerifier } from './token-lifetime.js';
+import { DEFAULT_CLOCK_TOLERANCE_MS, type LifetimeCheckingVerifier } from './token-lifetime.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
 
 /**
@@ -36,8 +36,11 @@ export interface CompositeVerifier extends AccessTokenVerifier, LifetimeChecking
    * so the caller applies `checkTokenLifetime` to what it accepts.
    */
   readonly checksLifetime: boolean;
-  /** The larger of the two verifiers' `clockTolerance` (60 when neither states one), seconds. */
-  readonly clockTolerance: number;
+  /**
+   * The larger of the two verifiers' `clockToleranceMs` (60 000 when neither states one),
+   * milliseconds.
+   */
+  readonly clockToleranceMs: number;
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof CompositeVerifierOptions>([
@@ -45,7 +48,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof CompositeVerifierOptions
   'introspection',
 ]);
 
-/** The `checksLifetime` and `clockTolerance` a verifier states, if any. */
+/** The `checksLifetime` and `clockToleranceMs` a verifier states, if any. */
 function lifetimeOf(verifier: AccessTokenVerifier): Partial<LifetimeCheckingVerifier> {
   return verifier as Partial<LifetimeCheckingVerifier>;
 }
@@ -108,8 +111,8 @@ export function createCompositeVerifier(options: CompositeVerifierOptions): Comp
     ...new Set([...authorizationServersOf(jwt), ...authorizationServersOf(introspection)]),
   ];
   const tolerances = [
-    lifetimeOf(jwt).clockTolerance,
-    lifetimeOf(introspection).clockTolerance,
+    lifetimeOf(jwt).clockToleranceMs,
+    lifetimeOf(introspection).clockToleranceMs,
   ].filter((t): t is number => typeof t === 'number' && Number.isFinite(t) && t >= 0);
   return {
     verifyAccessToken(token: string): Promise<AuthInfo> {
@@ -120,6 +123,7 @@ export function createCompositeVerifier(options: CompositeVerifierOptions): Comp
     authorizationServers: Object.freeze(servers),
     checksLifetime:
       lifetimeOf(jwt).checksLifetime === true && lifetimeOf(introspection).checksLifetime === true,
-    clockTolerance: tolerances.length === 0 ? DEFAULT_CLOCK_TOLERANCE : Math.max(...tolerances),
+    clockToleranceMs:
+      tolerances.length === 0 ? DEFAULT_CLOCK_TOLERANCE_MS : Math.max(...tolerances),
   };
 }

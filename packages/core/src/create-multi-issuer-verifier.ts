@@ -4,7 +4,8 @@ import {
   type JwtVerifier,
   type JwtVerifierOptions,
 } from './create-jwt-verifier.js';
-import { type InvalidTokenReason, McpAuthConfigError, McpAuthError } from './errors.js';
+import { DEFAULT_MAX_TOKEN_LENGTH } from './bearer-token.js';
+import { invalidToken, McpAuthConfigError } from './errors.js';
 import { assertKnownOptions } from './known-options.js';
 import type { ProviderPreset } from './presets/provider-preset.js';
 import type { LifetimeCheckingVerifier } from './token-lifetime.js';
@@ -47,11 +48,10 @@ export interface MultiIssuerVerifier extends AccessTokenVerifier, LifetimeChecki
   readonly authorizationServers: readonly string[];
   /** Always `true`: each issuer's JWT verifier checks `exp`, `nbf` and `iat` with its own tolerance. */
   readonly checksLifetime: true;
-  /** The largest clock tolerance among the issuers' verifiers, seconds. */
-  readonly clockTolerance: number;
+  /** The largest clock tolerance among the issuers' verifiers, milliseconds. */
+  readonly clockToleranceMs: number;
 }
 
-const DEFAULT_MAX_TOKEN_LENGTH = 16_384;
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof MultiIssuerVerifierOptions>([
   'resource',
   'issuers',
@@ -62,13 +62,6 @@ const PRESET_NAMES: ReadonlySet<string> = new Set<keyof ProviderPreset>([
   'jwt',
   'authorizationServers',
 ]);
-
-const invalid = (description: string, reason: InvalidTokenReason, cause?: unknown) =>
-  new McpAuthError(
-    'invalid_token',
-    description,
-    cause === undefined ? { reason } : { reason, cause },
-  );
 
 const ISS_KEY = '"iss":"';
 const SIMPLE_VALUE = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -83,7 +76,7 @@ function unverifiedIssuer(token: string): unknown {
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   if (first < 1 || second < 0 || token.indexOf('.', second + 1) !== -1) {
-    throw invalid('malformed token', 'malformed');
+    throw invalidToken('malformed token', 'malformed');
   }
   try {
     const segment = token.slice(first + 1, second);
@@ -96,7 +89,7 @@ function unverifiedIssuer(token: string): unknown {
     }
     return decodeJwt(token).iss;
   } catch (cause) {
-    throw invalid('malformed token', 'malformed', cause);
+    throw invalidToken('malformed token', 'malformed', cause);
   }
 }
 
@@ -140,7 +133,7 @@ export function createMultiIssuerVerifier(
   }
   const byIssuer = new Map<string, JwtVerifier>();
   let maxTokenLength = 0;
-  let clockTolerance = 0;
+  let clockToleranceMs = 0;
   const authorizationServers: string[] = [];
   options.issuers.forEach((entry, i) => {
     if (typeof entry !== 'object' || entry === null) {
@@ -164,7 +157,7 @@ export function createMultiIssuerVerifier(
       }
       throw error;
     }
-    clockTolerance = Math.max(clockTolerance, verifier.clockTolerance);
+    clockToleranceMs = Math.max(clockToleranceMs, verifier.clockToleranceMs);
     maxTokenLength = Math.max(
       maxTokenLength,
       jwtOptions.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
@@ -183,12 +176,13 @@ export function createMultiIssuerVerifier(
 
   /** The verifier for `token`'s issuer; throws `invalid_token` when there is none. */
   function select(token: string): JwtVerifier {
-    if (typeof token !== 'string' || token === '') throw invalid('token is empty', 'malformed');
-    if (token.length > maxTokenLength) throw invalid('token is too large', 'too_large');
+    if (typeof token !== 'string' || token === '')
+      throw invalidToken('token is empty', 'malformed');
+    if (token.length > maxTokenLength) throw invalidToken('token is too large', 'too_large');
     const iss = unverifiedIssuer(token);
-    if (typeof iss !== 'string') throw invalid('missing issuer (iss)', 'missing_claim');
+    if (typeof iss !== 'string') throw invalidToken('missing issuer (iss)', 'missing_claim');
     const verifier = byIssuer.get(iss);
-    if (verifier === undefined) throw invalid('issuer not accepted', 'issuer');
+    if (verifier === undefined) throw invalidToken('issuer not accepted', 'issuer');
     return verifier;
   }
 
@@ -208,6 +202,6 @@ export function createMultiIssuerVerifier(
     issuers,
     authorizationServers: Object.freeze(authorizationServers),
     checksLifetime: true,
-    clockTolerance,
+    clockToleranceMs,
   };
 }

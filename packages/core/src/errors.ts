@@ -127,6 +127,27 @@ export class McpAuthError extends Error {
 }
 
 /**
+ * A new `invalid_token` {@link McpAuthError} (401) with its typed `reason` — how every built-in
+ * verifier refuses a token.
+ *
+ * @example
+ * ```ts
+ * throw invalidToken('token is too large', 'too_large');
+ * ```
+ */
+export function invalidToken(
+  description: string,
+  reason: InvalidTokenReason,
+  cause?: unknown,
+): McpAuthError {
+  return new McpAuthError(
+    'invalid_token',
+    description,
+    cause === undefined ? { reason } : { reason, cause },
+  );
+}
+
+/**
  * True for any {@link McpAuthError}, even one created by another copy of this package
  * (checks the marker and the code rather than `instanceof`).
  */

@@ -1,4 +1,5 @@
 import { McpAuthConfigError } from './errors.js';
+import { isScopeToken } from './scope-token.js';
 import type { AuthInfo } from './types.js';
 
 /**
@@ -89,8 +90,6 @@ export const DEFAULT_SCOPE_CLAIMS: readonly ScopeClaimOption[] = ['scope'];
  */
 export const DEFAULT_CLIENT_ID_CLAIMS: readonly string[] = ['client_id', 'azp'];
 
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 /** Most dropped values reported per token (the rest are dropped all the same). */
 const MAX_DROPPED_REPORTED = 16;
 const MAX_DROPPED_VALUE_CHARS = 64;
@@ -220,7 +219,7 @@ export function parseScopeClaims(
       }
       for (const piece of value.split(' ')) {
         if (piece === '') continue;
-        if (SCOPE_TOKEN.test(piece)) scopes.add(piece);
+        if (isScopeToken(piece)) scopes.add(piece);
         else drop(claim, 'invalid_scope_token', printable(piece));
       }
     } else {
@@ -230,7 +229,7 @@ export function parseScopeClaims(
       }
       for (const item of value) {
         if (typeof item !== 'string') drop(claim, 'wrong_shape', jsonType(item));
-        else if (SCOPE_TOKEN.test(item)) scopes.add(item);
+        else if (isScopeToken(item)) scopes.add(item);
         else drop(claim, 'invalid_scope_token', printable(item));
       }
     }

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { McpAuthConfigError } from './errors.js';
+import { isScopeToken } from './scope-token.js';
 
 /**
  * The root well-known location of Protected Resource Metadata (RFC 9728 §3).
@@ -57,34 +58,46 @@ export interface ProtectedResourceMetadataOptions {
   extra?: Readonly<Record<string, unknown>>;
 }
 
-const url = z.string().refine((v) => URL.canParse(v), { message: 'must be an absolute URL' });
-const scope = z
-  .string()
-  .regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { message: 'must be a valid scope token' })
-  .refine((s) => s !== 'offline_access', {
-    message: 'must not contain offline_access (MCP 2026-07-28: never advertised)',
-  });
+const mustBeString = { error: 'must be a string' };
+const mustBeArray = { error: 'must be an array' };
+const mustBeBoolean = { error: 'must be a boolean' };
 
-const documentSchema = z
-  .object({
-    resource: url.refine((v) => !v.includes('#'), { message: 'must not have a fragment' }),
+const url = z
+  .string(mustBeString)
+  .check(z.refine((v) => URL.canParse(v), { message: 'must be an absolute URL' }));
+const scope = z.string(mustBeString).check(
+  z.refine(isScopeToken, { message: 'must be a valid scope token' }),
+  z.refine((s) => s !== 'offline_access', {
+    message: 'must not contain offline_access (MCP 2026-07-28: never advertised)',
+  }),
+);
+const strings = z.optional(z.array(z.string(mustBeString), mustBeArray));
+const flag = z.optional(z.boolean(mustBeBoolean));
+
+const documentSchema = z.catchall(
+  z.object({
+    resource: url.check(z.refine((v) => !v.includes('#'), { message: 'must not have a fragment' })),
     authorization_servers: z
-      .array(url)
-      .min(1, { message: 'must list at least one authorization server' }),
-    bearer_methods_supported: z.array(z.enum(['header', 'body', 'query'])),
-    scopes_supported: z.array(scope).optional(),
-    resource_name: z.string().optional(),
-    resource_documentation: url.optional(),
-    resource_policy_uri: url.optional(),
-    resource_tos_uri: url.optional(),
-    jwks_uri: url.optional(),
-    resource_signing_alg_values_supported: z.array(z.string()).optional(),
-    authorization_details_types_supported: z.array(z.string()).optional(),
-    dpop_signing_alg_values_supported: z.array(z.string()).optional(),
-    dpop_bound_access_tokens_required: z.boolean().optional(),
-    tls_client_certificate_bound_access_tokens: z.boolean().optional(),
-  })
-  .catchall(z.unknown());
+      .array(url, mustBeArray)
+      .check(z.minLength(1, { message: 'must list at least one authorization server' })),
+    bearer_methods_supported: z.array(
+      z.enum(['header', 'body', 'query'], { error: 'must be "header", "body" or "query"' }),
+      mustBeArray,
+    ),
+    scopes_supported: z.optional(z.array(scope, mustBeArray)),
+    resource_name: z.optional(z.string(mustBeString)),
+    resource_documentation: z.optional(url),
+    resource_policy_uri: z.optional(url),
+    resource_tos_uri: z.optional(url),
+    jwks_uri: z.optional(url),
+    resource_signing_alg_values_supported: strings,
+    authorization_details_types_supported: strings,
+    dpop_signing_alg_values_supported: strings,
+    dpop_bound_access_tokens_required: flag,
+    tls_client_certificate_bound_access_tokens: flag,
+  }),
+  z.unknown(),
+);
 
 const OPTION_NAMES: Record<string, string> = {
   resource: 'resource',
@@ -116,11 +129,11 @@ export function buildProtectedResourceMetadata(
 ): ProtectedResourceMetadata {
   const doc: Record<string, unknown> = {
     resource: options.resource,
-    authorization_servers: [...new Set(options.authorizationServers)],
+    authorization_servers: unique(options.authorizationServers),
     bearer_methods_supported: ['header'],
   };
   if (options.scopesSupported !== undefined && options.scopesSupported.length > 0) {
-    doc.scopes_supported = [...new Set(options.scopesSupported)];
+    doc.scopes_supported = unique(options.scopesSupported);
   }
   if (options.resourceName !== undefined && options.resourceName !== '') {
     doc.resource_name = options.resourceName;
@@ -138,6 +151,11 @@ export function buildProtectedResourceMetadata(
     throw new McpAuthConfigError(option, issue?.message ?? 'is invalid');
   }
   return doc as ProtectedResourceMetadata;
+}
+
+/** A list without repeats, in first-seen order; anything else as it is, for the schema to refuse. */
+function unique(list: unknown): unknown {
+  return Array.isArray(list) ? [...new Set(list)] : list;
 }
 
 /**

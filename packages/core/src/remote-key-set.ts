@@ -23,12 +23,12 @@ export interface RemoteKeySetOptions {
    * Total deadline of one load, ms: discovery (both metadata locations, when tried) and the
    * JWKS together.
    */
-  timeout: number;
+  timeoutMs: number;
   /**
    * Minimum time between the end of one fetch attempt and the start of the next (after an
    * unknown `kid` or a failure), ms.
    */
-  cooldown: number;
+  cooldownMs: number;
   /** Largest metadata or JWKS body accepted, bytes (see `fetchJsonBounded`). */
   maxResponseBytes: number;
   /** Clock in ms; default `Date.now` (fake timers apply). */
@@ -78,23 +78,23 @@ export function discoveryUrls(issuer: string): [oauth: string, oidc: string] {
  * Creates the remote key set a JWT verifier resolves keys from. Discovery (RFC 8414, then
  * OpenID Connect) runs once, on first use, when no `jwksUri` is configured. Every request
  * goes through `fetchJsonBounded` (redirects refused, body capped at `maxResponseBytes`);
- * one load — discovery and JWKS together — has one deadline, `timeout`.
+ * one load — discovery and JWKS together — has one deadline, `timeoutMs`.
  *
- * Fetches are coalesced and start at most once per `cooldown`, counted from the end of the
+ * Fetches are coalesced and start at most once per `cooldownMs`, counted from the end of the
  * previous attempt. After a failed fetch the last good set keeps serving; without one,
  * requests get `jwks_unavailable` (503, `retryAfter` = the rest of the cooldown) at once
  * instead of waiting on the server again. When the cooldown is over, one request retries and
- * waits (at most `timeout`); requests arriving during that retry are not held either.
+ * waits (at most `timeoutMs`); requests arriving during that retry are not held either.
  *
  * @see RFC 8414 §3, OpenID Connect Discovery 1.0 §4, RFC 7517 §5
  * @example
  * ```ts
- * const keys = createRemoteKeySet({ issuer, fetch, timeout: 5_000, cooldown: 30_000 });
+ * const keys = createRemoteKeySet({ issuer, fetch, timeoutMs: 5_000, cooldownMs: 30_000, maxResponseBytes });
  * await jwtVerify(token, keys.getKey, { issuer, algorithms: ['RS256'] });
  * ```
  */
 export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
-  const { issuer, timeout, cooldown, maxResponseBytes } = options;
+  const { issuer, timeoutMs, cooldownMs, maxResponseBytes } = options;
   const doFetch = options.fetch;
   const now = options.now ?? Date.now;
 
@@ -156,7 +156,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   function reload(): Promise<boolean> {
     if (inflight) return inflight;
     lastAttempt = now();
-    inflightDeadline = lastAttempt + timeout;
+    inflightDeadline = lastAttempt + timeoutMs;
     const attempt = load(inflightDeadline).then(
       () => {
         lastFailed = false;
@@ -183,11 +183,11 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
    */
   function fetchIfDue(): Promise<boolean> | undefined {
     if (inflight) return lastFailed ? undefined : inflight;
-    return now() - lastAttempt >= cooldown ? reload() : undefined;
+    return now() - lastAttempt >= cooldownMs ? reload() : undefined;
   }
 
   function unavailable(): McpAuthError {
-    const until = inflight ? inflightDeadline : lastAttempt + cooldown;
+    const until = inflight ? inflightDeadline : lastAttempt + cooldownMs;
     return new McpAuthError(
       'jwks_unavailable',
       "the authorization server's signing keys are unavailable",
@@ -202,7 +202,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     if (local === undefined) {
       await fetchIfDue();
       if (local === undefined) throw unavailable();
-    } else if (now() - loadedAt > MAX_AGE_MS && !inflight && now() - lastAttempt >= cooldown) {
+    } else if (now() - loadedAt > MAX_AGE_MS && !inflight && now() - lastAttempt >= cooldownMs) {
       void reload();
     }
     try {

@@ -36,13 +36,17 @@ function findSyncSha256(): ((token: string) => string) | undefined {
 
 const encoder = new TextEncoder();
 
-async function webSha256(token: string): Promise<string> {
+/** Web Crypto's SHA-256 of `token`, as a 32-character binary string (cheaper than base64). */
+async function webSha256(token: string): Promise<TokenDigest> {
   const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(token)));
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
-/** The runtime's synchronous SHA-256, found once; `undefined` when there is none. */
-export const syncTokenHash: ((token: string) => string) | undefined = findSyncSha256();
+/**
+ * The runtime's synchronous SHA-256, found once when the module loads; `undefined` when there
+ * is none (then {@link tokenHash} is Web Crypto's asynchronous digest).
+ */
+export const syncTokenHash: ((token: string) => TokenDigest) | undefined = findSyncSha256();
 
 /**
  * SHA-256 of a token, the key of every verified-token cache: synchronous with `node:crypto`

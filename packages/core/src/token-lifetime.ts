@@ -11,13 +11,13 @@ export interface TokenLifetimeClaims {
 }
 
 /**
- * The default clock tolerance of the built-in verifiers, in seconds: 60.
+ * The default clock tolerance of the built-in verifiers, in milliseconds: 60 000 (one minute).
  * @example
  * ```ts
- * checkTokenLifetime({ exp: authInfo.expiresAt }, DEFAULT_CLOCK_TOLERANCE);
+ * checkTokenLifetime({ exp: authInfo.expiresAt }, DEFAULT_CLOCK_TOLERANCE_MS);
  * ```
  */
-export const DEFAULT_CLOCK_TOLERANCE = 60;
+export const DEFAULT_CLOCK_TOLERANCE_MS = 60_000;
 
 /**
  * What a verifier that applied {@link checkTokenLifetime} itself says about it, so the caller
@@ -29,54 +29,55 @@ export const DEFAULT_CLOCK_TOLERANCE = 60;
  * ```
  */
 export interface LifetimeCheckingVerifier {
-  /** `true`: every token it accepts passed {@link checkTokenLifetime} with `clockTolerance`. */
+  /** `true`: every token it accepts passed {@link checkTokenLifetime} with `clockToleranceMs`. */
   readonly checksLifetime: boolean;
-  /** The clock tolerance it applies, in seconds (the largest, for a verifier over several). */
-  readonly clockTolerance: number;
+  /** The clock tolerance it applies, in milliseconds (the largest, for a verifier over several). */
+  readonly clockToleranceMs: number;
 }
 
 /**
- * The one expiry rule of every verifier path (RFC 7519 §4.1.4–4.1.6, RFC 9068 §4): with
- * `now` in whole seconds and `clockTolerance` seconds of leeway, a token is refused when
- * `exp <= now - clockTolerance` (`expired`), `nbf > now + clockTolerance` (`not_yet_valid`)
- * or `iat > now + clockTolerance` (`issued_in_future`); a present `exp`, `nbf` or `iat`
- * that is not a finite number is `invalid_claim`. Absent claims are not required here (the
- * JWT verifier's `requiredClaims` requires `exp`).
+ * The one expiry rule of every verifier path (RFC 7519 §4.1.4–4.1.6, RFC 9068 §4): with `now`
+ * and `toleranceMs` in milliseconds and the claims in seconds, a token is refused when
+ * `exp × 1000 <= now − toleranceMs` (`expired`), `nbf × 1000 > now + toleranceMs`
+ * (`not_yet_valid`) or `iat × 1000 > now + toleranceMs` (`issued_in_future`); a present `exp`,
+ * `nbf` or `iat` that is not a finite number is `invalid_claim`. Absent claims are not
+ * required here (the JWT verifier's `requiredClaims` requires `exp`). For whole-second claims
+ * and tolerances this is jose's rule, which counts in whole seconds.
  *
  * Returns the `invalid_token` error to raise (its `reason` says which rule failed), or
  * `undefined` when the token's lifetime is acceptable. It never throws.
  *
- * @param clockTolerance - leeway in seconds, at least 0 (the verifiers' option, default 60).
+ * @param toleranceMs - leeway in milliseconds, at least 0 (the verifiers' `clockToleranceMs`,
+ *   default {@link DEFAULT_CLOCK_TOLERANCE_MS}).
  * @param now - the current time in ms since the epoch. Default `Date.now()`.
  * @see RFC 7519 §4.1.4 (exp), §4.1.5 (nbf), §4.1.6 (iat); RFC 9068 §4
  * @example
  * ```ts
- * const failure = checkTokenLifetime({ exp: authInfo.expiresAt }, 60);
+ * const failure = checkTokenLifetime({ exp: authInfo.expiresAt }, 60_000);
  * if (failure !== undefined) throw failure; // failure.reason === 'expired'
  * ```
  */
 export function checkTokenLifetime(
   claims: TokenLifetimeClaims,
-  clockTolerance: number,
+  toleranceMs: number,
   now: number = Date.now(),
 ): McpAuthError | undefined {
-  const seconds = Math.floor(now / 1000);
   const { exp, nbf, iat } = claims;
   if (exp !== undefined) {
     if (!isNumericDate(exp)) return invalidClaim('exp');
-    if (exp <= seconds - clockTolerance) {
+    if (exp * 1000 <= now - toleranceMs) {
       return new McpAuthError('invalid_token', 'token expired', { reason: 'expired' });
     }
   }
   if (nbf !== undefined) {
     if (!isNumericDate(nbf)) return invalidClaim('nbf');
-    if (nbf > seconds + clockTolerance) {
+    if (nbf * 1000 > now + toleranceMs) {
       return new McpAuthError('invalid_token', 'token not yet valid', { reason: 'not_yet_valid' });
     }
   }
   if (iat !== undefined) {
     if (!isNumericDate(iat)) return invalidClaim('iat');
-    if (iat > seconds + clockTolerance) {
+    if (iat * 1000 > now + toleranceMs) {
       return new McpAuthError('invalid_token', 'token issued in the future', {
         reason: 'issued_in_future',
       });
@@ -92,3 +93,9 @@ function isNumericDate(value: unknown): value is number {
 function invalidClaim(claim: string): McpAuthError {
   return new McpAuthError('invalid_token', `invalid "${claim}" claim`, { reason: 'invalid_claim' });
 }
+
+/**
+ * @deprecated Transitional alias of {@link DEFAULT_CLOCK_TOLERANCE_MS} (milliseconds, not
+ * seconds), kept only until `createMcpAuth` reads `clockToleranceMs`; to be removed.
+ */
+export const DEFAULT_CLOCK_TOLERANCE = DEFAULT_CLOCK_TOLERANCE_MS;

@@ -31,11 +31,13 @@ export interface AccessTokenVerifier {
   verifyAccessToken(token: string): Promise<AuthInfo>;
   /**
    * Optional: `true` when every token this verifier accepts passed the shared lifetime rule
-   * (`checkTokenLifetime`) with {@link AccessTokenVerifier.clockTolerance}. `createMcpAuth`
+   * (`checkTokenLifetime`) with {@link AccessTokenVerifier.clockToleranceMs}. `createMcpAuth`
    * judges `expiresAt` itself (with the default 60 s tolerance) for verifiers that do not say so.
    */
   readonly checksLifetime?: boolean;
-  /** Optional: the clock tolerance, in seconds, the verifier applies to `exp`/`nbf`/`iat`. */
+  /** Optional: the clock tolerance, in milliseconds, the verifier applies to `exp`/`nbf`/`iat`. */
+  readonly clockToleranceMs?: number;
+  /** @deprecated Transitional, read by nothing the built-in verifiers set; use `clockToleranceMs`. */
   readonly clockTolerance?: number;
 }
 

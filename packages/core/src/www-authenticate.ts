@@ -1,3 +1,5 @@
+import { isScopeToken } from './scope-token.js';
+
 /**
  * Parameters of a `Bearer` challenge (RFC 6750 §3, RFC 9728 §5.1).
  * @example
@@ -32,8 +34,6 @@ export interface ParsedChallenge {
 
 // RFC 6750 §3: quoted values may contain %x20-21 / %x23-5B / %x5D-7E only.
 const FORBIDDEN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
-// scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /**
  * Removes what RFC 6750 forbids inside a quoted value: `"`, `\`, controls, non-ASCII.
@@ -57,7 +57,7 @@ export function formatScope(scope: string | readonly string[] | undefined): stri
   if (scope === undefined) return '';
   const list = typeof scope === 'string' ? scope.split(' ') : scope;
   const seen = new Set<string>();
-  for (const s of list) if (SCOPE_TOKEN.test(s)) seen.add(s);
+  for (const s of list) if (isScopeToken(s)) seen.add(s);
   return [...seen].join(' ');
 }
 

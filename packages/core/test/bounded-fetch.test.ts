@@ -492,8 +492,8 @@ describe.skipIf(isEdgeRuntime)('over loopback HTTP with the global fetch', () =>
     const verifier = createJwtVerifier({
       issuer: issuer.issuer,
       resource: RESOURCE,
-      timeout: 1_000,
-      jwksCooldown: 3_000,
+      timeoutMs: 1_000,
+      jwksCooldownMs: 3_000,
     });
     const token = await issuer.mintAccessToken();
 
@@ -538,8 +538,8 @@ describe.skipIf(isEdgeRuntime)('over loopback HTTP with the global fetch', () =>
       clientId: 'mcp',
       clientSecret: 'secret',
       resource: RESOURCE,
-      timeout: 1_000,
-      failureCooldown: 3_000,
+      timeoutMs: 1_000,
+      failureCooldownMs: 3_000,
     });
 
     let started = performance.now();

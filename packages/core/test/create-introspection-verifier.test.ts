@@ -219,7 +219,7 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     },
   );
 
-  it('HTTP 503 with Retry-After → 503 passing it on; the endpoint is left alone for failureCooldown', async () => {
+  it('HTTP 503 with Retry-After → 503 passing it on; the endpoint is left alone for failureCooldownMs', async () => {
     const { fetch, calls } = endpoint(() => json({}, 503, { 'retry-after': '42' }));
     const v = verifier(fetch);
     const error = await failure(v.verifyAccessToken('t'));
@@ -265,14 +265,14 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     expect(calls).toHaveLength(2);
   });
 
-  it('times out after `timeout` ms with a 503', async () => {
+  it('times out after `timeoutMs` with a 503', async () => {
     const { fetch, calls } = endpoint(
       () =>
         new Promise<Response>(() => {
           /* never answers */
         }),
     );
-    const pending = failure(verifier(fetch, { timeout: 1_000 }).verifyAccessToken('t'));
+    const pending = failure(verifier(fetch, { timeoutMs: 1_000 }).verifyAccessToken('t'));
     await vi.waitFor(() => expect(calls).toHaveLength(1));
     await vi.advanceTimersByTimeAsync(1_000);
     const error = await pending;
@@ -280,16 +280,16 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     expect(error.message).toMatch(/timed out/);
   });
 
-  it('a hanging endpoint costs one timeout; then 503 + Retry-After at once for failureCooldown, one retry at a time, recovery', async () => {
+  it('a hanging endpoint costs one timeout; then 503 + Retry-After at once for failureCooldownMs, one retry at a time, recovery', async () => {
     let hang = true;
     const calls: string[] = [];
-    // Records each request synchronously, and a synchronous hash: every step up to the request
-    // is a microtask, so fake time is the only clock that matters.
+    // Records each request synchronously: every step up to the request is a microtask (or a
+    // Web Crypto digest), so fake time is the only clock that matters.
     const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
       calls.push(new URLSearchParams(String(init?.body)).get('token') ?? '');
       return hang ? new Promise<Response>(() => {}) : json(active());
     }) as typeof globalThis.fetch;
-    const v = verifier(fetch, { timeout: 1_000, hash: (token) => `digest:${token}` });
+    const v = verifier(fetch, { timeoutMs: 1_000 });
     let settled = false;
     const first = failure(v.verifyAccessToken('a')).finally(() => {
       settled = true;
@@ -359,9 +359,9 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     expect(big.calls).toHaveLength(2);
   });
 
-  it('caches active results up to cacheMaxAge and never past exp', async () => {
+  it('caches active results up to cache.maxAgeMs and never past exp', async () => {
     const { fetch, calls } = endpoint(() => json(active({ exp: nowSeconds + 30 })));
-    const v = verifier(fetch, { cacheMaxAge: 60_000, clockTolerance: 0 });
+    const v = verifier(fetch, { cache: { maxAgeMs: 60_000 }, clockToleranceMs: 0 });
     await v.verifyAccessToken('t');
     await vi.advanceTimersByTimeAsync(29_000);
     await v.verifyAccessToken('t');
@@ -371,7 +371,7 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     expect(calls).toHaveLength(2);
 
     const long = endpoint(() => json(active({ exp: nowSeconds + 3_600 })));
-    const w = verifier(long.fetch, { cacheMaxAge: 10_000 });
+    const w = verifier(long.fetch, { cache: { maxAgeMs: 10_000 } });
     await w.verifyAccessToken('u');
     await vi.advanceTimersByTimeAsync(9_999);
     await w.verifyAccessToken('u');
@@ -379,25 +379,59 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     await vi.advanceTimersByTimeAsync(1);
     await w.verifyAccessToken('u');
     expect(long.calls).toHaveLength(2);
-    w.clearCache();
-    await w.verifyAccessToken('u');
-    expect(long.calls).toHaveLength(3);
+
+    // Without exp (RFC 7662 makes it optional): reused for maxAgeMs, 60 s by default.
+    const { exp: _omitted, ...withoutExp } = active();
+    const open = endpoint(() => json(withoutExp));
+    const x = verifier(open.fetch);
+    await x.verifyAccessToken('v');
+    await vi.advanceTimersByTimeAsync(59_999);
+    await x.verifyAccessToken('v');
+    expect(open.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await x.verifyAccessToken('v');
+    expect(open.calls).toHaveLength(2);
   });
 
-  it('caches rejections for negativeCacheMaxAge (default 5 s) and can be turned off', async () => {
+  it('a cache hit is a fresh AuthInfo for the token presented; the claims are shared read-only', async () => {
+    const { fetch, calls } = endpoint(() => json(active({ roles: ['a'] })));
+    const v = verifier(fetch);
+    const first = await v.verifyAccessToken('t');
+    first.scopes.push('admin');
+    (first.extra as Record<string, unknown>).sub = 'mallory';
+    const second = await v.verifyAccessToken('t');
+    expect(calls).toHaveLength(1);
+    expect(second).not.toBe(first);
+    expect(second.token).toBe('t');
+    expect(second.scopes).toEqual(['todo:read', 'todo:write']);
+    expect(second.extra?.sub).toBe('alice');
+    const claims = second.extra?.claims as { roles: string[] };
+    expect(Object.isFrozen(claims) && Object.isFrozen(claims.roles)).toBe(true);
+  });
+
+  it('caches rejections for cache.negativeTtlMs (default 5 s), reason kept; cache: false turns it off', async () => {
     const { fetch, calls } = endpoint(() => json({ active: false }));
     const v = verifier(fetch);
     await failure(v.verifyAccessToken('t'));
-    await failure(v.verifyAccessToken('t'));
+    expect(await failure(v.verifyAccessToken('t'))).toMatchObject({
+      code: 'invalid_token',
+      reason: 'inactive',
+      message: 'token is not active',
+    });
     expect(calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(5_000);
     await failure(v.verifyAccessToken('t'));
     expect(calls).toHaveLength(2);
     const off = endpoint(() => json({ active: false }));
-    const w = verifier(off.fetch, { negativeCacheMaxAge: 0, cacheMaxAge: 0 });
+    const w = verifier(off.fetch, { cache: { negativeTtlMs: 0 } });
     await failure(w.verifyAccessToken('t'));
     await failure(w.verifyAccessToken('t'));
     expect(off.calls).toHaveLength(2);
+    const good = endpoint(() => json(active()));
+    const uncached = verifier(good.fetch, { cache: false });
+    await uncached.verifyAccessToken('t');
+    await uncached.verifyAccessToken('t');
+    expect(good.calls).toHaveLength(2);
   });
 
   it('coalesces concurrent lookups of one token into one request', async () => {
@@ -422,16 +456,9 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     ]);
   });
 
-  it('keys the cache by a digest, never the token; an injected hasher is used; bounded size', async () => {
-    const seen: string[] = [];
+  it('keeps at most cache.maxEntries results, the least recently used going first', async () => {
     const { fetch, calls } = endpoint(() => json(active()));
-    const v = verifier(fetch, {
-      maxCacheEntries: 2,
-      hash: (token) => {
-        seen.push(token);
-        return `digest-of-${token.length}-${token.charCodeAt(0)}`;
-      },
-    });
+    const v = verifier(fetch, { cache: { maxEntries: 2 } });
     await v.verifyAccessToken('a1');
     await v.verifyAccessToken('b1');
     await v.verifyAccessToken('c1'); // evicts a1
@@ -439,15 +466,6 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     expect(calls).toHaveLength(3);
     await v.verifyAccessToken('a1');
     expect(calls).toHaveLength(4);
-    expect(seen).toEqual(['a1', 'b1', 'c1', 'b1', 'a1']);
-    const bytes = verifier(fetch, { hash: () => new Uint8Array(32).fill(7) });
-    await bytes.verifyAccessToken('x');
-    await bytes.verifyAccessToken('y'); // same digest → same entry
-    expect(calls).toHaveLength(5);
-    const broken = verifier(fetch, { hash: () => new Uint8Array(4) });
-    expect((await failure(broken.verifyAccessToken('x'))).code).toBe(
-      'authorization_server_unavailable',
-    );
   });
 
   it('rejects empty and oversized tokens without a request', async () => {
@@ -455,7 +473,13 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     const v = verifier(fetch, { maxTokenLength: 10 });
     expect((await failure(v.verifyAccessToken(''))).message).toBe('token is empty');
     expect((await failure(v.verifyAccessToken('x'.repeat(11)))).message).toBe('token is too large');
+    // The default is 8192, as for bearer extraction.
+    expect((await failure(verifier(fetch).verifyAccessToken('x'.repeat(8193)))).reason).toBe(
+      'too_large',
+    );
     expect(calls).toHaveLength(0);
+    await verifier(fetch).verifyAccessToken('x'.repeat(8192));
+    expect(calls).toHaveLength(1);
   });
 
   it.each<[string, Partial<IntrospectionVerifierOptions>, string]>([
@@ -468,18 +492,34 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     ['requireAudience', { requireAudience: 'no' as never }, 'requireAudience'],
     ['issuer', { issuer: 'ftp://x' }, 'issuer'],
     ['scopeClaims', { scopeClaims: [] }, 'scopeClaims'],
-    ['cacheMaxAge', { cacheMaxAge: -1 }, 'cacheMaxAge'],
-    ['timeout', { timeout: 0 }, 'timeout'],
-    ['failureCooldown', { failureCooldown: -1 }, 'failureCooldown'],
+    ['cache.maxAgeMs', { cache: { maxAgeMs: -1 } }, 'cache.maxAgeMs'],
+    ['cache', { cache: 'yes' as never }, 'cache'],
+    ['timeoutMs', { timeoutMs: 0 }, 'timeoutMs'],
+    ['failureCooldownMs', { failureCooldownMs: -1 }, 'failureCooldownMs'],
+    ['clockToleranceMs', { clockToleranceMs: Number.NaN }, 'clockToleranceMs'],
     ['maxResponseBytes', { maxResponseBytes: 0 }, 'maxResponseBytes'],
     ['maxResponseBytes', { maxResponseBytes: 1.5 }, 'maxResponseBytes'],
-    ['hash', { hash: 'sha256' as never }, 'hash'],
     ['fetch', { fetch: 1 as never }, 'fetch'],
   ])('misconfiguration (%s) → TypeError naming the option', (_n, options, option) => {
     const { fetch } = endpoint(() => json(active()));
     expect(() => verifier(fetch, options)).toThrow(TypeError);
     expect(() => verifier(fetch, options)).toThrow(`"${option}"`);
     expect(() => createIntrospectionVerifier(null as never)).toThrow(/"options"/);
+  });
+
+  it.each<[string, string]>([
+    ['cacheMaxAge', 'use cache: { maxAgeMs }'],
+    ['negativeCacheMaxAge', 'use cache: { negativeTtlMs }'],
+    ['maxCacheEntries', 'use cache: { maxEntries }'],
+    ['hash', 'removed: the cache keys tokens by their SHA-256 digest, picked for the runtime'],
+    ['clockTolerance', 'renamed "clockToleranceMs", in milliseconds'],
+    ['timeout', 'renamed "timeoutMs"'],
+    ['failureCooldown', 'renamed "failureCooldownMs"'],
+  ])('the former option %s is refused with what replaced it', (option, hint) => {
+    const { fetch } = endpoint(() => json(active()));
+    expect(() => verifier(fetch, { [option]: 1 } as never)).toThrow(
+      `mcp-auth: option "${option}" is not a known option (${hint})`,
+    );
   });
 
   it('through createMcpAuth: 503 JSON without a challenge, 401 with one; PRM defaults to the issuer', async () => {
@@ -489,7 +529,7 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     );
     const auth = createMcpAuth({
       resource: RESOURCE,
-      verifier: verifier(fetch, { negativeCacheMaxAge: 0 }),
+      verifier: verifier(fetch, { cache: { negativeTtlMs: 0 } }),
     });
     expect(auth.metadata.document.authorization_servers).toEqual([ISSUER]);
     const request = {

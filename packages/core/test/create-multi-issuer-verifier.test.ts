@@ -92,6 +92,11 @@ describe('createMultiIssuerVerifier', () => {
       'invalid_token',
       'token is too large',
     ]);
+    // The default limit is 8192 characters, as for bearer extraction.
+    expect(await code(verifier.verifyAccessToken(`a.${'b'.repeat(8_189)}.c`))).toEqual([
+      'invalid_token',
+      'token is too large',
+    ]);
     expect(fetch).not.toHaveBeenCalled();
   });
 
@@ -204,5 +209,22 @@ describe('createMultiIssuerVerifier', () => {
         fetch: 1 as never,
       }),
     ).toThrow(/"fetch"/);
+    // A former option name, under its issuer, with what replaced it.
+    expect(() =>
+      createMultiIssuerVerifier({
+        resource: RESOURCE,
+        issuers: [{ issuer: a.issuer, clockTolerance: 30 } as never],
+      }),
+    ).toThrow(
+      'option "issuers[0].clockTolerance" is not a known option (renamed "clockToleranceMs", in milliseconds)',
+    );
+    expect(() =>
+      createMultiIssuerVerifier({
+        resource: RESOURCE,
+        issuers: [
+          { issuer: a.issuer, jwt: { timeout: 5 }, authorizationServers: [a.issuer] } as never,
+        ],
+      }),
+    ).toThrow('option "issuers[0].jwt.timeout" is not a known option (renamed "timeoutMs")');
   });
 });

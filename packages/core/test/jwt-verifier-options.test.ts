@@ -29,7 +29,8 @@ describe('createJwtVerifier options', () => {
   it('builds with the minimal options and exposes the issuer', () => {
     const verifier = createJwtVerifier(base);
     expect(verifier.issuer).toBe('https://auth.example.com');
-    expect(verifier.keySetVersion).toBe(0);
+    expect(verifier).toMatchObject({ checksLifetime: true, clockToleranceMs: 60_000 });
+    expect('keySetVersion' in verifier).toBe(false);
   });
 
   it('refuses an http issuer on a non-loopback host at construction', () => {
@@ -80,11 +81,11 @@ describe('createJwtVerifier options', () => {
   });
 
   it.each([
-    ['clockTolerance', -1],
-    ['clockTolerance', Number.NaN],
-    ['jwksCooldown', -5],
-    ['timeout', 0],
-    ['timeout', '5s'],
+    ['clockToleranceMs', -1],
+    ['clockToleranceMs', Number.NaN],
+    ['jwksCooldownMs', -5],
+    ['timeoutMs', 0],
+    ['timeoutMs', '5s'],
     ['maxTokenLength', 0],
   ] as const)('refuses %s = %s', (option, value) => {
     expectOptionError(construct({ [option]: value }), option, /number/);
@@ -118,6 +119,28 @@ describe('createJwtVerifier options', () => {
   it('refuses a non-boolean allowGenericJwtType and a non-function fetch', () => {
     expectOptionError(construct({ allowGenericJwtType: 'yes' }), 'allowGenericJwtType');
     expectOptionError(construct({ fetch: 'fetch' }), 'fetch');
+  });
+
+  it.each([
+    ['clockTolerance', 60, 'renamed "clockToleranceMs", in milliseconds'],
+    ['jwksCooldown', 1_000, 'renamed "jwksCooldownMs"'],
+    ['timeout', 1_000, 'renamed "timeoutMs"'],
+  ])('refuses the former option %s, naming its replacement', (option, value, hint) => {
+    expectOptionError(
+      construct({ [option]: value } as never),
+      option,
+      new RegExp(`is not a known option \\(${hint.replace(/[()]/g, '\\$&')}\\)`),
+    );
+  });
+
+  it('defaults maxTokenLength to 8192, as bearer extraction does', async () => {
+    const verifier = createJwtVerifier(base);
+    const rejection = await verifier.verifyAccessToken('a'.repeat(8193)).catch((e: unknown) => e);
+    expect(rejection).toMatchObject({ code: 'invalid_token', reason: 'too_large' });
+    const atLimit = await verifier
+      .verifyAccessToken(`${'a'.repeat(4096)}.${'b'.repeat(4095)}`)
+      .catch((e: unknown) => e);
+    expect(atLimit).toMatchObject({ reason: 'malformed' }); // within the limit: parsed, not refused for size
   });
 
   it('refuses a missing options object', () => {

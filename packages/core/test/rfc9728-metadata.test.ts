@@ -3,6 +3,7 @@ import { McpAuthConfigError } from '../src/errors.js';
 import {
   buildProtectedResourceMetadata,
   protectedResourceMetadataPath,
+  type ProtectedResourceMetadataOptions,
   protectedResourceMetadataUrl,
   ROOT_METADATA_PATH,
 } from '../src/protected-resource-metadata.js';
@@ -95,12 +96,25 @@ describe('buildProtectedResourceMetadata (RFC 9728 §2)', () => {
     [
       { extra: { dpop_bound_access_tokens_required: 'yes' } },
       'metadata.dpop_bound_access_tokens_required',
-      /invalid|expected/i,
+      /must be a boolean/,
+    ],
+    [{ resourceName: 42 }, 'resourceName', /must be a string/],
+    [{ scopesSupported: 'todo:read' }, 'scopesSupported', /must be an array/],
+    [{ extra: { jwks_uri: 7 } }, 'metadata.jwks_uri', /must be a string/],
+    [
+      { extra: { resource_signing_alg_values_supported: [1] } },
+      'metadata.resource_signing_alg_values_supported',
+      /must be a string/,
+    ],
+    [
+      { extra: { bearer_methods_supported: ['cookie'] } },
+      'metadata.bearer_methods_supported',
+      /must be "header", "body" or "query"/,
     ],
   ])('refuses %o with a TypeError naming the option', (override, option, rule) => {
     let error: unknown;
     try {
-      buildProtectedResourceMetadata({ ...base, ...override });
+      buildProtectedResourceMetadata({ ...base, ...override } as ProtectedResourceMetadataOptions);
     } catch (e) {
       error = e;
     }

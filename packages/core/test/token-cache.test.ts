@@ -5,18 +5,24 @@ import {
   type TestIssuer,
 } from '@org/mcp-auth-testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJwtVerifier, type JwtVerifierOptions } from '../src/create-jwt-verifier.js';
-import { isMcpAuthError, McpAuthConfigError, McpAuthError } from '../src/errors.js';
+import { VERIFY_SYNC } from '../src/core-brand.js';
 import {
-  createTokenCache,
+  createJwtVerifier,
+  type JwtVerifier,
+  type JwtVerifierOptions,
+  rememberedRejection,
+} from '../src/create-jwt-verifier.js';
+import { isMcpAuthError, McpAuthConfigError, McpAuthError } from '../src/errors.js';
+import { freezePlainData } from '../src/freeze-plain-data.js';
+import { createTokenCache } from '../src/token-cache.js';
+import {
+  cacheOption,
   DEFAULT_NEGATIVE_TTL_MS,
   DEFAULT_TOKEN_CACHE_BYTES,
   DEFAULT_TOKEN_CACHE_ENTRIES,
   DEFAULT_TOKEN_CACHE_MAX_AGE_MS,
-  freezePlainData,
-  isRememberedRejection,
-  withTokenHash,
-} from '../src/token-cache.js';
+} from '../src/token-cache-options.js';
+import { syncTokenHash } from '../src/token-hash.js';
 import type { AuthInfo } from '../src/types.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
@@ -32,9 +38,13 @@ const info = (expiresAt: number, extra: Record<string, unknown> = { sub: 'u' }):
   extra: { ...extra, claims: { sub: extra.sub, scope: 'todo:read' } },
 });
 
-/** A readable synchronous test hash (NOT the token). */
-const hexHash = (t: string) =>
-  `h${t.length}:${[...t].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7)}`;
+const BAD_SIGNATURE = { description: 'invalid signature', reason: 'bad_signature' } as const;
+
+/** The synchronous answer of a verifier (the `VERIFY_SYNC` method `createMcpAuth` calls). */
+const verifySync = (v: JwtVerifier, token: string) =>
+  (v as JwtVerifier & { [VERIFY_SYNC]: (token: string) => AuthInfo | undefined })[VERIFY_SYNC](
+    token,
+  );
 
 beforeEach(() => {
   vi.useFakeTimers({ now: NOW });
@@ -51,42 +61,44 @@ describe('createTokenCache', () => {
     expect(DEFAULT_TOKEN_CACHE_BYTES).toBe(8 * 1024 * 1024);
     expect(DEFAULT_TOKEN_CACHE_MAX_AGE_MS).toBe(300_000);
     expect(DEFAULT_NEGATIVE_TTL_MS).toBe(5_000);
+    expect(cacheOption(undefined)).toEqual({
+      maxEntries: 10_000,
+      maxBytes: 8 * 1024 * 1024,
+      maxAgeMs: 300_000,
+      negativeTtlMs: 5_000,
+    });
+    expect(cacheOption({ maxEntries: 5 }, { maxAgeMs: 60_000 })).toMatchObject({
+      maxEntries: 5,
+      maxAgeMs: 60_000,
+    });
+    expect(cacheOption(false)).toBeUndefined();
   });
 
-  it('keys by the Web Crypto SHA-256 digest by default, never by the token', async () => {
+  it('keys by the SHA-256 digest of the token (tokenHash), never by the token', async () => {
     const cache = createTokenCache();
     const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
     const key = await cache.key(token);
-    const expected = new Uint8Array(
+    const bytes = new Uint8Array(
       await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)),
     );
-    expect(key).toHaveLength(32);
-    expect([...key].map((c) => c.charCodeAt(0))).toEqual([...expected]);
-    cache.store(key, info(exp(60)), 1);
-    expect([...cache.keys()]).toEqual([key]);
-    expect([...cache.keys()].some((k) => k.includes(token) || token.includes(k))).toBe(false);
+    const binary = String.fromCharCode(...bytes);
+    expect(key).toBe(syncTokenHash === undefined ? binary : btoa(binary));
+    expect(key.includes(token) || token.includes(key)).toBe(false);
+    expect(await cache.key(`${token}x`)).not.toBe(key);
   });
 
-  it('accepts synchronous and asynchronous hashers returning strings or bytes', async () => {
-    expect(createTokenCache({ hash: () => 'abc' }).key('t')).toBe('abc');
-    expect(createTokenCache({ hash: () => new Uint8Array([65, 66]) }).key('t')).toBe('AB');
-    expect(createTokenCache({ hash: () => new Uint8Array([67]).buffer }).key('t')).toBe('C');
-    await expect(createTokenCache({ hash: async () => 'async' }).key('t')).resolves.toBe('async');
-    await expect(
-      createTokenCache({ hash: async () => new Uint8Array([68]) }).key('t'),
-    ).resolves.toBe('D');
-    const bad = createTokenCache({ hash: () => 42 as unknown as string });
-    await expect(bad.key('t')).rejects.toThrow(/cache.hash/);
-    const throwing = createTokenCache({
-      hash: () => {
-        throw new Error('boom');
-      },
-    });
-    await expect(throwing.key('t')).rejects.toThrow('boom');
+  it('has a synchronous key exactly when the runtime has a synchronous SHA-256', async () => {
+    const cache = createTokenCache();
+    if (syncTokenHash === undefined) {
+      expect(cache.keySync('tok')).toBeUndefined();
+    } else {
+      expect(cache.keySync('tok')).toBe(syncTokenHash('tok'));
+      expect(cache.keySync('tok')).toBe(await cache.key('tok'));
+    }
   });
 
-  it('returns a fresh AuthInfo carrying the token presented; nothing leaks between hits', async () => {
-    const cache = createTokenCache({ hash: hexHash });
+  it('returns a fresh AuthInfo carrying the token presented; nothing leaks between hits', () => {
+    const cache = createTokenCache();
     cache.store('k', info(exp(60)), 1);
     const a = cache.lookup('k', 'token-a', 1) as AuthInfo;
     expect(a).toEqual({ ...info(exp(60)), token: 'token-a' });
@@ -106,7 +118,7 @@ describe('createTokenCache', () => {
   });
 
   it('copies claims the caller still owns, and shares claims already frozen all the way down', () => {
-    const cache = createTokenCache({ hash: hexHash });
+    const cache = createTokenCache();
     const mutable = info(exp(60));
     cache.store('copied', mutable, 1);
     (mutable.extra?.claims as Record<string, unknown>).scope = 'admin';
@@ -131,7 +143,7 @@ describe('createTokenCache', () => {
   });
 
   it('does not cache extra values that are not plain data, cyclic or too large to walk', () => {
-    const cache = createTokenCache({ hash: hexHash });
+    const cache = createTokenCache();
     const store = (key: string, claims: unknown) =>
       cache.store(key, { ...info(exp(60)), extra: { claims } }, 1);
     store('fn', { f: () => 1 });
@@ -173,14 +185,14 @@ describe('createTokenCache', () => {
   });
 
   it('keeps distinct tokens with the same claims apart', async () => {
-    const cache = createTokenCache({ hash: hexHash });
-    const [k1, k2] = [cache.key('token-one') as string, cache.key('token-two') as string];
+    const cache = createTokenCache();
+    const [k1, k2] = [await cache.key('token-one'), await cache.key('token-two')];
     cache.store(k1, info(exp(60)), 1);
     cache.store(k2, info(exp(60)), 1);
     expect(cache.size).toBe(2);
     expect((cache.lookup(k1, 'token-one', 1) as AuthInfo).token).toBe('token-one');
     expect((cache.lookup(k2, 'token-two', 1) as AuthInfo).token).toBe('token-two');
-    expect(cache.lookup(cache.key('token-three') as string, 'token-three', 1)).toBeUndefined();
+    expect(cache.lookup(await cache.key('token-three'), 'token-three', 1)).toBeUndefined();
   });
 
   it('never uses an entry at or past exp', () => {
@@ -199,13 +211,31 @@ describe('createTokenCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('never uses an entry past maxAgeMs', () => {
+  it('with keepWithoutExpiry, keeps a result without exp for maxAgeMs (and still never past exp)', () => {
+    const cache = createTokenCache({ maxAgeMs: 1_000 }, { keepWithoutExpiry: true });
+    cache.store('none', { token: 't', clientId: 'c', scopes: [] }, 0);
+    cache.store('soon', info(exp(0.5)), 0);
+    cache.store('nan', { ...info(exp(10)), expiresAt: Number.NaN }, 0);
+    expect(cache.size).toBe(2);
+    vi.advanceTimersByTime(500);
+    expect(cache.lookup('soon', 't', 0)).toBeUndefined();
+    expect(cache.lookup('none', 't', 0)).toMatchObject({ clientId: 'c' });
+    vi.advanceTimersByTime(500);
+    expect(cache.lookup('none', 't', 0)).toBeUndefined();
+  });
+
+  it('never uses an entry past maxAgeMs; 0 keeps no valid result', () => {
     const cache = createTokenCache({ maxAgeMs: 1_000 });
     cache.store('k', info(exp(3_600)), 1);
     vi.advanceTimersByTime(999);
     expect(cache.lookup('k', 't', 1)).toBeDefined();
     vi.advanceTimersByTime(1);
     expect(cache.lookup('k', 't', 1)).toBeUndefined();
+    const none = createTokenCache({ maxAgeMs: 0 });
+    none.store('k', info(exp(3_600)), 1);
+    none.reject('bad', BAD_SIGNATURE, 1);
+    expect(none.lookup('k', 't', 1)).toBeUndefined();
+    expect(none.lookup('bad', 't', 1)).toBeInstanceOf(McpAuthError);
   });
 
   it('is bounded by entries, evicting the least recently used', () => {
@@ -214,8 +244,9 @@ describe('createTokenCache', () => {
     cache.store('b', info(exp(60)), 1);
     expect(cache.lookup('a', 't', 1)).toBeDefined(); // a is now the most recent
     cache.store('c', info(exp(60)), 1);
-    expect([...cache.keys()]).toEqual(['a', 'c']);
+    expect(cache.size).toBe(2);
     expect(cache.lookup('b', 't', 1)).toBeUndefined();
+    expect(cache.lookup('c', 't', 1)).toBeDefined();
     cache.store('a', info(exp(120)), 1); // replacing keeps one entry
     expect(cache.size).toBe(2);
     expect((cache.lookup('a', 't', 1) as AuthInfo).expiresAt).toBe(exp(120));
@@ -227,65 +258,69 @@ describe('createTokenCache', () => {
     const entryBytes = probe.bytes;
     expect(entryBytes).toBeGreaterThan(640);
     const cache = createTokenCache({ maxBytes: entryBytes * 3 + 10 });
-    for (const k of ['k1', 'k2', 'k3', 'k4', 'k5']) cache.store(k, info(exp(60)), 1);
-    expect([...cache.keys()]).toEqual(['k3', 'k4', 'k5']);
+    const stored = ['k1', 'k2', 'k3', 'k4', 'k5'];
+    for (const k of stored) cache.store(k, info(exp(60)), 1);
+    const held = () => stored.filter((k) => cache.lookup(k, 't', 1) !== undefined);
+    expect(cache.size).toBe(3);
     expect(cache.bytes).toBe(entryBytes * 3);
     expect(cache.bytes).toBeLessThanOrEqual(entryBytes * 3 + 10);
+    expect(held()).toEqual(['k3', 'k4', 'k5']);
     // An entry larger than the whole bound is not stored (and evicts nothing).
     cache.store('huge', info(exp(60), { sub: 'u', blob: 'x'.repeat(entryBytes * 4) }), 1);
-    expect([...cache.keys()]).toEqual(['k3', 'k4', 'k5']);
-    cache.clear();
-    expect(cache.size).toBe(0);
-    expect(cache.bytes).toBe(0);
+    expect(cache.lookup('huge', 't', 1)).toBeUndefined();
+    expect(held()).toEqual(['k3', 'k4', 'k5']);
+    expect(cache.bytes).toBe(entryBytes * 3);
   });
 
   it('empties on a newer key-set version and ignores stale versions', () => {
     const cache = createTokenCache();
     cache.store('a', info(exp(60)), 1);
-    cache.reject('bad', 1);
+    cache.reject('bad', BAD_SIGNATURE, 1);
     expect(cache.lookup('a', 't', 2)).toBeUndefined();
     expect(cache.size).toBe(0);
+    expect(cache.bytes).toBe(0);
     cache.store('b', info(exp(60)), 1); // verified under the old set: not kept
-    cache.reject('c', 1);
+    cache.reject('c', BAD_SIGNATURE, 1);
     expect(cache.size).toBe(0);
     cache.store('b', info(exp(60)), 2);
     expect(cache.lookup('b', 't', 1)).toBeUndefined();
     expect(cache.lookup('b', 't', 2)).toBeDefined();
   });
 
-  it('remembers bad signatures for negativeTtlMs only', () => {
+  it('remembers a rejection, description and reason, for negativeTtlMs only', () => {
     const cache = createTokenCache();
-    cache.reject('bad', 1);
-    expect(cache.lookup('bad', 't', 1)).toBe(false);
+    cache.reject('bad', { description: 'token is not active', reason: 'inactive' }, 1);
+    const hit = cache.lookup('bad', 't', 1);
+    expect(hit).toBeInstanceOf(McpAuthError);
+    expect(hit).toMatchObject({
+      code: 'invalid_token',
+      status: 401,
+      message: 'token is not active',
+      reason: 'inactive',
+    });
+    expect(cache.lookup('bad', 't', 1)).not.toBe(hit); // a new error each time
     vi.advanceTimersByTime(DEFAULT_NEGATIVE_TTL_MS - 1);
-    expect(cache.lookup('bad', 't', 1)).toBe(false);
+    expect(cache.lookup('bad', 't', 1)).toBeInstanceOf(McpAuthError);
     vi.advanceTimersByTime(1);
     expect(cache.lookup('bad', 't', 1)).toBeUndefined();
     const off = createTokenCache({ negativeTtlMs: 0 });
-    off.reject('bad', 1);
+    off.reject('bad', BAD_SIGNATURE, 1);
     expect(off.size).toBe(0);
   });
 
-  it('get/set hash the token themselves', async () => {
-    const cache = createTokenCache({ hash: hexHash });
-    await cache.set('tok', info(exp(60)), 1);
-    expect((await cache.get('tok', 1))?.token).toBe('tok');
-    cache.reject(hexHash('bad'), 1);
-    expect(await cache.get('bad', 1)).toBeUndefined();
-    expect([...cache.keys()]).not.toContain('tok');
-  });
-
   it.each([
-    [{ maxEntries: 0 }, 'cache.maxEntries'],
-    [{ maxEntries: Number.NaN }, 'cache.maxEntries'],
-    [{ maxBytes: 10 }, 'cache.maxBytes'],
-    [{ maxAgeMs: 0 }, 'cache.maxAgeMs'],
-    [{ negativeTtlMs: 60_001 }, 'cache.negativeTtlMs'],
-    [{ negativeTtlMs: -1 }, 'cache.negativeTtlMs'],
-    [{ hash: 'sha256' }, 'cache.hash'],
-  ])('rejects %o naming %s', (options, option) => {
+    [{ maxEntries: 0 }, 'cache.maxEntries', /must be a number from 1/],
+    [{ maxEntries: Number.NaN }, 'cache.maxEntries', /must be a number/],
+    [{ maxBytes: 10 }, 'cache.maxBytes', /from 1024/],
+    [{ maxAgeMs: -1 }, 'cache.maxAgeMs', /from 0/],
+    [{ negativeTtlMs: 60_001 }, 'cache.negativeTtlMs', /from 0 to 60000/],
+    [{ negativeTtlMs: -1 }, 'cache.negativeTtlMs', /from 0 to 60000/],
+    [{ hash: () => 'x' }, 'cache.hash', /removed: the cache keys tokens by their SHA-256 digest/],
+    [{ maxAge: 1_000 }, 'cache.maxAge', /did you mean "maxAgeMs"/],
+  ])('rejects %o naming %s', (options, option, rule) => {
     expect(() => createTokenCache(options as never)).toThrow(McpAuthConfigError);
-    expect(() => createTokenCache(options as never)).toThrow(option);
+    expect(() => createTokenCache(options as never)).toThrow(`"${option}"`);
+    expect(() => createTokenCache(options as never)).toThrow(rule);
   });
 
   it('rejects a cache option that is not an object', () => {
@@ -293,6 +328,13 @@ describe('createTokenCache', () => {
     expect(() =>
       createJwtVerifier({ issuer: 'https://a.example', resource: RESOURCE, cache: true as never }),
     ).toThrow(TypeError);
+    expect(() =>
+      createJwtVerifier({
+        issuer: 'https://a.example',
+        resource: RESOURCE,
+        cache: { maxEntries: 0 },
+      }),
+    ).toThrow('"cache.maxEntries"');
   });
 });
 
@@ -370,7 +412,7 @@ describe('the JWT verifier cache', () => {
   });
 
   it('re-verifies at exp exactly and then reports the expiry', async () => {
-    const v = verifier({ clockTolerance: 0 });
+    const v = verifier({ clockToleranceMs: 0 });
     const token = await issuer.mintAccessToken({ expiresIn: 60 });
     await v.verifyAccessToken(token);
     vi.advanceTimersByTime(59_999);
@@ -404,10 +446,12 @@ describe('the JWT verifier cache', () => {
     await v.verifyAccessToken(old); // cached
     await local.rotateKeys({ keepOld: false });
     vi.advanceTimersByTime(30_001);
-    await v.verifyAccessToken(await local.mintAccessToken()); // unknown kid → refetch → version 2
-    expect(v.keySetVersion).toBe(2);
+    await v.verifyAccessToken(await local.mintAccessToken()); // unknown kid → refetch
+    expect(local.jwksFetchCount).toBe(2);
+    const spy = signatureChecks();
     const error = await rejectionOf(v.verifyAccessToken(old));
     expect(error.message).toBe('no signing key matches the token (unknown kid)');
+    expect(spy).not.toHaveBeenCalled(); // the old key is gone, and so is the cached answer
   });
 
   it('refuses a bad signature from the negative cache for 5 s, then checks again', async () => {
@@ -478,97 +522,25 @@ describe('the JWT verifier cache', () => {
     expect(spy).toHaveBeenCalled();
   });
 
-  it('uses an injected synchronous hash, and a failing hash falls back to verification', async () => {
-    const seen: string[] = [];
-    const v = verifier({
-      cache: {
-        hash: (t) => {
-          seen.push(t);
-          return hexHash(t);
-        },
-      },
-    });
-    const token = await issuer.mintAccessToken();
-    await v.verifyAccessToken(token);
-    const spy = signatureChecks();
-    await v.verifyAccessToken(token);
-    expect(spy).not.toHaveBeenCalled();
-    expect(seen).toContain(token);
-
-    const failing = verifier({
-      cache: {
-        hash: () => {
-          throw new Error('no digest');
-        },
-      },
-    });
-    await expect(failing.verifyAccessToken(token)).resolves.toMatchObject({ token });
-    await expect(failing.verifyAccessToken(token)).resolves.toMatchObject({ token });
-    const rejecting = verifier({ cache: { hash: async () => Promise.reject(new Error('x')) } });
-    await rejecting.verifyAccessToken(token);
-    await expect(rejecting.verifyAccessToken(token)).resolves.toMatchObject({ token });
-    const forged = alterTokenPayload(token, { sub: 'x' });
-    expect((await rejectionOf(rejecting.verifyAccessToken(forged))).message).toBe(
-      'invalid signature',
-    );
-  });
-});
-
-describe('keySync', () => {
-  it('answers once the hash has answered synchronously, never with the Web Crypto default', async () => {
-    const cache = createTokenCache({ hash: hexHash });
-    expect(cache.keySync('tok')).toBeUndefined(); // not known to be synchronous yet
-    expect(cache.key('tok')).toBe(hexHash('tok'));
-    expect(cache.keySync('tok')).toBe(hexHash('tok'));
-    const web = createTokenCache();
-    await web.key('tok');
-    expect(web.keySync('tok')).toBeUndefined();
-  });
-
-  it('stays off for an asynchronous hash, and a throwing one reads as a miss', async () => {
-    const slow = createTokenCache({ hash: async (t: string) => hexHash(t) });
-    expect(await slow.key('tok')).toBe(hexHash('tok'));
-    expect(slow.keySync('tok')).toBeUndefined();
-    let fail = false;
-    const flaky = createTokenCache({
-      hash: (t: string) => {
-        if (fail) throw new Error('hash failed');
-        return hexHash(t);
-      },
-    });
-    flaky.key('tok');
-    fail = true;
-    expect(flaky.keySync('tok')).toBeUndefined();
-  });
-});
-
-describe('withTokenHash', () => {
-  const hash = (token: string) => `h:${token.length}`;
-  const base = { resource: 'https://mcp.example/mcp', issuer: 'https://issuer.example' };
-
-  it('sets jwt.cache.hash, keeping the other jwt and cache options', () => {
-    const options = { ...base, jwt: { jwksCooldown: 5, cache: { maxEntries: 7 } } };
-    const out = withTokenHash(options, hash);
-    expect(out.jwt).toEqual({ jwksCooldown: 5, cache: { maxEntries: 7, hash } });
-    expect(options.jwt.cache).toEqual({ maxEntries: 7 }); // the caller's object is not changed
-    expect(withTokenHash(base, hash)).toEqual({ ...base, jwt: { cache: { hash } } });
-  });
-
-  it('leaves the options alone with a custom verifier, the cache off, or a hash already set', () => {
-    const own = (t: string) => t;
-    const cases = [
-      { ...base, verifier: { verifyAccessToken: async () => ({}) } },
-      { ...base, jwt: { cache: false as const } },
-      { ...base, jwt: { cache: { hash: own } } },
-    ];
-    for (const options of cases) expect(withTokenHash(options, hash)).toBe(options);
-  });
-
-  it('leaves malformed options for the core to report', () => {
-    const bad = { ...base, jwt: 'nope' };
-    expect(withTokenHash(bad, hash)).toBe(bad);
-    expect(withTokenHash(null as unknown as object, hash)).toBe(null);
-  });
+  it.runIf(syncTokenHash !== undefined)(
+    'answers a repeated token without a promise (VERIFY_SYNC) where the runtime hashes synchronously',
+    async () => {
+      const v = verifier();
+      const token = await issuer.mintAccessToken({ claims: { sub: 'dave' } });
+      expect(verifySync(v, token)).toBeUndefined(); // nothing cached yet: real work needed
+      const first = await v.verifyAccessToken(token);
+      const spy = signatureChecks();
+      const hit = verifySync(v, token);
+      expect(hit).not.toBeInstanceOf(Promise);
+      expect(hit).toEqual(first);
+      expect(hit).not.toBe(first);
+      expect(spy).not.toHaveBeenCalled();
+      expect(verifySync(v, await issuer.mintAccessToken())).toBeUndefined(); // another token
+      expect(verifySync(verifier({ cache: false }), token)).toBeUndefined();
+      vi.advanceTimersByTime(300_000); // past maxAgeMs: no synchronous answer any more
+      expect(verifySync(v, token)).toBeUndefined();
+    },
+  );
 });
 
 describe('the negative cache is keyed on the typed failure reason', () => {
@@ -582,13 +554,12 @@ describe('the negative cache is keyed on the typed failure reason', () => {
     });
   });
 
-  /** A verifier with a synchronous hash, its cache warmed by one good token. */
+  /** A verifier whose cache is warmed by one good token. */
   async function warmVerifier(options: Partial<JwtVerifierOptions> = {}) {
     const v = createJwtVerifier({
       issuer: issuer.issuer,
       resource: RESOURCE,
       fetch: issuer.fetch,
-      cache: { hash: hexHash },
       ...options,
     });
     await v.verifyAccessToken(await issuer.mintAccessToken());
@@ -606,37 +577,54 @@ describe('the negative cache is keyed on the typed failure reason', () => {
     return (error as McpAuthError).reason;
   }
 
-  /** What the synchronous lookup says: `cached-rejection` (with its reason) or a miss. */
-  function syncAnswer(v: ReturnType<typeof createJwtVerifier>, token: string): string {
-    try {
-      return v.verifyAccessTokenSync(token) === undefined ? 'miss' : 'hit';
-    } catch (error) {
-      return `cached-rejection:${(error as McpAuthError).reason}`;
+  /**
+   * What the cache says without verifying: `cached-rejection` (with its reason), a hit or a
+   * miss — synchronously where the runtime hashes synchronously; else a miss is told by the
+   * signature check the verifier makes.
+   */
+  async function cachedAnswer(v: JwtVerifier, token: string): Promise<string> {
+    if (syncTokenHash !== undefined) {
+      try {
+        return verifySync(v, token) === undefined ? 'miss' : 'hit';
+      } catch (error) {
+        return `cached-rejection:${(error as McpAuthError).reason}`;
+      }
     }
+    const spy = vi.spyOn(crypto.subtle, 'verify');
+    const error = await v.verifyAccessToken(token).then(
+      () => undefined,
+      (e: McpAuthError) => e,
+    );
+    const checked = spy.mock.calls.length > 0;
+    spy.mockRestore();
+    if (checked) return 'miss';
+    return error === undefined ? 'hit' : `cached-rejection:${error.reason}`;
   }
 
-  it('isRememberedRejection: the reason decides, never the message', () => {
+  it('rememberedRejection: the reason decides, never the message', () => {
     const bad = new McpAuthError('invalid_token', 'reworded', { reason: 'bad_signature' });
-    expect(isRememberedRejection(bad)).toBe(true);
-    expect(isRememberedRejection(new McpAuthError('invalid_token', 'invalid signature'))).toBe(
-      false,
-    );
+    expect(rememberedRejection(bad)).toEqual({ description: 'reworded', reason: 'bad_signature' });
+    expect(
+      rememberedRejection(new McpAuthError('invalid_token', 'invalid signature')),
+    ).toBeUndefined();
     for (const reason of ['expired', 'audience', 'unknown_key', 'token_type', 'issuer'] as const) {
-      expect(isRememberedRejection(new McpAuthError('invalid_token', 'x', { reason }))).toBe(false);
+      expect(
+        rememberedRejection(new McpAuthError('invalid_token', 'x', { reason })),
+      ).toBeUndefined();
     }
     expect(
-      isRememberedRejection(new McpAuthError('jwks_unavailable', 'x', { reason: 'bad_signature' })),
-    ).toBe(false);
-    expect(isRememberedRejection(Object.assign(new Error('x'), { reason: 'bad_signature' }))).toBe(
-      false,
-    );
+      rememberedRejection(new McpAuthError('jwks_unavailable', 'x', { reason: 'bad_signature' })),
+    ).toBeUndefined();
+    expect(
+      rememberedRejection(Object.assign(new Error('x'), { reason: 'bad_signature' })),
+    ).toBeUndefined();
   });
 
   it('caches a bad signature: refused again without a signature check, same reason', async () => {
     const v = await warmVerifier();
     const forged = alterTokenPayload(await issuer.mintAccessToken(), { scope: 'admin' });
     expect(await reasonOf(v.verifyAccessToken(forged))).toBe('bad_signature');
-    expect(syncAnswer(v, forged)).toBe('cached-rejection:bad_signature');
+    expect(await cachedAnswer(v, forged)).toBe('cached-rejection:bad_signature');
     const spy = vi.spyOn(crypto.subtle, 'verify');
     expect(await reasonOf(v.verifyAccessToken(forged))).toBe('bad_signature');
     expect(spy).not.toHaveBeenCalled();
@@ -650,7 +638,7 @@ describe('the negative cache is keyed on the typed failure reason', () => {
       header: { kid: issuer.key('ES256').kid },
     });
     expect(await reasonOf(v.verifyAccessToken(forged))).toBe('bad_signature');
-    expect(syncAnswer(v, forged)).toBe('cached-rejection:bad_signature');
+    expect(await cachedAnswer(v, forged)).toBe('cached-rejection:bad_signature');
   });
 
   it.each<[string, () => Promise<string>, string, Partial<JwtVerifierOptions>]>([
@@ -694,7 +682,7 @@ describe('the negative cache is keyed on the typed failure reason', () => {
     const v = await warmVerifier(options);
     const token = await mint();
     expect(await reasonOf(v.verifyAccessToken(token))).toBe(reason);
-    expect(syncAnswer(v, token)).toBe('miss');
+    expect(await cachedAnswer(v, token)).toBe('miss');
     expect(await reasonOf(v.verifyAccessToken(token))).toBe(reason);
   });
 
@@ -703,6 +691,6 @@ describe('the negative cache is keyed on the typed failure reason', () => {
     const outsider = await generateTestKey('ES256');
     const token = await issuer.mintAccessToken({ key: outsider });
     expect(await reasonOf(v.verifyAccessToken(token))).toBe('unknown_key');
-    expect(syncAnswer(v, token)).toBe('miss');
+    expect(await cachedAnswer(v, token)).toBe('miss');
   });
 });

@@ -6,11 +6,11 @@ import { createJwtVerifier } from '../src/create-jwt-verifier.js';
 import { createMcpAuth, type McpAuthOptions } from '../src/create-mcp-auth.js';
 import { createMultiIssuerVerifier } from '../src/create-multi-issuer-verifier.js';
 import { isMcpAuthError, type McpAuthError } from '../src/errors.js';
-import { checkTokenLifetime, DEFAULT_CLOCK_TOLERANCE } from '../src/token-lifetime.js';
+import { checkTokenLifetime, DEFAULT_CLOCK_TOLERANCE_MS } from '../src/token-lifetime.js';
 import type { AccessTokenVerifier } from '../src/types.js';
 
 // One expiry rule for every verifier path (RFC 7519 §4.1.4–4.1.6, RFC 9068 §4):
-// exp <= now - tolerance → expired; nbf or iat > now + tolerance → refused.
+// exp <= now - tolerance → expired; nbf or iat > now + tolerance → refused (tolerance in ms).
 
 const RESOURCE = 'https://mcp.example.com/mcp';
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -18,21 +18,25 @@ const now = NOW / 1000;
 
 describe('checkTokenLifetime', () => {
   it.each<[string, Record<string, unknown>, number, string | undefined]>([
-    ['no time claims', {}, 60, undefined],
+    ['no time claims', {}, 60_000, undefined],
     ['exp in the future', { exp: now + 1 }, 0, undefined],
     ['exp now, no tolerance', { exp: now }, 0, 'expired'],
-    ['exp 30 s ago, 60 s tolerance', { exp: now - 30 }, 60, undefined],
-    ['exp 59 s ago, 60 s tolerance', { exp: now - 59 }, 60, undefined],
-    ['exp 60 s ago, 60 s tolerance', { exp: now - 60 }, 60, 'expired'],
-    ['nbf at the tolerance', { nbf: now + 60 }, 60, undefined],
-    ['nbf past the tolerance', { nbf: now + 61 }, 60, 'not_yet_valid'],
-    ['iat at the tolerance', { iat: now + 60 }, 60, undefined],
-    ['iat past the tolerance', { iat: now + 61 }, 60, 'issued_in_future'],
-    ['exp not a number', { exp: '9999999999' }, 60, 'invalid_claim'],
-    ['exp NaN', { exp: Number.NaN }, 60, 'invalid_claim'],
-    ['exp infinite', { exp: Number.POSITIVE_INFINITY }, 60, 'invalid_claim'],
-    ['nbf null', { nbf: null }, 60, 'invalid_claim'],
-    ['iat a string', { iat: 'now' }, 60, 'invalid_claim'],
+    ['exp 30 s ago, 60 s tolerance', { exp: now - 30 }, 60_000, undefined],
+    ['exp 59 s ago, 60 s tolerance', { exp: now - 59 }, 60_000, undefined],
+    ['exp 60 s ago, 60 s tolerance', { exp: now - 60 }, 60_000, 'expired'],
+    ['exp 1 s ago, 1.5 s tolerance', { exp: now - 1 }, 1_500, undefined],
+    ['exp 2 s ago, 1.5 s tolerance', { exp: now - 2 }, 1_500, 'expired'],
+    ['nbf at the tolerance', { nbf: now + 60 }, 60_000, undefined],
+    ['nbf past the tolerance', { nbf: now + 61 }, 60_000, 'not_yet_valid'],
+    ['nbf 1 s ahead, 1 s tolerance', { nbf: now + 1 }, 1_000, undefined],
+    ['nbf 1 s ahead, 999 ms tolerance', { nbf: now + 1 }, 999, 'not_yet_valid'],
+    ['iat at the tolerance', { iat: now + 60 }, 60_000, undefined],
+    ['iat past the tolerance', { iat: now + 61 }, 60_000, 'issued_in_future'],
+    ['exp not a number', { exp: '9999999999' }, 60_000, 'invalid_claim'],
+    ['exp NaN', { exp: Number.NaN }, 60_000, 'invalid_claim'],
+    ['exp infinite', { exp: Number.POSITIVE_INFINITY }, 60_000, 'invalid_claim'],
+    ['nbf null', { nbf: null }, 60_000, 'invalid_claim'],
+    ['iat a string', { iat: 'now' }, 60_000, 'invalid_claim'],
   ])('%s → %s', (_n, claims, tolerance, reason) => {
     const failure = checkTokenLifetime(claims, tolerance, NOW);
     expect(failure?.reason).toBe(reason);
@@ -42,14 +46,18 @@ describe('checkTokenLifetime', () => {
     }
   });
 
-  it('counts in whole seconds, as jose does, and reads Date.now() by default', () => {
+  it('agrees with whole-second counting (as jose does), and reads Date.now() by default', () => {
+    expect(DEFAULT_CLOCK_TOLERANCE_MS).toBe(60_000);
     expect(checkTokenLifetime({ exp: now }, 0, NOW + 999)?.reason).toBe('expired');
     expect(checkTokenLifetime({ exp: now + 1 }, 0, NOW + 999)).toBeUndefined();
+    expect(checkTokenLifetime({ nbf: now + 1 }, 0, NOW + 999)?.reason).toBe('not_yet_valid');
+    expect(checkTokenLifetime({ nbf: now + 1 }, 0, NOW + 1_000)).toBeUndefined();
     vi.useFakeTimers({ now: NOW });
     try {
-      expect(checkTokenLifetime({ exp: now - 61 }, DEFAULT_CLOCK_TOLERANCE)?.reason).toBe(
+      expect(checkTokenLifetime({ exp: now - 61 }, DEFAULT_CLOCK_TOLERANCE_MS)?.reason).toBe(
         'expired',
       );
+      expect(checkTokenLifetime({ exp: now - 59 }, DEFAULT_CLOCK_TOLERANCE_MS)).toBeUndefined();
     } finally {
       vi.useRealTimers();
     }
@@ -85,7 +93,7 @@ describe('every built-in verifier applies it with its clock tolerance', () => {
     from.mintAccessToken({ issuedAt: now - ago - 300, expiresIn: 300 });
   const opaqueExpired = (ago: number) => `exp:${now - ago}`;
 
-  function introspection(clockTolerance?: number) {
+  function introspection(clockToleranceMs?: number) {
     const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
       const token = new URLSearchParams(String(init?.body)).get('token') ?? '';
       return new Response(
@@ -105,35 +113,35 @@ describe('every built-in verifier applies it with its clock tolerance', () => {
       clientSecret: 'secret',
       resource: RESOURCE,
       fetch,
-      ...(clockTolerance === undefined ? {} : { clockTolerance }),
+      ...(clockToleranceMs === undefined ? {} : { clockToleranceMs }),
     });
   }
 
-  const jwt = (clockTolerance?: number) =>
+  const jwt = (clockToleranceMs?: number) =>
     createJwtVerifier({
       issuer: issuer.issuer,
       resource: RESOURCE,
       fetch: issuer.fetch,
-      ...(clockTolerance === undefined ? {} : { clockTolerance }),
+      ...(clockToleranceMs === undefined ? {} : { clockToleranceMs }),
     });
 
-  const multi = (clockTolerance?: number) =>
+  const multi = (clockToleranceMs?: number) =>
     createMultiIssuerVerifier({
       resource: RESOURCE,
       issuers: [
         {
           issuer: issuer.issuer,
           fetch: issuer.fetch,
-          ...(clockTolerance === undefined ? {} : { clockTolerance }),
+          ...(clockToleranceMs === undefined ? {} : { clockToleranceMs }),
         },
-        { issuer: other.issuer, fetch: other.fetch, clockTolerance: 0 },
+        { issuer: other.issuer, fetch: other.fetch, clockToleranceMs: 0 },
       ],
     });
 
-  const composite = (clockTolerance?: number) =>
+  const composite = (clockToleranceMs?: number) =>
     createCompositeVerifier({
-      jwt: multi(clockTolerance),
-      introspection: introspection(clockTolerance),
+      jwt: multi(clockToleranceMs),
+      introspection: introspection(clockToleranceMs),
     });
 
   async function rejection(promise: Promise<unknown>): Promise<McpAuthError> {
@@ -176,7 +184,7 @@ describe('every built-in verifier applies it with its clock tolerance', () => {
   );
 
   it.each(cases)(
-    '%s refuses a token expired 30 s ago with clockTolerance 0',
+    '%s refuses a token expired 30 s ago with clockToleranceMs 0',
     async (_n, make, token) => {
       expect((await rejection(make(0).verifyAccessToken(await token(30)))).reason).toBe('expired');
     },
@@ -192,25 +200,25 @@ describe('every built-in verifier applies it with its clock tolerance', () => {
     await expect(v.verifyAccessToken(skewed)).resolves.toMatchObject({ token: skewed });
   });
 
-  it('says so: checksLifetime and the clockTolerance it applies', () => {
-    expect(jwt()).toMatchObject({ checksLifetime: true, clockTolerance: 60 });
-    expect(jwt(5)).toMatchObject({ checksLifetime: true, clockTolerance: 5 });
-    expect(introspection()).toMatchObject({ checksLifetime: true, clockTolerance: 60 });
-    expect(introspection(10)).toMatchObject({ checksLifetime: true, clockTolerance: 10 });
+  it('says so: checksLifetime and the clockToleranceMs it applies', () => {
+    expect(jwt()).toMatchObject({ checksLifetime: true, clockToleranceMs: 60_000 });
+    expect(jwt(5_000)).toMatchObject({ checksLifetime: true, clockToleranceMs: 5_000 });
+    expect(introspection()).toMatchObject({ checksLifetime: true, clockToleranceMs: 60_000 });
+    expect(introspection(10_000)).toMatchObject({ checksLifetime: true, clockToleranceMs: 10_000 });
     // The largest of its issuers' (the second issuer has 0).
-    expect(multi(120)).toMatchObject({ checksLifetime: true, clockTolerance: 120 });
-    expect(multi(0)).toMatchObject({ checksLifetime: true, clockTolerance: 0 });
-    expect(composite(30)).toMatchObject({ checksLifetime: true, clockTolerance: 30 });
+    expect(multi(120_000)).toMatchObject({ checksLifetime: true, clockToleranceMs: 120_000 });
+    expect(multi(0)).toMatchObject({ checksLifetime: true, clockToleranceMs: 0 });
+    expect(composite(30_000)).toMatchObject({ checksLifetime: true, clockToleranceMs: 30_000 });
     const custom: AccessTokenVerifier = {
       verifyAccessToken: async (token) => ({ token, clientId: '', scopes: [] }),
     };
-    expect(createCompositeVerifier({ jwt: jwt(5), introspection: custom })).toMatchObject({
+    expect(createCompositeVerifier({ jwt: jwt(5_000), introspection: custom })).toMatchObject({
       checksLifetime: false,
-      clockTolerance: 5,
+      clockToleranceMs: 5_000,
     });
     expect(createCompositeVerifier({ jwt: custom, introspection: custom })).toMatchObject({
       checksLifetime: false,
-      clockTolerance: DEFAULT_CLOCK_TOLERANCE,
+      clockToleranceMs: DEFAULT_CLOCK_TOLERANCE_MS,
     });
   });
 

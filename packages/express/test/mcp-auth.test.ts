@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import express5 from 'express';
 import express4 from 'express4';
@@ -6,13 +6,14 @@ import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   type AuthInfo,
+  createMcpAuth,
   type McpAuthExpress,
   mcpAuth,
   mcpAuthMetadata,
   parseChallenge,
 } from '../src/index.js';
-import { closeServer, listenLocal } from './shared/node-harness.js';
-import { POLICY, RESOURCE, vectorOptions } from './shared/vectors.js';
+import { closeServer, listenLocal } from '@org/mcp-auth-conformance/node';
+import { POLICY, RESOURCE, vectorOptions } from '@org/mcp-auth-conformance';
 
 const listTodos = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_todos' } };
 const addTodo = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'add_todo' } };
@@ -114,6 +115,106 @@ for (const [name, express] of [
         error: { code: -32600, message: 'Request body too large' },
       });
       expect(ran).toBe(false);
+    });
+  });
+
+  describe(`${name}: the adapter writes every denial itself`, () => {
+    it('honours maxBodyBytes: a larger JSON body gets the JSON-RPC 413', async () => {
+      const app = express();
+      const auth = mcpAuth(vectorOptions(issuer), { maxBodyBytes: 128 });
+      let ran = false;
+      app.post('/mcp', auth.protect, (_req, res) => {
+        ran = true;
+        res.end();
+      });
+      const server = await serve(app);
+      const res = await request(server)
+        .post('/mcp')
+        .set('Authorization', `Bearer ${readToken}`)
+        .send({ ...listTodos, pad: 'x'.repeat(256) });
+      expect(res.status).toBe(413);
+      expect(res.body).toMatchObject({ error: { code: -32600 } });
+      const fits = await request(server)
+        .post('/mcp')
+        .set('Authorization', `Bearer ${readToken}`)
+        .send(listTodos);
+      expect(fits.status).toBe(200);
+      expect(ran).toBe(true);
+    });
+
+    it('never calls next(err): an error middleware after it never runs on a denial or a body error', async () => {
+      const app = express();
+      const auth = mcpAuth(vectorOptions(issuer), { maxBodyBytes: 128 });
+      const errors: unknown[] = [];
+      app.post('/mcp', auth.protect, (_req, res) => {
+        res.json({ ran: true });
+      });
+      app.use(((error, _req, res, _next) => {
+        errors.push(error);
+        res.status(418).json({ app: true });
+      }) as express5.ErrorRequestHandler);
+      const server = await serve(app);
+      const post = () => request(server).post('/mcp').set('Content-Type', 'application/json');
+      const bearer = `Bearer ${readToken}`;
+      const answers = [
+        await post().send(JSON.stringify(listTodos)), // no token: 401
+        await post().set('Authorization', bearer).send(JSON.stringify(addTodo)), // 403
+        await post().set('Authorization', bearer).send('{"jsonrpc": '), // -32700
+        await post()
+          .set({ Authorization: ['Bearer a', 'Bearer b'] })
+          .send('{}'),
+        await post()
+          .set('Authorization', bearer)
+          .send(JSON.stringify({ pad: 'x'.repeat(256) })), // 413
+      ];
+      expect(answers.map((r) => r.status)).toEqual([401, 403, 400, 400, 413]);
+      for (const answer of answers) {
+        expect(answer.headers['content-type']).toMatch(/^application\/json/);
+      }
+      expect(errors).toEqual([]);
+    });
+
+    it('answers a request body the client never finishes without reaching the error middleware', async () => {
+      const app = express();
+      const auth = mcpAuth(vectorOptions(issuer));
+      const errors: unknown[] = [];
+      let ran = false;
+      let closed!: () => void;
+      const responseClosed = new Promise<void>((resolve) => {
+        closed = resolve;
+      });
+      app.post(
+        '/mcp',
+        (_req, res, next) => {
+          res.once('close', closed);
+          next();
+        },
+        auth.protect,
+        () => {
+          ran = true;
+        },
+      );
+      app.use(((error, _req, res, _next) => {
+        errors.push(error);
+        res.status(500).end();
+      }) as express5.ErrorRequestHandler);
+      const { server, url } = await listenLocal(app);
+      servers.push(server);
+      const req = httpRequest(`${url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': '1000',
+          authorization: `Bearer ${readToken}`,
+        },
+      });
+      req.on('error', () => {});
+      req.write('{"jsonrpc":', () => req.destroy());
+      await responseClosed;
+      // The body read fails when the client goes; protect settles it without next(err).
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(ran).toBe(false);
+      expect(errors).toEqual([]);
     });
   });
 
@@ -288,12 +389,41 @@ describe('options and types', () => {
     ).toThrow(TypeError);
   });
 
-  it('accepts an already-built core and names its middlewares', () => {
-    const first = mcpAuth(vectorOptions(issuer));
-    const shared = mcpAuth(first.core);
-    expect(shared.core).toBe(first.core);
+  it('validates maxBodyBytes: a TypeError naming it', () => {
+    for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, '4mb']) {
+      expect(() => mcpAuth(vectorOptions(issuer), { maxBodyBytes } as never)).toThrow(TypeError);
+      expect(() => mcpAuth(vectorOptions(issuer), { maxBodyBytes } as never)).toThrow(
+        /option "maxBodyBytes"/,
+      );
+    }
+    expect(() => mcpAuth(vectorOptions(issuer), { maxBytes: 1 } as never)).toThrow(
+      /option "maxBytes"/,
+    );
+  });
+
+  it('shares an already-built core (one core, its decisions) and names its middlewares', async () => {
+    const events: string[] = [];
+    const core = createMcpAuth({
+      ...vectorOptions(issuer),
+      onDecision: (event) => events.push(`${event.outcome} ${event.status}`),
+    });
+    const shared = mcpAuth(core, { maxBodyBytes: 1024 });
+    expect(shared.core).toBe(core);
+    expect(mcpAuth(core).core).toBe(core);
     expect(shared.protect.name).toBe('mcpAuthProtect');
     expect(shared.metadata.name).toBe('mcpAuthMetadata');
+    const app = express5();
+    app.post('/mcp', shared.protect, (req, res) => {
+      res.json({ sub: req.auth?.extra?.sub });
+    });
+    const server = await serve(app);
+    expect((await request(server).post('/mcp').send(listTodos)).status).toBe(401);
+    const ok = await request(server)
+      .post('/mcp')
+      .set('Authorization', `Bearer ${readToken}`)
+      .send(listTodos);
+    expect(ok.body).toEqual({ sub: 'user-123' });
+    expect(events).toEqual(['deny 401', 'allow 200']);
   });
 
   it('types req.auth as AuthInfo', () => {

@@ -3,13 +3,13 @@ import express5 from 'express';
 import express4 from 'express4';
 import request from 'supertest';
 import { mcpAuth } from '../src/index.js';
-import { closeServer, listenLocal } from './shared/node-harness.js';
+import { closeServer, listenLocal } from '@org/mcp-auth-conformance/node';
 import {
   describeVectors,
   type HarnessFactory,
   type HttpRequest,
   type HttpResponse,
-} from './shared/vectors.js';
+} from '@org/mcp-auth-conformance';
 
 /** Sends through supertest; repeated header pairs become repeated header lines. */
 export async function sendSupertest(server: Server, req: HttpRequest): Promise<HttpResponse> {

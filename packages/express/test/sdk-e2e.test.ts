@@ -11,8 +11,8 @@ import {
   createE2eFixture,
   rawToolCall,
   whoami,
-} from './shared/mcp.js';
-import { closeServer, listenLocal } from './shared/node-harness.js';
+} from '@org/mcp-auth-conformance/mcp';
+import { closeServer, listenLocal } from '@org/mcp-auth-conformance/node';
 
 type Fixture = Awaited<ReturnType<typeof createE2eFixture>>;
 

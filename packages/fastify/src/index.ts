@@ -1,69 +1,8 @@
 import { mcpAuth } from './mcp-auth.js';
 
-export type { McpAuthFastifyOptions } from './mcp-auth.js';
+// The application tier of @org/mcp-auth-core, so one install suffices.
+export * from '@org/mcp-auth-core';
+export type { McpAuthAdapterOptions } from '@org/mcp-auth-core/adapter';
+export type { McpAuthFastify, McpAuthFastifyOptions } from './mcp-auth.js';
 export { mcpAuth };
 export default mcpAuth;
-// Re-exported from @org/mcp-auth-core so one install suffices.
-export type {
-  AccessTokenVerifier,
-  Auth0PresetOptions,
-  AuthInfo,
-  AuthorizeResult,
-  ChallengeParams,
-  ClerkPresetOptions,
-  CompositeVerifier,
-  CompositeVerifierOptions,
-  DecisionEvent,
-  DecisionListener,
-  DecisionReason,
-  EntraIdPresetOptions,
-  EnvRecord,
-  IntrospectionVerifier,
-  IntrospectionVerifierOptions,
-  IssuerOptions,
-  JwtVerifier,
-  JwtVerifierOptions,
-  KeycloakPresetOptions,
-  McpAuth,
-  McpAuthErrorCode,
-  McpAuthMetadataOptions,
-  McpAuthOptions,
-  MultiIssuerVerifier,
-  MultiIssuerVerifierOptions,
-  OktaPresetOptions,
-  ParsedChallenge,
-  PlainResponse,
-  PresetBaseOptions,
-  PresetJwtOptions,
-  ProtectedResourceMetadata,
-  ProviderName,
-  ProviderPreset,
-  ScalekitPresetOptions,
-  ScopePolicy,
-  ScopeRequirement,
-  WorkosPresetOptions,
-} from '@org/mcp-auth-core';
-export {
-  auth0,
-  authorizationServersOf,
-  buildChallenge,
-  clerk,
-  createCompositeVerifier,
-  createIntrospectionVerifier,
-  createJwtVerifier,
-  createMcpAuth,
-  createMultiIssuerVerifier,
-  entraId,
-  isJwtShaped,
-  isMcpAuthError,
-  keycloak,
-  McpAuthConfigError,
-  McpAuthError,
-  okta,
-  OKTA_ACCESS_TOKEN_TYPE,
-  parseChallenge,
-  presetFromEnv,
-  PROVIDERS,
-  scalekit,
-  workos,
-} from '@org/mcp-auth-core';

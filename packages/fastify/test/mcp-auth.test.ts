@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { createMcpAuth } from '@org/mcp-auth-core';
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import Fastify from 'fastify';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { POLICY, RESOURCE, vectorOptions } from '../../express/test/shared/vectors.js';
+import { POLICY, RESOURCE, vectorOptions } from '@org/mcp-auth-conformance';
 import mcpAuthDefault, { type AuthInfo, mcpAuth, parseChallenge } from '../src/index.js';
 
 const listTodos = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_todos' } };
@@ -22,11 +23,11 @@ describe('Fastify plugin', () => {
     const app = Fastify();
     await app.register(mcpAuth, vectorOptions(issuer));
     app.post('/mcp', async (request) => {
-      expectTypeOf(request.auth).toEqualTypeOf<AuthInfo | null>();
+      expectTypeOf(request.auth).toEqualTypeOf<AuthInfo | undefined>();
       const raw = request.raw as IncomingMessage & { auth?: AuthInfo };
       return { same: raw.auth === request.auth, sub: request.auth?.extra?.sub };
     });
-    app.get('/public', async (request) => ({ auth: request.auth }));
+    app.get('/public', async (request) => ({ hasAuth: request.auth !== undefined }));
     const res = await app.inject({
       method: 'POST',
       url: '/mcp',
@@ -34,25 +35,25 @@ describe('Fastify plugin', () => {
       payload: listTodos,
     });
     expect(res.json()).toEqual({ same: true, sub: 'user-123' });
-    expect((await app.inject({ url: '/public' })).json()).toEqual({ auth: null });
+    expect((await app.inject({ url: '/public' })).json()).toEqual({ hasAuth: false });
     await app.close();
   });
 
-  it('leaves request.auth null and request.raw.auth unset for a public method without a token', async () => {
+  it('leaves request.auth and request.raw.auth undefined for a public method without a token', async () => {
     const app = Fastify();
     await app.register(mcpAuth, {
       ...vectorOptions(issuer),
       policy: { ...POLICY, publicMethods: ['ping'] },
     });
     app.post('/mcp', async (request) => ({
-      auth: request.auth,
+      auth: request.auth === undefined ? 'undefined' : 'set',
       rawAuth: 'auth' in request.raw,
       sub: request.auth?.extra?.sub ?? null,
     }));
     const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
     const anonymous = await app.inject({ method: 'POST', url: '/mcp', payload: ping });
     expect(anonymous.statusCode).toBe(200);
-    expect(anonymous.json()).toEqual({ auth: null, rawAuth: false, sub: null });
+    expect(anonymous.json()).toEqual({ auth: 'undefined', rawAuth: false, sub: null });
     expect(anonymous.headers['access-control-expose-headers']).toBe(
       'WWW-Authenticate, Mcp-Session-Id',
     );
@@ -126,7 +127,7 @@ describe('Fastify plugin', () => {
     await app.close();
   });
 
-  it('answers bodies Fastify cannot parse as the core does, after the token check', async () => {
+  it('answers bodies Fastify cannot parse as the core does, after the token check, whatever the app error handler sends', async () => {
     const app = Fastify({ bodyLimit: 1024 });
     const appErrors: string[] = [];
     app.setErrorHandler((error, _request, reply) => {
@@ -161,11 +162,17 @@ describe('Fastify plugin', () => {
     expect(large.json()).toMatchObject({
       error: { code: -32600, message: 'Request body too large' },
     });
-    expect(appErrors).toEqual([]);
-    // Other errors still reach the app's error handler.
+    // The app's error handler still sees (and may log) the body errors; its answer is replaced.
+    expect(appErrors).toEqual([
+      'FST_ERR_CTP_INVALID_JSON_BODY',
+      'FST_ERR_CTP_INVALID_JSON_BODY',
+      'FST_ERR_CTP_EMPTY_JSON_BODY',
+      'FST_ERR_CTP_BODY_TOO_LARGE',
+    ]);
+    // Other errors reach the app's error handler, and its answer stands.
     const failed = await post(JSON.stringify(listTodos), readToken);
     expect(failed.statusCode).toBe(418);
-    expect(appErrors).toEqual(['handler failed']);
+    expect(appErrors.at(-1)).toBe('handler failed');
     await app.close();
   });
 
@@ -193,28 +200,141 @@ describe('Fastify plugin', () => {
     await app.close();
   });
 
-  it('accepts a core built beforehand', async () => {
-    const core = createMcpAuth(vectorOptions(issuer));
+  it('shares a core built beforehand ({ auth }): one core, its decisions, as app.mcpAuth.core', async () => {
+    const events: string[] = [];
+    const core = createMcpAuth({
+      ...vectorOptions(issuer),
+      onDecision: (event) => events.push(`${event.outcome} ${event.status}`),
+    });
     const app = Fastify();
-    await app.register(mcpAuth, { auth: core });
-    app.post('/mcp', async () => 'ok');
+    await app.register(mcpAuth, { auth: core, maxBodyBytes: 1024 });
+    expect(app.mcpAuth.core).toBe(core);
+    app.post('/mcp', async (request) => ({ sub: request.auth?.extra?.sub }));
     const res = await app.inject({ method: 'POST', url: '/mcp', payload: listTodos });
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toContain(core.metadata.url);
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: bearer(readToken),
+      payload: listTodos,
+    });
+    expect(ok.json()).toEqual({ sub: 'user-123' });
+    expect(events).toEqual(['deny 401', 'allow 200']);
     await app.close();
   });
 
   it('rejects bad options with a TypeError naming the option', async () => {
-    const app = Fastify();
-    app.register(mcpAuth, { resource: 'http://mcp.example/mcp', issuer: 'https://issuer.example' });
-    await expect(app.ready()).rejects.toThrow(/option "resource"/);
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ resource: 'http://mcp.example/mcp', issuer: 'https://issuer.example' }, /"resource"/],
+      [{ ...vectorOptions(issuer), maxBodyBytes: 0 }, /option "maxBodyBytes"/],
+      [{ ...vectorOptions(issuer), maxBodyBytes: '4mb' }, /option "maxBodyBytes"/],
+      [{ ...vectorOptions(issuer), paths: ['mcp'] }, /option "paths"/],
+      [{ auth: {} }, /option "auth" must be a core built by createMcpAuth/],
+      [
+        { auth: createMcpAuth(vectorOptions(issuer)), resource: RESOURCE },
+        /option "resource" cannot be given beside "auth"/,
+      ],
+    ];
+    for (const [options, message] of cases) {
+      const app = Fastify();
+      app.register(mcpAuth, options as never);
+      const failure = await app.ready().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(TypeError);
+      expect(String((failure as Error).message)).toMatch(message);
+    }
   });
 
-  it('refuses to be registered after a route of a protected path (it would run unprotected)', async () => {
+  it('honours maxBodyBytes on protected bodies, with or without Content-Length', async () => {
+    const app = Fastify({ bodyLimit: 1024 * 1024 });
+    await app.register(mcpAuth, { ...vectorOptions(issuer), maxBodyBytes: 256 });
+    let ran = 0;
+    app.post('/mcp', async () => {
+      ran += 1;
+      return 'ran';
+    });
+    app.post('/open', async (request) => ({ size: JSON.stringify(request.body).length }));
+    const big = JSON.stringify({ ...listTodos, pad: 'x'.repeat(512) });
+    const declared = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { ...bearer(readToken), 'content-type': 'application/json' },
+      payload: big,
+    });
+    expect(declared.statusCode).toBe(413);
+    expect(declared.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32600, message: 'Request body too large' },
+    });
+    const chunked = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: {
+        ...bearer(readToken),
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+      },
+      payload: Readable.from([Buffer.from(big.slice(0, 200)), Buffer.from(big.slice(200))]),
+    });
+    expect(chunked.statusCode).toBe(413);
+    expect(chunked.json()).toMatchObject({ error: { code: -32600 } });
+    const small = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: {
+        ...bearer(readToken),
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+      },
+      payload: Readable.from([Buffer.from(JSON.stringify(listTodos))]),
+    });
+    expect(small.statusCode).toBe(200);
+    expect(ran).toBe(1);
+    // Unprotected routes keep Fastify's own limit.
+    const open = await app.inject({ method: 'POST', url: '/open', payload: JSON.parse(big) });
+    expect(open.statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('protects the routes of paths registered before the plugin, in the app or a child scope', async () => {
     const app = Fastify();
-    app.post('/mcp', async () => ({ unprotected: true }));
-    app.register(mcpAuth, vectorOptions(issuer));
-    await expect(app.ready()).rejects.toThrow(/register the plugin before the routes of \/mcp/);
+    let ran = 0;
+    app.post('/mcp', async (request) => {
+      ran += 1;
+      return { sub: request.auth?.extra?.sub };
+    });
+    app.register(async (child) => {
+      child.post('/child/mcp', async (request) => {
+        ran += 1;
+        return { sub: request.auth?.extra?.sub };
+      });
+    });
+    await app.register(mcpAuth, { ...vectorOptions(issuer), paths: ['/mcp', '/child/mcp'] });
+    for (const url of ['/mcp', '/child/mcp']) {
+      const denied = await app.inject({ method: 'POST', url, payload: listTodos });
+      expect([url, denied.statusCode]).toEqual([url, 401]);
+      const addTodo = { ...listTodos, params: { name: 'add_todo' } };
+      const short = await app.inject({
+        method: 'POST',
+        url,
+        headers: bearer(readToken),
+        payload: addTodo,
+      });
+      expect([url, short.statusCode]).toEqual([url, 403]);
+      const ok = await app.inject({
+        method: 'POST',
+        url,
+        headers: bearer(readToken),
+        payload: listTodos,
+      });
+      expect([url, ok.json()]).toEqual([url, { sub: 'user-123' }]);
+    }
+    expect(ran).toBe(2);
+    await app.close();
   });
 
   it('protects every route of a protected path, the automatic HEAD route and unmatched methods included, and only those', async () => {
@@ -372,5 +492,133 @@ describe('Fastify route matching', () => {
     });
     expect(ok.json()).toEqual({ sub: 'user-123' });
     await app.close();
+  });
+});
+
+describe('Fastify per-route hook (app.mcpAuth.protect)', () => {
+  const addTodo = { ...listTodos, params: { name: 'add_todo' } };
+
+  it('protects only the routes given the hook when paths is empty', async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, { ...vectorOptions(issuer), paths: [] });
+    app.post('/mcp', { onRequest: app.mcpAuth.protect }, async (request) => ({
+      body: request.body,
+      sub: request.auth?.extra?.sub,
+    }));
+    app.post('/open', async (request) => ({ hasAuth: request.auth !== undefined }));
+    const post = (payload: string, token?: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: { 'content-type': 'application/json', ...(token ? bearer(token) : {}) },
+        payload,
+      });
+    expect((await post(JSON.stringify(listTodos))).statusCode).toBe(401);
+    // The policy sees the body Fastify parsed.
+    expect((await post(JSON.stringify(addTodo), readToken)).statusCode).toBe(403);
+    expect((await post(JSON.stringify(listTodos), readToken)).json()).toEqual({
+      body: listTodos,
+      sub: 'user-123',
+    });
+    // A body Fastify cannot parse: the challenge first, then -32700.
+    const noToken = await post('{"jsonrpc": ');
+    expect(noToken.statusCode).toBe(401);
+    expect(noToken.headers['www-authenticate']).toMatch(/^Bearer resource_metadata="/);
+    const malformed = await post('{"jsonrpc": ', readToken);
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ error: { code: -32700 } });
+    // Another route: untouched, no token needed.
+    const open = await app.inject({ method: 'POST', url: '/open', payload: listTodos });
+    expect(open.json()).toEqual({ hasAuth: false });
+    await app.close();
+  });
+
+  it('decides once when a route is both in paths and given the hook', async () => {
+    const events: string[] = [];
+    const app = Fastify();
+    await app.register(mcpAuth, {
+      ...vectorOptions(issuer),
+      onDecision: (event) => events.push(event.outcome),
+    });
+    app.post('/mcp', { onRequest: app.mcpAuth.protect }, async () => 'ok');
+    await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: bearer(readToken),
+      payload: listTodos,
+    });
+    expect(events).toEqual(['allow']);
+    await app.close();
+  });
+
+  it('fails closed when the hook is used outside the plugin scope', async () => {
+    const app = Fastify();
+    let protect!: typeof app.mcpAuth.protect;
+    await app.register(async (scope) => {
+      await scope.register(mcpAuth, { ...vectorOptions(issuer), paths: [] });
+      protect = scope.mcpAuth.protect;
+    });
+    let ran = 0;
+    app.post('/mcp', { onRequest: protect }, async () => {
+      ran += 1;
+      return 'ran';
+    });
+    // The scope's body hooks do not run here: the decision cannot wait for the body, and a
+    // policy that needs it denies.
+    const res = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: bearer(readToken),
+      payload: listTodos,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: -32700 } });
+    expect(ran).toBe(0);
+    await app.close();
+  });
+
+  it('refuses an ambiguous app.mcpAuth when two plugins share a scope, and works per scope', async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, {
+      ...vectorOptions(issuer),
+      resource: 'https://mcp.example/a/mcp',
+    });
+    await app.register(mcpAuth, {
+      ...vectorOptions(issuer),
+      resource: 'https://mcp.example/b/mcp',
+    });
+    expect(() => app.mcpAuth.protect).toThrow(TypeError);
+    expect(() => app.mcpAuth.protect).toThrow(/register each inside its own plugin/);
+    await app.close();
+
+    const scoped = Fastify();
+    for (const name of ['a', 'b']) {
+      await scoped.register(async (scope) => {
+        await scope.register(mcpAuth, {
+          ...vectorOptions(issuer),
+          resource: `https://mcp.example/${name}/mcp`,
+          paths: [],
+        });
+        scope.post(`/${name}/mcp`, { onRequest: scope.mcpAuth.protect }, async (request) => ({
+          aud: request.auth?.resource?.href,
+        }));
+      });
+    }
+    const forB = await issuer.mintAccessToken({ claims: { aud: 'https://mcp.example/b/mcp' } });
+    const ok = await scoped.inject({
+      method: 'POST',
+      url: '/b/mcp',
+      headers: bearer(forB),
+      payload: listTodos,
+    });
+    expect(ok.json()).toEqual({ aud: 'https://mcp.example/b/mcp' });
+    const refused = await scoped.inject({
+      method: 'POST',
+      url: '/a/mcp',
+      headers: bearer(forB),
+      payload: listTodos,
+    });
+    expect(refused.statusCode).toBe(401);
+    await scoped.close();
   });
 });

@@ -4,7 +4,7 @@ import {
   type HarnessFactory,
   type HttpRequest,
   type HttpResponse,
-} from '../../express/test/shared/vectors.js';
+} from '@org/mcp-auth-conformance';
 import mcpAuth from '../src/index.js';
 
 /** Sends through `fastify.inject()`; repeated header pairs become an array (one line each). */

@@ -8,7 +8,7 @@ import {
   createE2eFixture,
   rawToolCall,
   whoami,
-} from '../../express/test/shared/mcp.js';
+} from '@org/mcp-auth-conformance/mcp';
 import { mcpAuth } from '../src/index.js';
 
 describe('Fastify 5 + MCP SDK over HTTP on 127.0.0.1', () => {

@@ -1,35 +1,37 @@
+import type { AuthInfo, McpAuth, McpAuthOptions } from '@org/mcp-auth-core';
 import {
-  type AuthInfo,
   answerMetadataRequest,
   BODY_TOO_LARGE,
-  createMcpAuth,
+  decide,
   isJsonContentType,
-  type McpAuth,
-  type McpAuthOptions,
+  type McpAuthAdapterOptions,
+  type PlainResponse,
   parseJsonText,
   readBodyText,
+  resolveAdapter,
   toResponse,
-  withTokenHash,
-} from '@org/mcp-auth-core';
+} from '@org/mcp-auth-core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
  * Context variables the middleware sets: `c.get('auth')` / `c.var.auth`.
  *
  * @example
  * ```ts
- * app.all('/mcp', auth.protect, (c) => c.json({ sub: c.var.auth.extra?.sub }));
+ * app.all('/mcp', auth.protect, (c) => c.json({ sub: c.var.auth?.extra?.sub }));
  * ```
  */
 export type Variables = {
   /**
-   * The validated token, set by {@link McpAuthHono.protect}. Left unset (`undefined`) for a
-   * request allowed without a token because its method is in `policy.publicMethods`.
+   * The validated token, set by {@link McpAuthHono.protect}; `undefined` for a request allowed
+   * without a token because its method is in `policy.publicMethods`.
    */
-  auth: AuthInfo;
+  auth: AuthInfo | undefined;
   /**
-   * The JSON body, when the middleware read it for the scope policy (`undefined` otherwise).
-   * Hand it to the MCP SDK's transport as `parsedBody` so the body is not parsed twice.
+   * The JSON body, when the middleware read it for the decision (`undefined` otherwise). Hand it
+   * to the MCP SDK's transport as `parsedBody`: `c.req.raw`'s body has been read by then.
    */
   parsedBody: unknown;
 };
@@ -46,9 +48,9 @@ export type McpAuthEnv = { Variables: Variables };
 
 declare module 'hono' {
   interface ContextVariableMap {
-    /** The validated token, set by `@org/mcp-auth-hono`'s `protect` middleware. */
-    auth: AuthInfo;
-    /** The JSON body `@org/mcp-auth-hono` read for its scope policy, if it read one. */
+    /** The validated token (`@org/mcp-auth-hono`'s `protect`); unset for a public method without one. */
+    auth: AuthInfo | undefined;
+    /** The JSON body `@org/mcp-auth-hono` read for its decision, if it read one. */
     parsedBody: unknown;
   }
 }
@@ -64,11 +66,12 @@ declare module 'hono' {
  * ```
  */
 export interface McpAuthHono {
-  /** The resolved core (`authorize`, `metadata`, `onResponse`, …). */
+  /** The resolved core: the one passed in, or the one built from the options. */
   readonly core: McpAuth;
   /**
    * Protects the MCP endpoint, every method: answers the CORS preflight, otherwise authorizes
-   * the request and sets `c.var.auth` (and CORS headers), or returns the 400/401/403/503 denial.
+   * the request and sets `c.var.auth` (and CORS headers), or throws an `HTTPException` carrying
+   * the exact 400/401/403/413/503 response (the app's `onError` sees it first).
    */
   readonly protect: MiddlewareHandler<McpAuthEnv>;
   /** Serves the Protected Resource Metadata routes; `app.use(auth.metadata)`. */
@@ -76,89 +79,45 @@ export interface McpAuthHono {
 }
 
 /**
- * Options of the Hono adapter itself (the core's options are the first argument).
+ * Options of the Hono adapter itself (the core's options, or a built core, are the first
+ * argument): `maxBodyBytes`, the largest JSON body read for the decision (default 4 MiB; a
+ * larger one gets a JSON-RPC 413).
  *
  * @example
  * ```ts
  * const auth = mcpAuth({ resource, issuer }, { maxBodyBytes: 1024 * 1024 });
  * ```
  */
-export interface McpAuthHonoOptions {
-  /**
-   * Largest JSON body read for the scope policy, in bytes; a larger one gets a JSON-RPC 413
-   * (`Content-Length` is checked first; a body without it is counted while it streams).
-   * Default 4 MiB, as in the Express and Fastify adapters (the MCP SDK's own limit is 4 MB).
-   */
-  maxBodyBytes?: number;
-}
+export type McpAuthHonoOptions = McpAuthAdapterOptions;
 
-/** A body read for the policy; `consumed` when the raw Request's stream was used up doing so. */
-interface BodyRead {
-  text: string;
-  consumed: boolean;
-}
-const NO_BODY: BodyRead = { text: '', consumed: false };
 const UNREADABLE = { ok: true, text: '' } as const;
 
 /**
- * The body text, read with the core's {@link readBodyText} (`undefined` when larger than
- * `limit`; `''` when unreadable — the core then answers -32700), or from hono's cache when an
- * earlier middleware already read it.
+ * The body text through Hono's own cached body API, so the handler's `c.req.text()` and
+ * `c.req.json()` answer from the same read. `undefined` when larger than `limit`; `''` when
+ * unreadable (the core then answers -32700). A body without `Content-Length` is counted on a
+ * copy while it streams, so an oversized one is refused before it is buffered.
  */
-async function readText(c: Context, limit: number): Promise<BodyRead | undefined> {
-  const raw = c.req.raw;
-  if (raw.bodyUsed) return { text: await c.req.text().catch(() => ''), consumed: false };
-  const length = Number(raw.headers.get('content-length') ?? Number.NaN);
-  if (length >= 0 && length <= limit && !raw.headers.has('transfer-encoding')) {
-    // A framed body within the limit: the runtime's own reader (on Node, straight from the
-    // socket, without a Web stream); the runtime enforces Content-Length.
-    return { text: await raw.text().catch(() => ''), consumed: true };
+async function readText(c: Context, limit: number): Promise<string | undefined> {
+  const { headers, bodyUsed } = c.req.raw;
+  const length = Number(headers.get('content-length') ?? Number.NaN);
+  if (length > limit) return undefined;
+  if (bodyUsed || (length >= 0 && !headers.has('transfer-encoding'))) {
+    return c.req.text().catch(() => '');
   }
-  const read = await readBodyText(raw, { maxBytes: limit }).catch(() => UNREADABLE);
-  return read.ok ? { text: read.text, consumed: true } : undefined;
+  const read = await readBodyText(c.req.raw.clone(), { maxBytes: limit }).catch(() => UNREADABLE);
+  return read.ok ? read.text : undefined;
 }
 
-/**
- * After the middleware consumed the raw Request's body: `c.req.text()` and `c.req.json()`
- * answer from what was read, and `c.req.raw` becomes an unread copy built on first access only
- * (tens of µs with undici), so handlers that never touch `c.req.raw` do not pay for it.
- */
-function keepReadable(c: Context, text: string, body: unknown): void {
-  const req = c.req;
-  const consumed = req.raw;
-  const read = Promise.resolve(text);
-  req.text = () => read;
-  const parsed = Promise.resolve(body);
-  if (body !== undefined && typeof body !== 'string') req.json = () => parsed as Promise<never>;
-  const { url, method, headers } = consumed;
-  let raw: Request | undefined;
-  Object.defineProperty(req, 'raw', {
-    configurable: true,
-    enumerable: true,
-    get: () => (raw ??= new Request(url, { method, headers, body: text, signal: consumed.signal })),
-    set: (value: Request) => {
-      raw = value;
-    },
+/** Throws the refusal so the app's `onError` keeps control; Hono's default sends it as is. */
+function refuse(response: PlainResponse): never {
+  const body = response.body as { error?: unknown; error_description?: unknown } | undefined;
+  const rpc = body?.error as { message?: unknown } | undefined;
+  const message = body?.error_description ?? rpc?.message ?? body?.error;
+  throw new HTTPException(response.status as ContentfulStatusCode, {
+    res: toResponse(response),
+    message: typeof message === 'string' ? message : `Refused (${response.status})`,
   });
-}
-
-type CreateHash = (algorithm: 'sha256') => { update(t: string): { digest(e: 'base64'): string } };
-type OneShotHash = (algorithm: 'sha256', data: string, encoding: 'base64') => string;
-type NodeCrypto = { hash?: OneShotHash; createHash?: CreateHash };
-type Runtime = { process?: { getBuiltinModule?: (id: string) => NodeCrypto | undefined } };
-
-/**
- * A synchronous SHA-256 for the token cache where the runtime has `node:crypto` (Node ≥ 20.16,
- * Bun, Deno: `process.getBuiltinModule`): the one-shot `hash` where it exists (~1.5 µs), else
- * `createHash`, instead of Web Crypto's asynchronous tens of µs; `undefined` elsewhere (Workers
- * without Node compatibility): the core's default stays.
- */
-function runtimeTokenHash(): ((token: string) => string) | undefined {
-  const crypto = (globalThis as Runtime).process?.getBuiltinModule?.('node:crypto');
-  const { hash, createHash } = crypto ?? {};
-  if (typeof hash === 'function') return (token) => hash('sha256', token, 'base64');
-  if (typeof createHash !== 'function') return undefined;
-  return (token) => createHash('sha256').update(token).digest('base64');
 }
 
 function applyHeaders(out: Headers, headers: Record<string, string>): void {
@@ -167,9 +126,14 @@ function applyHeaders(out: Headers, headers: Record<string, string>): void {
 
 /**
  * Resolves the options once and returns the Hono middlewares for one protected MCP endpoint.
- * Runs on any Web-standard runtime (Node, Bun, Deno, Workers). Pass an existing {@link McpAuth}
- * to share it; `adapterOptions` holds {@link McpAuthHonoOptions} (`maxBodyBytes`). Throws a
- * `TypeError` naming a bad option.
+ * Runs on any Web-standard runtime (Node, Bun, Deno, Workers). Pass a core built by
+ * `createMcpAuth` to share it between endpoints or adapters. Throws `McpAuthConfigError` (a
+ * `TypeError`) naming a bad option.
+ *
+ * A refused request throws an `HTTPException` whose `getResponse()` is the exact response
+ * (status, `WWW-Authenticate`, CORS headers, JSON body): without an `onError`, Hono sends it.
+ * The JSON body it read for the decision is in `c.var.parsedBody` and in Hono's body cache
+ * (`c.req.json()`, `c.req.text()`); `c.req.raw`'s own body has then been read.
  *
  * @example
  * ```ts
@@ -182,26 +146,22 @@ function applyHeaders(out: Headers, headers: Record<string, string>): void {
  */
 export function mcpAuth(
   options: McpAuthOptions | McpAuth,
-  adapterOptions: McpAuthHonoOptions = {},
+  adapterOptions?: McpAuthHonoOptions,
 ): McpAuthHono {
-  const { maxBodyBytes = 4 * 1024 * 1024 } = adapterOptions;
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
-    throw new TypeError('mcpAuth: maxBodyBytes must be a positive integer (bytes)');
-  }
-  const hash = runtimeTokenHash();
-  const own = 'authorize' in options ? undefined : hash ? withTokenHash(options, hash) : options;
-  const core = own === undefined ? (options as McpAuth) : createMcpAuth(own);
+  const { core, maxBodyBytes } = resolveAdapter(options, adapterOptions);
   const protect: MiddlewareHandler<McpAuthEnv> = async function mcpAuthProtect(c, next) {
     const { method, url, headers } = c.req.raw;
-    if (method === 'OPTIONS') return toResponse(core.preflight({ method, url, headers }));
-    const readBody = core.needsBody && isJsonContentType(headers.get('content-type'));
-    const read = readBody ? await readText(c, maxBodyBytes) : NO_BODY;
-    if (read === undefined) return toResponse(BODY_TOO_LARGE);
-    const body = parseJsonText(read.text);
-    const decided = core.decide({ method, url, headers, body }); // synchronous on a cache hit
+    if (method === 'OPTIONS') {
+      const preflight = core.preflight({ method, url, headers });
+      return preflight.status < 400 ? toResponse(preflight) : refuse(preflight);
+    }
+    const wanted = core.needsBody && isJsonContentType(headers.get('content-type'));
+    const text = wanted ? await readText(c, maxBodyBytes) : '';
+    if (text === undefined) refuse(BODY_TOO_LARGE);
+    const body = parseJsonText(text);
+    const decided = decide(core, { method, url, headers, body }); // synchronous on a cache hit
     const result = decided instanceof Promise ? await decided : decided;
-    if (result.type === 'deny') return toResponse(result);
-    if (read.consumed) keepReadable(c, read.text, body);
+    if (result.type === 'deny') refuse(result);
     if (result.authInfo !== undefined) c.set('auth', result.authInfo); // unset for a public method without a token
     if (body !== undefined) c.set('parsedBody', body);
     if (result.session === undefined) {
@@ -235,6 +195,7 @@ export function mcpAuth(
  * ```ts
  * app.use(mcpAuthMetadata(todos.core, calendar.core));
  * ```
+ * @see RFC 9728 §3
  */
 export function mcpAuthMetadata(...cores: McpAuth[]): MiddlewareHandler {
   return async function mcpAuthMetadata(c, next) {

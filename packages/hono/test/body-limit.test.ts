@@ -3,8 +3,9 @@ import { serve } from '@hono/node-server';
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCE, vectorOptions } from '../../express/test/shared/vectors.js';
-import { mcpAuth } from '../src/index.js';
+import { RESOURCE, vectorOptions } from '@org/mcp-auth-conformance';
+import { HTTPException } from 'hono/http-exception';
+import { McpAuthConfigError, type McpAuthHonoOptions, mcpAuth } from '../src/index.js';
 
 const TOO_LARGE = {
   jsonrpc: '2.0',
@@ -143,12 +144,32 @@ describe('Hono adapter: request body size limit', () => {
     expect(await res.json()).toEqual({ length: listTodos.length });
   });
 
-  it('throws a TypeError naming maxBodyBytes at construction', () => {
-    for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => mcpAuth(vectorOptions(issuer), { maxBodyBytes })).toThrow(
-        new TypeError('mcpAuth: maxBodyBytes must be a positive integer (bytes)'),
-      );
+  it('validates maxBodyBytes at construction: a TypeError naming it', () => {
+    for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31]) {
+      const build = () => mcpAuth(vectorOptions(issuer), { maxBodyBytes });
+      expect(build).toThrow(TypeError);
+      expect(build).toThrow(McpAuthConfigError);
+      expect(build).toThrow(/maxBodyBytes/);
     }
+    const misspelt = { maxBodySize: 1024 } as McpAuthHonoOptions;
+    expect(() => mcpAuth(vectorOptions(issuer), misspelt)).toThrow(/maxBodySize/);
+    expect(() => mcpAuth(vectorOptions(issuer), { maxBodyBytes: 1 })).not.toThrow();
+  });
+
+  it('answers a body over maxBodyBytes with a JSON-RPC 413 through an HTTPException', async () => {
+    const { app, calls } = limitedApp(64);
+    let seen: unknown;
+    app.onError((error, c) => {
+      seen = error;
+      return error instanceof HTTPException ? error.getResponse() : c.text('unexpected', 500);
+    });
+    const res = await app.request('/mcp', { method: 'POST', headers: headers(), body: listTodos });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual(TOO_LARGE);
+    expect(seen).toBeInstanceOf(HTTPException);
+    expect((seen as HTTPException).status).toBe(413);
+    expect(calls()).toBe(0);
   });
 
   describe('over HTTP (@hono/node-server)', () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { EdgeVM } from '@edge-runtime/vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeVectors, type HarnessFactory } from '../../express/test/shared/vectors.js';
+import { describeVectors, type HarnessFactory } from '@org/mcp-auth-conformance';
 import type { EdgeApp } from './edge/edge-app.js';
 
 /** The part of esbuild's API used here; esbuild is taken from tsup, the build tool. */

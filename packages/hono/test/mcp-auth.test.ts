@@ -1,11 +1,13 @@
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { POLICY, RESOURCE, vectorOptions } from '../../express/test/shared/vectors.js';
+import { POLICY, RESOURCE, vectorOptions } from '@org/mcp-auth-conformance';
 import {
   type AuthInfo,
+  createMcpAuth,
   type McpAuthEnv,
   type McpAuthHono,
+  type McpAuthHonoOptions,
   mcpAuth,
   mcpAuthMetadata,
   parseChallenge,
@@ -31,17 +33,22 @@ beforeAll(async () => {
 });
 
 describe('Hono middleware', () => {
-  it('types c.var.auth and c.get("auth") as AuthInfo, with or without the Env type', () => {
+  it('types c.var.auth and c.get("auth") as AuthInfo | undefined, with or without the Env type', () => {
     const auth = mcpAuth(vectorOptions(issuer));
     new Hono<McpAuthEnv>().all('/mcp', auth.protect, (c) => {
-      expectTypeOf(c.var.auth).toEqualTypeOf<AuthInfo>();
+      expectTypeOf(c.var.auth).toEqualTypeOf<AuthInfo | undefined>();
+      expectTypeOf(c.get('auth')).toEqualTypeOf<AuthInfo | undefined>();
+      expectTypeOf(c.var.parsedBody).toEqualTypeOf<unknown>();
       return c.text('');
     });
     new Hono().all('/mcp', auth.protect, (c) => {
-      expectTypeOf(c.get('auth')).toEqualTypeOf<AuthInfo>();
+      expectTypeOf(c.get('auth')).toEqualTypeOf<AuthInfo | undefined>();
+      expectTypeOf(c.var.auth).toEqualTypeOf<AuthInfo | undefined>();
       return c.text('');
     });
-    expectTypeOf<Variables['auth']>().toEqualTypeOf<AuthInfo>();
+    expectTypeOf<Variables['auth']>().toEqualTypeOf<AuthInfo | undefined>();
+    expectTypeOf(mcpAuth).parameter(1).toEqualTypeOf<McpAuthHonoOptions | undefined>();
+    expectTypeOf<McpAuthHonoOptions>().toEqualTypeOf<{ maxBodyBytes?: number }>();
     expectTypeOf<Variables['parsedBody']>().toEqualTypeOf<unknown>();
     expectTypeOf<McpAuthHono['core']['needsBody']>().toEqualTypeOf<boolean>();
     expect(auth.protect.name).toBe('mcpAuthProtect');
@@ -57,7 +64,7 @@ describe('Hono middleware', () => {
         await next();
       },
       auth.protect,
-      async (c) => c.json({ body: await c.req.json(), sub: c.var.auth.extra?.sub }),
+      async (c) => c.json({ body: await c.req.json(), sub: c.var.auth?.extra?.sub }),
     );
     const res = await app.request('/mcp', json(readToken, listTodos));
     expect(await res.json()).toEqual({ body: listTodos, sub: 'user-123' });
@@ -122,7 +129,7 @@ describe('Hono middleware', () => {
     const app = new Hono();
     app.post('/mcp', auth.protect, (c) => {
       if (!c.req.header('mcp-session-id')) c.header('Mcp-Session-Id', 'hono-session');
-      return c.json({ sub: c.var.auth.extra?.sub });
+      return c.json({ sub: c.var.auth?.extra?.sub });
     });
     const opened = await app.request('/mcp', json(readToken, listTodos));
     expect(opened.headers.get('mcp-session-id')).toBe('hono-session');
@@ -155,8 +162,8 @@ describe('Hono middleware', () => {
     });
     const app = new Hono();
     app.use(mcpAuthMetadata(a.core, b.core));
-    app.post('/a/mcp', a.protect, (c) => c.json({ aud: c.var.auth.resource?.href }));
-    app.post('/b/mcp', b.protect, (c) => c.json({ aud: c.var.auth.resource?.href }));
+    app.post('/a/mcp', a.protect, (c) => c.json({ aud: c.var.auth?.resource?.href }));
+    app.post('/b/mcp', b.protect, (c) => c.json({ aud: c.var.auth?.resource?.href }));
     const forA = await issuer.mintAccessToken({ claims: { aud: 'https://mcp.example/a/mcp' } });
     expect(await (await app.request('/a/mcp', json(forA, listTodos))).json()).toEqual({
       aud: 'https://mcp.example/a/mcp',
@@ -177,7 +184,7 @@ describe('Hono middleware', () => {
     expect((await app.request('/.well-known/oauth-protected-resource/c/mcp')).status).toBe(404);
   });
 
-  it('answers c.req.json() and c.req.text() from the body it read, without copying c.req.raw', async () => {
+  it("reads a framed body through hono's cache: c.req.json() and c.req.text() answer from it, no Request is built", async () => {
     const auth = mcpAuth(vectorOptions(issuer));
     const app = new Hono();
     const Original = globalThis.Request;
@@ -199,34 +206,34 @@ describe('Hono middleware', () => {
       async (c) => {
         const body = await c.req.json();
         const text = await c.req.text();
-        // json() and text() did not build the unread copy of c.req.raw.
-        const notBuilt = built === before;
-        return c.json({ body, text, same: body === c.var.parsedBody, notBuilt });
+        const notBuilt = built === before; // no clone, no copy of c.req.raw
+        return c.json({ body, text, parsedBody: c.var.parsedBody, notBuilt });
       },
     );
-    await app.request('/mcp', json(readToken, listTodos)); // loads the key set (fetches build Requests)
-    const res = await app.request('/mcp', json(readToken, listTodos));
-    expect(await res.json()).toEqual({
-      body: listTodos,
-      text: JSON.stringify(listTodos),
-      same: true,
-      notBuilt: true,
-    });
-    globalThis.Request = Original;
+    try {
+      const length = { 'Content-Length': String(JSON.stringify(listTodos).length) };
+      await app.request('/mcp', json(readToken, listTodos, length)); // loads the key set
+      const res = await app.request('/mcp', json(readToken, listTodos, length));
+      expect(await res.json()).toEqual({
+        body: listTodos,
+        text: JSON.stringify(listTodos),
+        parsedBody: listTodos,
+        notBuilt: true,
+      });
+    } finally {
+      globalThis.Request = Original;
+    }
   });
 
-  it('keeps c.req.raw readable for handlers that read it, and copyable', async () => {
+  it('hands the body over in c.var.parsedBody and the body cache, not in c.req.raw', async () => {
     const auth = mcpAuth(vectorOptions(issuer));
     const app = new Hono();
-    app.post('/read', auth.protect, async (c) => {
-      const raw = c.req.raw;
-      return c.json({ body: await raw.json(), stable: raw === c.req.raw, method: c.req.method });
-    });
-    app.post('/copy', auth.protect, async (c) => c.text(await new Request(c.req.raw).text()));
-    const read = await app.request('/read', json(readToken, listTodos));
-    expect(await read.json()).toEqual({ body: listTodos, stable: true, method: 'POST' });
-    const copied = await app.request('/copy', json(readToken, listTodos));
-    expect(await copied.text()).toBe(JSON.stringify(listTodos));
+    app.post('/mcp', auth.protect, async (c) =>
+      c.json({ rawRead: c.req.raw.bodyUsed, body: await c.req.json(), parsed: c.var.parsedBody }),
+    );
+    const length = { 'Content-Length': String(JSON.stringify(listTodos).length) };
+    const res = await app.request('/mcp', json(readToken, listTodos, length));
+    expect(await res.json()).toEqual({ rawRead: true, body: listTodos, parsed: listTodos });
   });
 
   it('lets a handler replace c.req.raw', async () => {
@@ -240,10 +247,10 @@ describe('Hono middleware', () => {
     expect(await res.text()).toBe('replaced');
   });
 
-  it('keys the token cache with a synchronous node:crypto SHA-256 where the runtime has one', async () => {
+  it('needs no hash from the adapter: on Node the core keys its token cache without Web Crypto', async () => {
     const auth = mcpAuth(vectorOptions(issuer));
     const app = new Hono();
-    app.post('/mcp', auth.protect, (c) => c.json({ sub: c.var.auth.extra?.sub }));
+    app.post('/mcp', auth.protect, (c) => c.json({ sub: c.var.auth?.extra?.sub }));
     const digest = vi.spyOn(crypto.subtle, 'digest');
     try {
       for (let i = 0; i < 3; i++) {
@@ -270,6 +277,35 @@ describe('Hono middleware', () => {
     const other = await issuer.mintAccessToken({ claims: { sub: 'someone-else' } });
     const again = await app.request('/mcp', json(other, listTodos, { 'Mcp-Session-Id': 's-1' }));
     expect(again.status).toBe(200);
+  });
+
+  it('shares a prebuilt core: one token cache, one session store, one metadata document', async () => {
+    const core = createMcpAuth(vectorOptions(issuer));
+    const a = mcpAuth(core);
+    const b = mcpAuth(core, { maxBodyBytes: 1024 });
+    expect(a.core).toBe(core);
+    expect(b.core).toBe(core);
+    const app = new Hono();
+    app.use(a.metadata);
+    const open = (c: Context) => {
+      if (!c.req.header('mcp-session-id')) c.header('Mcp-Session-Id', 'shared-session');
+      return c.json({ sub: c.var.auth?.extra?.sub });
+    };
+    app.post('/mcp', a.protect, open);
+    app.post('/mcp-too', b.protect, open);
+    const opened = await app.request('/mcp', json(readToken, listTodos));
+    expect(opened.headers.get('mcp-session-id')).toBe('shared-session');
+    // The session opened through `a` is bound in the core `b` shares.
+    const bob = await issuer.mintAccessToken({ claims: { sub: 'bob' } });
+    const session = { 'Mcp-Session-Id': 'shared-session' };
+    expect((await app.request('/mcp-too', json(bob, listTodos, session))).status).toBe(404);
+    expect(
+      await (await app.request('/mcp-too', json(readToken, listTodos, session))).json(),
+    ).toEqual({
+      sub: 'user-123',
+    });
+    const prm = await app.request('/.well-known/oauth-protected-resource/mcp');
+    expect((await prm.json()).resource).toBe(RESOURCE);
   });
 
   it('throws a TypeError naming the option at construction', () => {

@@ -1,4 +1,4 @@
-import { describeVectors } from '../../express/test/shared/vectors.js';
+import { describeVectors } from '@org/mcp-auth-conformance';
 import { honoHarness } from './harness.js';
 
 describeVectors('Hono 4 (Node)', honoHarness, 'web');

@@ -9,7 +9,7 @@ import {
   createE2eFixture,
   rawToolCall,
   whoami,
-} from '../../express/test/shared/mcp.js';
+} from '@org/mcp-auth-conformance/mcp';
 import { type McpAuthEnv, mcpAuth } from '../src/index.js';
 
 describe('Hono 4 + MCP SDK (web-standard transport) over HTTP on 127.0.0.1', () => {
@@ -29,7 +29,10 @@ describe('Hono 4 + MCP SDK (web-standard transport) over HTTP on 127.0.0.1', () 
         sessionIdGenerator: undefined,
       });
       await buildMcpServer().connect(transport);
-      return transport.handleRequest(c.req.raw, { authInfo: c.var.auth });
+      return transport.handleRequest(c.req.raw, {
+        authInfo: c.var.auth,
+        parsedBody: c.var.parsedBody,
+      });
     });
     app.all('/mcp', auth.protect, async (c) => {
       const id = c.req.header('mcp-session-id');
@@ -42,7 +45,10 @@ describe('Hono 4 + MCP SDK (web-standard transport) over HTTP on 127.0.0.1', () 
         await buildMcpServer().connect(created);
         transport = created;
       }
-      return transport.handleRequest(c.req.raw, { authInfo: c.var.auth });
+      return transport.handleRequest(c.req.raw, {
+        authInfo: c.var.auth,
+        parsedBody: c.var.parsedBody,
+      });
     });
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());

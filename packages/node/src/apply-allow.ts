@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { AllowResult, McpAuth } from '@org/mcp-auth-core';
+import type { McpAuth } from '@org/mcp-auth-core';
+import type { AllowResult } from '@org/mcp-auth-core/adapter';
 import { onResponseHead } from './on-response-head.js';
 
 /**

@@ -1,16 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo, McpAuth, McpAuthOptions } from '@org/mcp-auth-core';
 import {
-  type AuthInfo,
-  createMcpAuth,
-  type McpAuth,
-  type McpAuthOptions,
-} from '@org/mcp-auth-core';
+  type AuthorizeResult,
+  decide,
+  type McpAuthAdapterOptions,
+  resolveAdapter,
+} from '@org/mcp-auth-core/adapter';
 import { applyAllow } from './apply-allow.js';
 import { hasUnreadJsonBody, readJsonBody } from './read-json-body.js';
-import { type ReadBodyOptions, resolveMaxBytes } from './read-raw-body.js';
 import { toAuthorizeRequest } from './to-authorize-request.js';
-import { withNodeTokenHash } from './with-node-token-hash.js';
-import { writeResponse } from './write-response.js';
+import { INTERNAL_ERROR, writeResponse } from './write-response.js';
 
 /**
  * What a {@link createNodeHandler} handler resolves when the app should go on serving the MCP
@@ -43,13 +42,14 @@ export type NodeHandler = (
 
 /**
  * Protects an MCP endpoint on plain `node:http` (or any framework exposing Node's `req`/`res`).
- * Resolves the options once (with {@link withNodeTokenHash}); the returned handler answers the
- * Protected Resource Metadata routes, the CORS preflight and every denial (400/401/403/413/503)
- * itself and resolves `undefined`; otherwise it sets the CORS headers, `req.auth` (what the MCP
- * SDK's transport reads), binds a new `Mcp-Session-Id` to the token's subject, and resolves
- * {@link NodeAuthorization}. Call it for the MCP endpoint's requests and the metadata paths.
- * `maxBytes` caps the JSON body read for the scope policy (default 4 MiB). Throws a
- * `TypeError` naming a bad option.
+ * Takes the core's options or a core built with `createMcpAuth` (to share it), and the adapter
+ * options: `maxBodyBytes` caps the JSON body read for the decision (default 4 MiB; a larger
+ * one gets a JSON-RPC 413). The returned handler answers the Protected Resource Metadata
+ * routes, the CORS preflight and every denial (400/401/403/404/413/503) itself and resolves
+ * `undefined`; otherwise it sets the CORS headers and `req.auth` (what the MCP SDK's transport
+ * reads; left unset for a public method called without a token), binds a new `Mcp-Session-Id`
+ * to the token's owner, and resolves {@link NodeAuthorization}. It never rejects. Throws a
+ * `TypeError` (`McpAuthConfigError`) naming a bad option.
  *
  * @example
  * ```ts
@@ -61,27 +61,42 @@ export type NodeHandler = (
  * ```
  */
 export function createNodeHandler(
-  auth: McpAuthOptions | McpAuth,
-  options?: ReadBodyOptions,
+  options: McpAuthOptions | McpAuth,
+  adapterOptions?: McpAuthAdapterOptions,
 ): NodeHandler {
-  const maxBytes = resolveMaxBytes(options, 'createNodeHandler');
-  const core = 'authorize' in auth ? auth : createMcpAuth(withNodeTokenHash(auth));
-  return async function mcpAuthNode(req, res) {
+  const { core, maxBodyBytes } = resolveAdapter(options, adapterOptions);
+
+  function allow(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: AuthorizeResult,
+    body: unknown,
+  ) {
+    if (result.type === 'deny') return void writeResponse(res, result);
+    applyAllow(core, res, result);
+    if (result.authInfo !== undefined) {
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
+    }
+    return { authInfo: result.authInfo, body };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const request = toAuthorizeRequest(req);
     const answer = core.handleMetadataRequest(request);
     if (answer) return void writeResponse(res, answer);
     if (req.method === 'OPTIONS') return void writeResponse(res, core.preflight(request));
     let body = (req as { body?: unknown }).body;
     if (core.needsBody && hasUnreadJsonBody(req)) {
-      const read = await readJsonBody(req, { maxBytes });
+      const read = await readJsonBody(req, { maxBodyBytes });
       if (!read.ok) return void writeResponse(res, read.response);
       body = read.body;
     }
-    const result = await core.authorize({ ...request, body });
-    if (result.type === 'deny') return void writeResponse(res, result);
-    applyAllow(core, res, result);
-    if (result.authInfo === undefined) return { authInfo: undefined, body };
-    (req as IncomingMessage & { auth?: AuthInfo }).auth = result.authInfo;
-    return { authInfo: result.authInfo, body };
+    request.body = body;
+    const decided = decide(core, request);
+    return allow(req, res, decided instanceof Promise ? await decided : decided, body);
+  }
+
+  return function mcpAuthNode(req, res) {
+    return handle(req, res).catch(() => void writeResponse(res, INTERNAL_ERROR));
   };
 }

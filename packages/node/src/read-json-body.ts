@@ -1,12 +1,31 @@
 import type { IncomingMessage } from 'node:http';
-import { BODY_TOO_LARGE, type PlainResponse } from '@org/mcp-auth-core';
-import { isJsonType, parseJsonBody } from './parse-json-body.js';
-import { type ReadBodyOptions, readRawBody, resolveMaxBytes } from './read-raw-body.js';
+import { McpAuthConfigError } from '@org/mcp-auth-core';
+import {
+  BODY_TOO_LARGE,
+  DEFAULT_MAX_BODY_BYTES,
+  isJsonContentType,
+  type PlainResponse,
+  parseJsonText,
+} from '@org/mcp-auth-core/adapter';
+import { readRawBody } from './read-raw-body.js';
+
+/**
+ * Options of {@link readJsonBody}.
+ *
+ * @example
+ * ```ts
+ * const options: ReadJsonBodyOptions = { maxBodyBytes: 1024 * 1024 };
+ * ```
+ */
+export interface ReadJsonBodyOptions {
+  /** Largest body read, in bytes (a positive integer). Default `DEFAULT_MAX_BODY_BYTES` (4 MiB). */
+  maxBodyBytes?: number;
+}
 
 /**
  * What {@link readJsonBody} resolves: the body (parsed JSON, the text when it does not parse,
- * `undefined` when empty) and the bytes read, or the JSON-RPC error response to write (413 too
- * large, 400 unreadable).
+ * `undefined` when empty), or the JSON-RPC error response to write (413 too large, 400
+ * unreadable).
  *
  * @example
  * ```ts
@@ -14,12 +33,18 @@ import { type ReadBodyOptions, readRawBody, resolveMaxBytes } from './read-raw-b
  * ```
  */
 export type ReadJsonBodyResult =
-  | { ok: true; body: unknown; raw: Buffer }
+  | { ok: true; body: unknown }
   | { ok: false; reason: 'too_large' | 'unreadable'; response: PlainResponse };
 
-function rpcError(status: number, code: number, message: string): PlainResponse {
-  return { status, headers: {}, body: { jsonrpc: '2.0', id: null, error: { code, message } } };
-}
+const UNREADABLE: PlainResponse = Object.freeze({
+  status: 400,
+  headers: Object.freeze({ 'Content-Type': 'application/json' }),
+  body: Object.freeze({
+    jsonrpc: '2.0',
+    id: null,
+    error: Object.freeze({ code: -32700, message: 'Request body unreadable' }),
+  }),
+});
 
 /**
  * True when the request still has an unread JSON body: a JSON content type, and no body parser
@@ -32,43 +57,45 @@ function rpcError(status: number, code: number, message: string): PlainResponse 
  */
 export function hasUnreadJsonBody(req: IncomingMessage): boolean {
   const parsedUpstream = (req as { _body?: unknown })._body === true || req.readableEnded;
-  return !parsedUpstream && isJsonType(req.headers['content-type']);
+  return !parsedUpstream && isJsonContentType(req.headers['content-type']);
+}
+
+/** `maxBodyBytes` from `options`, defaulted, or an `McpAuthConfigError` naming it. */
+function resolveMaxBodyBytes(options: ReadJsonBodyOptions | undefined): number {
+  const maxBodyBytes = options?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new McpAuthConfigError('maxBodyBytes', 'must be a positive integer of bytes');
+  }
+  return maxBodyBytes;
 }
 
 /**
- * Reads and parses a request's JSON body (a Node request, or a body stream such as Fastify's
- * `preParsing` payload), at most `maxBytes` (default 4 MiB), and marks it as read so body
- * parsers after it (`express.json()`) skip it. Never rejects: a body
- * too large or unreadable resolves to the JSON-RPC error response to write. Throws a
- * `TypeError` for a bad `maxBytes`.
+ * Reads and parses a Node request's JSON body, at most `maxBodyBytes` (default 4 MiB), and
+ * marks it as read so body parsers after it (`express.json()`) skip it. Never rejects: a body
+ * too large or unreadable (the client hung up) resolves to the JSON-RPC error response to
+ * write. Throws a `TypeError` (`McpAuthConfigError`) naming a bad `maxBodyBytes`.
  *
  * @example
  * ```ts
- * const read = await readJsonBody(req, { maxBytes: 1024 * 1024 });
+ * const read = await readJsonBody(req, { maxBodyBytes: 1024 * 1024 });
  * if (!read.ok) return writeResponse(res, read.response);
  * const result = await core.authorize(toAuthorizeRequest(req, read.body));
  * ```
  */
-export async function readJsonBody(
-  req: IncomingMessage | NodeJS.ReadableStream,
-  options?: ReadBodyOptions,
+export function readJsonBody(
+  req: IncomingMessage,
+  options?: ReadJsonBodyOptions,
 ): Promise<ReadJsonBodyResult> {
-  const maxBytes = resolveMaxBytes(options, 'readJsonBody');
-  const raw = await readRawBody(req, { maxBytes }).catch(() => null);
+  return readBounded(req, resolveMaxBodyBytes(options));
+}
+
+async function readBounded(
+  req: IncomingMessage,
+  maxBodyBytes: number,
+): Promise<ReadJsonBodyResult> {
+  const raw = await readRawBody(req, maxBodyBytes).catch(() => null);
   (req as { _body?: unknown })._body = true; // body parsers skip a body already read
-  if (raw === null) {
-    return {
-      ok: false,
-      reason: 'unreadable',
-      response: rpcError(400, -32700, 'Request body unreadable'),
-    };
-  }
-  if (raw === undefined) {
-    return {
-      ok: false,
-      reason: 'too_large',
-      response: BODY_TOO_LARGE,
-    };
-  }
-  return { ok: true, body: parseJsonBody(raw), raw };
+  if (raw === null) return { ok: false, reason: 'unreadable', response: UNREADABLE };
+  if (raw === undefined) return { ok: false, reason: 'too_large', response: BODY_TOO_LARGE };
+  return { ok: true, body: parseJsonText(raw.toString('utf8')) };
 }

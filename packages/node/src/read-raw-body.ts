@@ -1,28 +1,3 @@
-/** Default largest body read for the scope policy: 4 MiB (the MCP SDK's own limit is 4 MB). */
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/**
- * Options of {@link readRawBody} and `readJsonBody`.
- *
- * @example
- * ```ts
- * const options: ReadBodyOptions = { maxBytes: 1024 * 1024 };
- * ```
- */
-export interface ReadBodyOptions {
-  /** Largest body kept, in bytes (a positive integer). Default {@link DEFAULT_MAX_BODY_BYTES}. */
-  maxBytes?: number;
-}
-
-/** The cap from `options`, or a `TypeError` naming the option. */
-export function resolveMaxBytes(options: ReadBodyOptions | undefined, caller: string): number {
-  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
-    throw new TypeError(`${caller}: maxBytes must be a positive integer (bytes)`);
-  }
-  return maxBytes;
-}
-
 /**
  * Reads a whole body stream (a Node request or any readable). Resolves `undefined` when it is
  * larger than `maxBytes` — the rest is drained, not kept, so a response can still be written —
@@ -30,14 +5,13 @@ export function resolveMaxBytes(options: ReadBodyOptions | undefined, caller: st
  *
  * @example
  * ```ts
- * const raw = await readRawBody(req, { maxBytes: 1024 * 1024 }); // undefined when too large
+ * const raw = await readRawBody(req, 1024 * 1024); // undefined when too large
  * ```
  */
 export function readRawBody(
   stream: NodeJS.ReadableStream | AsyncIterable<Buffer | string>,
-  options?: ReadBodyOptions,
+  maxBytes: number,
 ): Promise<Buffer | undefined> {
-  const maxBytes = resolveMaxBytes(options, 'readRawBody');
   if (!('on' in stream)) return readIterable(stream, maxBytes);
   // Event-based: much cheaper per request than an async iterator over the stream.
   return new Promise((resolve, reject) => {

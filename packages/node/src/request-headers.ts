@@ -1,15 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
-/**
- * Every request header as name/value pairs, repeats kept: Node's `req.headers` keeps only the
- * first `Authorization`, `req.rawHeaders` keeps them all.
- *
- * @example
- * ```ts
- * rawHeaderPairs(req); // [['Authorization', 'Bearer a'], ['Authorization', 'Bearer b'], …]
- * ```
- */
-export function rawHeaderPairs(req: IncomingMessage): Array<[string, string]> {
+/** Every request header as name/value pairs, repeats kept (`req.rawHeaders` keeps them all). */
+function rawHeaderPairs(req: IncomingMessage): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     pairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);

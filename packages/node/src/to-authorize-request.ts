@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { AuthorizeRequest } from '@org/mcp-auth-core';
+import type { AuthorizeRequest } from '@org/mcp-auth-core/adapter';
 import { requestHeaders } from './request-headers.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
-import type { AuthInfo } from '@org/mcp-auth-core';
+import { type AuthInfo, createMcpAuth } from '@org/mcp-auth-core';
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeHandler } from '../src/create-node-handler.js';
@@ -139,7 +139,7 @@ describe('createNodeHandler on node:http', () => {
     expect(String(preflight.headers['access-control-allow-headers'])).toMatch(/authorization/i);
     const small = createNodeHandler(
       { resource: RESOURCE, issuer: issuer.issuer, policy: { tools: { add_todo: 'todo:write' } } },
-      { maxBytes: 8 },
+      { maxBodyBytes: 8 },
     );
     const { server, url: smallUrl } = await listenLocal(async (req, res) => {
       if (await small(req, res)) res.end('ran');
@@ -161,9 +161,73 @@ describe('createNodeHandler on node:http', () => {
     }
   });
 
-  it('throws a TypeError naming a bad maxBytes', () => {
-    expect(() =>
-      createNodeHandler({ resource: RESOURCE, issuer: 'https://a.example' }, { maxBytes: -1 }),
-    ).toThrow(new TypeError('createNodeHandler: maxBytes must be a positive integer (bytes)'));
+  it('throws a TypeError naming a bad or unknown adapter option', () => {
+    const options = { resource: RESOURCE, issuer: 'https://a.example' };
+    for (const maxBodyBytes of [-1, 0, 1.5, Number.NaN]) {
+      expect(() => createNodeHandler(options, { maxBodyBytes })).toThrow(TypeError);
+      expect(() => createNodeHandler(options, { maxBodyBytes })).toThrow(/"maxBodyBytes"/);
+    }
+    // The old name is refused, not ignored.
+    expect(() => createNodeHandler(options, { maxBytes: 8 } as never)).toThrow(/"maxBytes"/);
+  });
+
+  it('shares a prebuilt core: same decisions, no second core', async () => {
+    const core = createMcpAuth({
+      resource: RESOURCE,
+      issuer: issuer.issuer,
+      jwt: { fetch: issuer.fetch },
+      policy: { baseline: 'todo:read' },
+      sessionBinding: false,
+    });
+    const shared = createNodeHandler(core);
+    const seen: unknown[] = [];
+    const { server, url: sharedUrl } = await listenLocal(async (req, res) => {
+      const allowed = await shared(req, res);
+      if (!allowed) return;
+      seen.push(allowed.authInfo?.extra?.sub);
+      res.end('ok');
+    });
+    try {
+      const token = await issuer.mintAccessToken({ claims: { sub: 'carol' } });
+      const ok = await fetch(`${sharedUrl}/mcp`, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(seen).toEqual(['carol']);
+      // The core's own decision agrees: it is the one the handler uses.
+      const direct = await core.authorize({
+        method: 'GET',
+        url: '/mcp',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(direct.type).toBe('allow');
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('leaves req.auth unset for a public method called without a token', async () => {
+    const open = createNodeHandler({
+      resource: RESOURCE,
+      issuer: issuer.issuer,
+      jwt: { fetch: issuer.fetch },
+      policy: { baseline: 'todo:read', publicMethods: ['ping'] },
+    });
+    let seen: unknown;
+    const { server, url: openUrl } = await listenLocal(async (req, res) => {
+      const allowed = await open(req, res);
+      if (!allowed) return;
+      seen = { authInfo: allowed.authInfo, hasAuth: 'auth' in req };
+      res.end('ok');
+    });
+    try {
+      const ping = await fetch(`${openUrl}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      expect(ping.status).toBe(200);
+      expect(seen).toEqual({ authInfo: undefined, hasAuth: false });
+    } finally {
+      await closeServer(server);
+    }
   });
 });

@@ -35,8 +35,8 @@ function edgeApp(optionsJson: string, documents: Record<string, unknown>) {
     const body = c.req.method === 'POST' ? await c.req.json<{ method?: string }>() : undefined;
     return c.json({
       handled: true,
-      sub: c.var.auth.extra?.sub,
-      scopes: c.var.auth.scopes,
+      sub: c.var.auth?.extra?.sub,
+      scopes: c.var.auth?.scopes,
       rpcMethod: body?.method ?? null,
     });
   });
