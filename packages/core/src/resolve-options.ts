@@ -10,12 +10,14 @@ import {
 } from './create-jwt-verifier.js';
 import { McpAuthConfigError } from './errors.js';
 import { assertKnownOptions } from './known-options.js';
+import { RENAMED_JWT_OPTIONS } from './resolve-jwt-options.js';
+import { assertOptionNames, type RenamedOptions } from './verifier-options.js';
 import type { McpAuthOptions } from './mcp-auth-options.js';
 import { type McpAuthMetadata, buildMetadata } from './metadata-routes.js';
 import { type CompiledPolicy, compilePolicy, policyScopes } from './scope-policy.js';
 import { isScopeToken } from './scope-token.js';
 import { createSessionStore, type SessionStore } from './session-binding.js';
-import { DEFAULT_CLOCK_TOLERANCE } from './token-lifetime.js';
+import { DEFAULT_CLOCK_TOLERANCE_MS } from './token-lifetime.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
 import { assertSecureUrl, isLoopbackHost } from './url.js';
 
@@ -112,20 +114,33 @@ const optionsSchema = z.strictObject({
   onDecision: fn<DecisionListener>('must be a function'),
 });
 
-/** Nested option objects whose names are checked before the schema, for a "did you mean". */
-const NESTED_OPTION_NAMES: Readonly<Record<string, ReadonlySet<string>>> = {
-  cors: new Set(['allowedOrigins', 'maxAgeSeconds']),
-  sessionBinding: new Set([
-    'maxSessions',
-    'maxSessionsPerSubject',
-    'onSubjectLimit',
-    'onSessionEnd',
-    'ttlMs',
-  ]),
+/**
+ * Nested option objects whose names are checked before the schema, for a "did you mean" or,
+ * for a former name, what replaced it.
+ */
+const NESTED_OPTION_NAMES: Readonly<
+  Record<string, { known: ReadonlySet<string>; renamed?: RenamedOptions }>
+> = {
+  cors: {
+    known: new Set(['allowedOrigins', 'maxAgeSeconds']),
+    renamed: { maxAge: 'renamed "maxAgeSeconds", in seconds' },
+  },
+  sessionBinding: {
+    known: new Set([
+      'maxSessions',
+      'maxSessionsPerSubject',
+      'onSubjectLimit',
+      'onSessionEnd',
+      'ttlMs',
+    ]),
+  },
   // `jwt` takes the JWT verifier's options except the two `createMcpAuth` sets itself.
-  jwt: new Set(
-    [...JWT_VERIFIER_OPTION_NAMES].filter((name) => name !== 'issuer' && name !== 'resource'),
-  ),
+  jwt: {
+    known: new Set(
+      [...JWT_VERIFIER_OPTION_NAMES].filter((name) => name !== 'issuer' && name !== 'resource'),
+    ),
+    renamed: RENAMED_JWT_OPTIONS,
+  },
 };
 const TOP_LEVEL_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(optionsSchema.shape));
 /** Never named in a challenge: a client asks for them itself when it wants them. */
@@ -143,10 +158,10 @@ function optionPath(path: readonly PropertyKey[]): string {
 /** Unknown names first, top level and nested, each with the closest known name as a hint. */
 function assertKnownNames(options: object): void {
   assertKnownOptions(options, TOP_LEVEL_OPTION_NAMES);
-  for (const [name, known] of Object.entries(NESTED_OPTION_NAMES)) {
+  for (const [name, { known, renamed }] of Object.entries(NESTED_OPTION_NAMES)) {
     const value = (options as Record<string, unknown>)[name];
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      assertKnownOptions(value, known, `${name}.`);
+      assertOptionNames(value, known, renamed, `${name}.`);
     }
   }
 }
@@ -267,7 +282,7 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     ],
     checkExpiry: lifetime.checksLifetime !== true,
     expiryToleranceMs:
-      typeof tolerance === 'number' && tolerance >= 0 ? tolerance : DEFAULT_CLOCK_TOLERANCE,
+      typeof tolerance === 'number' && tolerance >= 0 ? tolerance : DEFAULT_CLOCK_TOLERANCE_MS,
     // With session binding the core must see whether a POST is an `initialize` (room is
     // reserved for it before the application runs), so the body is read whatever the policy.
     needsBody: policy.needsBody || sessions !== undefined,

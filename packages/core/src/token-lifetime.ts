@@ -93,9 +93,3 @@ function isNumericDate(value: unknown): value is number {
 function invalidClaim(claim: string): McpAuthError {
   return new McpAuthError('invalid_token', `invalid "${claim}" claim`, { reason: 'invalid_claim' });
 }
-
-/**
- * @deprecated Transitional alias of {@link DEFAULT_CLOCK_TOLERANCE_MS} (milliseconds, not
- * seconds), kept only until `createMcpAuth` reads `clockToleranceMs`; to be removed.
- */
-export const DEFAULT_CLOCK_TOLERANCE = DEFAULT_CLOCK_TOLERANCE_MS;

@@ -47,10 +47,11 @@ const introspectionOptions = {
 
 describe('closestOptionName', () => {
   it.each([
-    ['clockTolerence', 'clockTolerance'],
+    ['clockToleranceMS', 'clockToleranceMs'],
+    ['clockTolerenceMs', 'clockToleranceMs'],
     ['jwksURI', 'jwksUri'],
     ['JWKSURI', 'jwksUri'],
-    ['timout', 'timeout'],
+    ['timoutMs', 'timeoutMs'],
     ['fetc', 'fetch'],
     ['scopeClaim', 'scopeClaims'],
     ['additonalAudience', 'additionalAudiences'],
@@ -65,7 +66,7 @@ describe('closestOptionName', () => {
 
 describe('createJwtVerifier refuses unknown options', () => {
   it.each([
-    ['clockTolerence', 'clockTolerance'],
+    ['clockTolerenceMs', 'clockToleranceMs'],
     ['jwksURI', 'jwksUri'],
     ['additionalAudience', 'additionalAudiences'],
     ['audience', undefined],
@@ -97,17 +98,17 @@ describe('createJwtVerifier refuses unknown options', () => {
         'allowGenericJwtType',
         'cache',
         'clientIdClaims',
-        'clockTolerance',
+        'clockToleranceMs',
         'fetch',
         'issuer',
-        'jwksCooldown',
+        'jwksCooldownMs',
         'jwksUri',
         'maxResponseBytes',
         'maxTokenLength',
         'requiredClaims',
         'resource',
         'scopeClaims',
-        'timeout',
+        'timeoutMs',
       ].sort(),
     );
   });
@@ -130,13 +131,8 @@ describe('the other verifiers refuse unknown options', () => {
       'clientSecrets',
       'clientSecret',
     );
-    expectUnknown(
-      () => createIntrospectionVerifier({ ...introspectionOptions, cacheMaxAgeMs: 1 } as never),
-      'cacheMaxAgeMs',
-      'cacheMaxAge',
-    );
     expect(() =>
-      createIntrospectionVerifier({ ...introspectionOptions, clockTolerance: 5 }),
+      createIntrospectionVerifier({ ...introspectionOptions, clockToleranceMs: 5_000 }),
     ).not.toThrow();
   });
 
@@ -150,10 +146,10 @@ describe('the other verifiers refuse unknown options', () => {
       () =>
         createMultiIssuerVerifier({
           resource: RESOURCE,
-          issuers: [{ issuer: ISSUER }, { issuer: 'https://b.example.com', clockTolerence: 5 }],
+          issuers: [{ issuer: ISSUER }, { issuer: 'https://b.example.com', clockTolerenceMs: 5 }],
         } as never),
-      'issuers[1].clockTolerence',
-      'clockTolerance',
+      'issuers[1].clockTolerenceMs',
+      'clockToleranceMs',
     );
     const preset = okta({ issuer: 'https://acme.okta.com/oauth2/default' });
     expectUnknown(
