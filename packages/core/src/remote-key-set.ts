@@ -18,6 +18,7 @@ export interface RemoteKeySetOptions {
   issuer: string;
   /** JWKS location; discovered from the issuer's metadata when absent. */
   jwksUri?: string | undefined;
+  /** The `fetch` every request goes through (by way of `fetchJsonBounded`). */
   fetch: typeof fetch;
   /**
    * Total deadline of one load, ms: discovery (both metadata locations, when tried) and the
