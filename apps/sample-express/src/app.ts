@@ -57,31 +57,35 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
  */
 export function createApp(config: AppConfig): SampleApp {
   const transports = new Map<string, StreamableHTTPServerTransport>();
-  const auth = mcpAuth({
-    resource: config.resourceUrl,
-    issuer: config.issuer,
-    ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
-    jwt: {
-      ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
-      ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
-      // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
-      // is 30 s), so a key rotation at the authorization server is picked up right away.
-      jwksCooldownMs: 1_000,
+  const auth = mcpAuth(
+    {
+      resource: config.resourceUrl,
+      issuer: config.issuer,
+      ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
+      jwt: {
+        ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
+        ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+        // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
+        // is 30 s), so a key rotation at the authorization server is picked up right away.
+        jwksCooldownMs: 1_000,
+      },
+      policy: SCOPE_POLICY,
+      scopesSupported: SCOPES,
+      resourceName: 'Sample MCP server (Express)',
+      // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
+      // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
+      cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+      // A session belongs to the user and client that opened it (another token on its id gets
+      // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
+      // is replaced, and its transport closed here.
+      sessionBinding: {
+        onSubjectLimit: 'replace-oldest',
+        onSessionEnd: (sessionId) => void transports.get(sessionId)?.close(),
+      },
     },
-    policy: SCOPE_POLICY,
-    scopesSupported: SCOPES,
-    resourceName: 'Sample MCP server (Express)',
-    // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
-    // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
-    cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
-    // A session belongs to the user and client that opened it (another token on its id gets
-    // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
-    // is replaced, and its transport closed here.
-    sessionBinding: {
-      onSubjectLimit: 'replace-oldest',
-      onSessionEnd: (sessionId) => void transports.get(sessionId)?.close(),
-    },
-  });
+    // The JSON body auth.protect reads for the scope policy: at most 4 MiB (the default).
+    { maxBodyBytes: 4 * 1024 * 1024 },
+  );
   const store = createUserStore();
 
   // Runs after auth.protect: req.auth holds the verified token, read by the transport.

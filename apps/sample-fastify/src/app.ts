@@ -3,7 +3,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { createMcpAuth, mcpAuth } from '@org/mcp-auth-fastify';
+import { mcpAuth } from '@org/mcp-auth-fastify';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { SampleConfig } from './config.js';
 import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
@@ -63,7 +63,7 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
   });
 
   const transports = new Map<string, StreamableHTTPServerTransport>();
-  const auth = createMcpAuth({
+  await app.register(mcpAuth, {
     resource: config.resourceUrl,
     issuer: config.issuer,
     ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
@@ -87,13 +87,19 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
       onSubjectLimit: 'replace-oldest',
       onSessionEnd: (sessionId) => void transports.get(sessionId)?.close(),
     },
+    // The body read for the scope policy: at most 4 MiB (the default, as the app's bodyLimit).
+    maxBodyBytes: 4 * 1024 * 1024,
+    // Only the routes given app.mcpAuth.protect are protected (the default protects the
+    // resource's path wherever its routes are registered).
+    paths: [],
   });
-  await app.register(mcpAuth, { auth });
 
-  // Runs after the plugin authorized the request: request.raw.auth is read by the transport.
+  // The handler runs after app.mcpAuth.protect authorized the request (on the body Fastify
+  // parsed): request.raw.auth holds the verified token, read by the transport.
   app.route({
     method: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     url: mcpPath,
+    onRequest: app.mcpAuth.protect,
     handler: async (request, reply) => {
       const header = request.headers['mcp-session-id'];
       const sessionId = typeof header === 'string' ? header : undefined;
@@ -122,7 +128,8 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
     return reply.code(404).send({ error: 'not_found', error_description: 'Not found' });
   });
 
-  // Content-type parser and any other error: a JSON-RPC error, never a stack.
+  // Any other error (the MCP route's body errors are answered by the plugin as the core
+  // does): a JSON-RPC error, never a stack.
   app.setErrorHandler(
     (error: { statusCode?: number; code?: string; name?: string }, _request, reply) => {
       const status =
@@ -142,7 +149,7 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
   await app.ready();
   return {
     app,
-    metadataPath: auth.metadata.path,
+    metadataPath: app.mcpAuth.core.metadata.path,
     async closeSessions() {
       const open = [...transports.values()];
       transports.clear();

@@ -115,7 +115,7 @@ async function closeAll(transports: Map<string, { close(): Promise<void> }>): Pr
 }
 
 function mountExpress(shared: Shared): Mounted {
-  const auth = expressMcpAuth(shared.auth);
+  const auth = expressMcpAuth(shared.auth, { maxBodyBytes: MAX_BODY_BYTES });
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const handleMcp: RequestHandler = async (req, res) => {
     const sessionId = req.header('mcp-session-id');
@@ -179,7 +179,7 @@ async function mountFastify(shared: Shared, server: Server): Promise<Mounted> {
     logger: { level: 'info', stream },
     serverFactory: (handler: RequestListener) => server.on('request', handler),
   });
-  await app.register(fastifyMcpAuth, shared.auth);
+  await app.register(fastifyMcpAuth, { ...shared.auth, maxBodyBytes: MAX_BODY_BYTES });
   app.route({
     method: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     url: MCP_PATH,

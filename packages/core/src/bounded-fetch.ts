@@ -128,6 +128,82 @@ function discard(response: Response): void {
   response.body?.cancel().catch(() => {});
 }
 
+/** Builds the {@link BoundedFetchError} of one fetch: its code, and `what` in the message. */
+type Fail = (
+  failure: BoundedFetchFailure,
+  message: string,
+  extra?: BoundedFetchErrorOptions,
+) => BoundedFetchError;
+
+/** Throws `redirect` for any redirect, `http_status` for a status outside 2xx (body discarded). */
+function checkStatus(response: Response, fail: Fail): void {
+  const { status } = response;
+  if (
+    response.type === 'opaqueredirect' ||
+    response.redirected ||
+    (status >= 300 && status < 400)
+  ) {
+    discard(response);
+    throw fail('redirect', 'request was redirected (redirects are not followed)', {
+      upstreamStatus: status,
+    });
+  }
+  if (status < 200 || status > 299) {
+    discard(response);
+    throw fail('http_status', `request failed with HTTP ${status}`, {
+      upstreamStatus: status,
+      upstreamRetryAfter: parseRetryAfter(response.headers.get('retry-after')),
+    });
+  }
+}
+
+/**
+ * The whole body, refused (`too_large`) by its `Content-Length` or as soon as the bytes read
+ * pass `maxBytes` (the stream is then cancelled). `onReader` receives the stream's reader, so
+ * the deadline can cancel it too.
+ */
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+  fail: Fail,
+  onReader: (reader: ReadableStreamDefaultReader<Uint8Array>) => void,
+): Promise<Uint8Array> {
+  const tooLarge = () => fail('too_large', `response is larger than ${maxBytes} bytes`);
+  const declared = response.headers.get('content-length');
+  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) {
+    discard(response);
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body !== null) {
+    const reader = response.body.getReader();
+    onReader(reader);
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (cause) {
+        throw fail('unreachable', 'response was cut off', { cause });
+      }
+      if (chunk.done) break;
+      size += chunk.value.byteLength;
+      if (size > maxBytes) {
+        reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(chunk.value);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}
+
 /**
  * Fetches `url` and parses its body as JSON, within bounds — the one way the library reaches
  * the network (JWKS, authorization server metadata, token introspection):
@@ -164,7 +240,7 @@ export async function fetchJsonBounded(
 ): Promise<unknown> {
   const { code, what, timeoutMs } = options;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const fail = (failure: BoundedFetchFailure, message: string, extra?: BoundedFetchErrorOptions) =>
+  const fail: Fail = (failure, message, extra) =>
     new BoundedFetchError(code, failure, `${what} ${message}`, extra);
   const timedOut = () => fail('timeout', `request timed out after ${timeoutMs} ms`);
   if (!(timeoutMs > 0)) throw timedOut();
@@ -193,56 +269,10 @@ export async function fetchJsonBounded(
     } catch (cause) {
       throw fail('unreachable', 'request failed: the server is unreachable', { cause });
     }
-    const { status } = response;
-    if (
-      response.type === 'opaqueredirect' ||
-      response.redirected ||
-      (status >= 300 && status < 400)
-    ) {
-      discard(response);
-      throw fail('redirect', 'request was redirected (redirects are not followed)', {
-        upstreamStatus: status,
-      });
-    }
-    if (status < 200 || status > 299) {
-      discard(response);
-      throw fail('http_status', `request failed with HTTP ${status}`, {
-        upstreamStatus: status,
-        upstreamRetryAfter: parseRetryAfter(response.headers.get('retry-after')),
-      });
-    }
-    const tooLarge = () => fail('too_large', `response is larger than ${maxBytes} bytes`);
-    const declared = response.headers.get('content-length');
-    if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) {
-      discard(response);
-      throw tooLarge();
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (response.body !== null) {
-      reader = response.body.getReader();
-      for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (cause) {
-          throw fail('unreachable', 'response was cut off', { cause });
-        }
-        if (chunk.done) break;
-        size += chunk.value.byteLength;
-        if (size > maxBytes) {
-          reader.cancel().catch(() => {});
-          throw tooLarge();
-        }
-        chunks.push(chunk.value);
-      }
-    }
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
-    }
+    checkStatus(response, fail);
+    const bytes = await readCapped(response, maxBytes, fail, (r) => {
+      reader = r;
+    });
     try {
       return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     } catch (cause) {

@@ -13,6 +13,7 @@ import {
 import { toAuthInfo } from './normalize-claims.js';
 import {
   type IntrospectionVerifierOptions,
+  type ResolvedIntrospectionOptions,
   resolveIntrospectionOptions,
 } from './resolve-introspection-options.js';
 import { type CachedRejection, createTokenCache } from './token-cache.js';
@@ -47,6 +48,23 @@ export interface IntrospectionVerifier extends AccessTokenVerifier, LifetimeChec
 
 /** What one introspection concluded: an accepted response (frozen) or why it was refused. */
 type Outcome = { response: IntrospectionResponse } | { rejection: CachedRejection };
+
+/**
+ * The {@link AuthInfo} of an accepted introspection response. RFC 7662 makes `iss` optional;
+ * the configured issuer stands in, so that the same `sub` from two authorization servers never
+ * names one session owner.
+ */
+function authInfoOf(
+  token: string,
+  response: IntrospectionResponse,
+  options: ResolvedIntrospectionOptions,
+): AuthInfo {
+  const info = toAuthInfo(token, response, new URL(options.resource), options.scopeClaims);
+  if (info.extra !== undefined && info.extra.iss === undefined && options.issuer !== undefined) {
+    info.extra.iss = options.issuer;
+  }
+  return info;
+}
 
 /**
  * Creates a verifier that asks the authorization server about each token (RFC 7662): an
@@ -85,7 +103,7 @@ export function createIntrospectionVerifier(
   options: IntrospectionVerifierOptions,
 ): IntrospectionVerifier {
   const resolved = resolveIntrospectionOptions(options);
-  const { resource, scopeClaims, issuer, maxTokenLength } = resolved;
+  const { issuer, maxTokenLength } = resolved;
   const rule: IntrospectionResponseRule = resolved;
   const endpoint = createIntrospectionEndpoint(resolved);
   const cache =
@@ -93,16 +111,6 @@ export function createIntrospectionVerifier(
       ? undefined
       : createTokenCache(resolved.cache, { keepWithoutExpiry: true });
   const inflight = new Map<string, Promise<Outcome>>();
-
-  function authInfoOf(token: string, response: IntrospectionResponse): AuthInfo {
-    const info = toAuthInfo(token, response, new URL(resource), scopeClaims);
-    // RFC 7662 makes `iss` optional; the configured issuer stands in, so that the same `sub`
-    // from two authorization servers never names one session owner.
-    if (info.extra !== undefined && info.extra.iss === undefined && issuer !== undefined) {
-      info.extra.iss = issuer;
-    }
-    return info;
-  }
 
   /** Asks the endpoint, judges the answer and remembers the outcome. */
   async function introspect(key: string, token: string): Promise<Outcome> {
@@ -114,7 +122,7 @@ export function createIntrospectionVerifier(
     }
     // Shared read-only by every request waiting on this lookup, and by later cache hits.
     freezePlainData(response);
-    cache?.store(key, authInfoOf(token, response), 0);
+    cache?.store(key, authInfoOf(token, response, resolved), 0);
     return { response };
   }
 
@@ -156,7 +164,7 @@ export function createIntrospectionVerifier(
     if ('rejection' in outcome) {
       throw invalidToken(outcome.rejection.description, outcome.rejection.reason);
     }
-    return authInfoOf(token, outcome.response);
+    return authInfoOf(token, outcome.response, resolved);
   }
 
   return {

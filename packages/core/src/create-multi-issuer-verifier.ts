@@ -98,6 +98,39 @@ function isPreset(entry: IssuerOptions | ProviderPreset): entry is ProviderPrese
 }
 
 /**
+ * The JWT verifier of `issuers[i]` (its own options, or a preset's, with the shared `resource`
+ * and `fetch`), its options and its PRM authorization servers. An option error is re-raised
+ * naming it where it was written: `issuers[i].<option>`, or `issuers[i].jwt.<option>`.
+ */
+function issuerVerifier(
+  entry: IssuerOptions | ProviderPreset,
+  i: number,
+  options: MultiIssuerVerifierOptions,
+): { verifier: JwtVerifier; jwtOptions: JwtVerifierOptions; servers: readonly string[] } {
+  if (typeof entry !== 'object' || entry === null) {
+    throw new McpAuthConfigError(`issuers[${i}]`, 'must be an object');
+  }
+  const preset = isPreset(entry);
+  if (preset) assertKnownOptions(entry, PRESET_NAMES, `issuers[${i}].`);
+  const jwtOptions: JwtVerifierOptions = preset
+    ? { ...entry.jwt, issuer: entry.issuer, resource: options.resource }
+    : { ...entry, resource: options.resource };
+  if (jwtOptions.fetch === undefined && options.fetch !== undefined) {
+    jwtOptions.fetch = options.fetch;
+  }
+  try {
+    const verifier = createJwtVerifier(jwtOptions);
+    return { verifier, jwtOptions, servers: preset ? entry.authorizationServers : [entry.issuer] };
+  } catch (error) {
+    if (error instanceof McpAuthConfigError && error.option !== 'resource') {
+      const where = preset && error.option !== 'issuer' ? `issuers[${i}].jwt.` : `issuers[${i}].`;
+      throw new McpAuthConfigError(`${where}${error.option}`, error.rule);
+    }
+    throw error;
+  }
+}
+
+/**
  * Creates a verifier that accepts JWT access tokens from several authorization servers
  * (multi-tenant), each with its own JWKS and options. The token's unverified `iss` selects
  * the issuer's verifier before any signature check; a token from an issuer not on the list is
@@ -136,27 +169,7 @@ export function createMultiIssuerVerifier(
   let clockToleranceMs = 0;
   const authorizationServers: string[] = [];
   options.issuers.forEach((entry, i) => {
-    if (typeof entry !== 'object' || entry === null) {
-      throw new McpAuthConfigError(`issuers[${i}]`, 'must be an object');
-    }
-    const preset = isPreset(entry);
-    if (preset) assertKnownOptions(entry, PRESET_NAMES, `issuers[${i}].`);
-    const jwtOptions: JwtVerifierOptions = preset
-      ? { ...entry.jwt, issuer: entry.issuer, resource: options.resource }
-      : { ...entry, resource: options.resource };
-    if (jwtOptions.fetch === undefined && options.fetch !== undefined) {
-      jwtOptions.fetch = options.fetch;
-    }
-    let verifier: JwtVerifier;
-    try {
-      verifier = createJwtVerifier(jwtOptions);
-    } catch (error) {
-      if (error instanceof McpAuthConfigError && error.option !== 'resource') {
-        const where = preset && error.option !== 'issuer' ? `issuers[${i}].jwt.` : `issuers[${i}].`;
-        throw new McpAuthConfigError(`${where}${error.option}`, error.rule);
-      }
-      throw error;
-    }
+    const { verifier, jwtOptions, servers } = issuerVerifier(entry, i, options);
     clockToleranceMs = Math.max(clockToleranceMs, verifier.clockToleranceMs);
     maxTokenLength = Math.max(
       maxTokenLength,
@@ -168,7 +181,7 @@ export function createMultiIssuerVerifier(
       }
       byIssuer.set(iss, verifier);
     }
-    for (const server of isPreset(entry) ? entry.authorizationServers : [entry.issuer]) {
+    for (const server of servers) {
       if (!authorizationServers.includes(server)) authorizationServers.push(server);
     }
   });

@@ -18,6 +18,7 @@ export interface RemoteKeySetOptions {
   issuer: string;
   /** JWKS location; discovered from the issuer's metadata when absent. */
   jwksUri?: string | undefined;
+  /** The `fetch` every request goes through (by way of `fetchJsonBounded`). */
   fetch: typeof fetch;
   /**
    * Total deadline of one load, ms: discovery (both metadata locations, when tried) and the
@@ -74,35 +75,53 @@ export function discoveryUrls(issuer: string): [oauth: string, oidc: string] {
   ];
 }
 
-/**
- * Creates the remote key set a JWT verifier resolves keys from. Discovery (RFC 8414, then
- * OpenID Connect) runs once, on first use, when no `jwksUri` is configured. Every request
- * goes through `fetchJsonBounded` (redirects refused, body capped at `maxResponseBytes`);
- * one load — discovery and JWKS together — has one deadline, `timeoutMs`.
- *
- * Fetches are coalesced and start at most once per `cooldownMs`, counted from the end of the
- * previous attempt. After a failed fetch the last good set keeps serving; without one,
- * requests get `jwks_unavailable` (503, `retryAfter` = the rest of the cooldown) at once
- * instead of waiting on the server again. When the cooldown is over, one request retries and
- * waits (at most `timeoutMs`); requests arriving during that retry are not held either.
- *
- * @see RFC 8414 §3, OpenID Connect Discovery 1.0 §4, RFC 7517 §5
- * @example
- * ```ts
- * const keys = createRemoteKeySet({ issuer, fetch, timeoutMs: 5_000, cooldownMs: 30_000, maxResponseBytes });
- * await jwtVerify(token, keys.getKey, { issuer, algorithms: ['RS256'] });
- * ```
- */
-export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
-  const { issuer, timeoutMs, cooldownMs, maxResponseBytes } = options;
-  const doFetch = options.fetch;
-  const now = options.now ?? Date.now;
+/** Fetches `url` (one of the key set's requests) within the load's `deadline`, ms. */
+type FetchJson = (url: string, what: string, deadline: number) => Promise<unknown>;
 
-  let jwksUri = options.jwksUri;
-  let local: LocalJWKSet | undefined;
-  let fingerprint = '';
-  let version = 0;
-  let loadedAt = Number.NEGATIVE_INFINITY;
+/**
+ * The `jwks_uri` of `issuer`'s metadata, from the first location of {@link discoveryUrls}
+ * that answers a JSON object naming exactly this issuer; every failure is kept as the cause.
+ */
+async function discoverJwksUri(
+  issuer: string,
+  fetchJson: FetchJson,
+  deadline: number,
+): Promise<string> {
+  const errors: unknown[] = [];
+  for (const url of discoveryUrls(issuer)) {
+    try {
+      const document = await fetchJson(url, 'authorization server metadata', deadline);
+      if (!isObject(document)) throw new Error('metadata is not a JSON object');
+      if (document.issuer !== issuer) {
+        throw new Error('metadata "issuer" does not equal the configured issuer');
+      }
+      return assertSecureUrl('jwks_uri', document.jwks_uri).href;
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  throw new AggregateError(errors, 'authorization server metadata discovery failed');
+}
+
+/** The keys of a JWK Set document (RFC 7517 §5): the objects of its `keys` array. */
+function jwksKeys(document: unknown): Record<string, unknown>[] {
+  if (!isObject(document) || !Array.isArray(document.keys)) {
+    throw new Error('JWKS response is not a JSON Web Key Set');
+  }
+  return document.keys.filter(isObject);
+}
+
+/**
+ * When the key set is (re)loaded: loads are coalesced and start at most once per
+ * `cooldownMs`, counted from the end of the previous attempt; each has the deadline
+ * `timeoutMs`. A failure is remembered (with its error) until the next attempt.
+ */
+function createLoadSchedule(
+  load: (deadline: number) => Promise<void>,
+  timeoutMs: number,
+  cooldownMs: number,
+  now: () => number,
+) {
   /** When the last attempt ended (when the one in flight started, while it runs). */
   let lastAttempt = Number.NEGATIVE_INFINITY;
   let lastFailed = false;
@@ -110,49 +129,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   let inflight: Promise<boolean> | undefined;
   let inflightDeadline = Number.NEGATIVE_INFINITY;
 
-  function fetchJson(url: string, what: string, deadline: number): Promise<unknown> {
-    return fetchJsonBounded(url, {
-      fetch: doFetch,
-      timeoutMs: deadline - now(),
-      maxResponseBytes,
-      code: 'jwks_unavailable',
-      what,
-    });
-  }
-
-  async function discover(deadline: number): Promise<string> {
-    const errors: unknown[] = [];
-    for (const url of discoveryUrls(issuer)) {
-      try {
-        const document = await fetchJson(url, 'authorization server metadata', deadline);
-        if (!isObject(document)) throw new Error('metadata is not a JSON object');
-        if (document.issuer !== issuer) {
-          throw new Error('metadata "issuer" does not equal the configured issuer');
-        }
-        return assertSecureUrl('jwks_uri', document.jwks_uri).href;
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    throw new AggregateError(errors, 'authorization server metadata discovery failed');
-  }
-
-  async function load(deadline: number): Promise<void> {
-    if (jwksUri === undefined) jwksUri = await discover(deadline);
-    const document = await fetchJson(jwksUri, 'JWKS', deadline);
-    if (!isObject(document) || !Array.isArray(document.keys)) {
-      throw new Error('JWKS response is not a JSON Web Key Set');
-    }
-    const keys = document.keys.filter(isObject);
-    const next = JSON.stringify(keys);
-    if (next !== fingerprint || local === undefined) {
-      local = createLocalJWKSet({ keys });
-      fingerprint = next;
-      version++;
-    }
-    loadedAt = now();
-  }
-
+  /** Loads now (joining a load in flight); resolves to whether it succeeded. Never rejects. */
   function reload(): Promise<boolean> {
     if (inflight) return inflight;
     lastAttempt = now();
@@ -176,42 +153,105 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     return inflight;
   }
 
-  /**
-   * Waits for a fetch when this request may: joins one in flight (unless it retries a failed
-   * one: then only the request that started it waits), or starts one once the cooldown is
-   * over. Resolves `undefined` when the request must not wait.
-   */
-  function fetchIfDue(): Promise<boolean> | undefined {
-    if (inflight) return lastFailed ? undefined : inflight;
-    return now() - lastAttempt >= cooldownMs ? reload() : undefined;
+  return {
+    reload,
+    /**
+     * Waits for a load when this request may: joins one in flight (unless it retries a failed
+     * one: then only the request that started it waits), or starts one once the cooldown is
+     * over. `undefined` when the request must not wait.
+     */
+    loadIfDue(): Promise<boolean> | undefined {
+      if (inflight) return lastFailed ? undefined : inflight;
+      return now() - lastAttempt >= cooldownMs ? reload() : undefined;
+    },
+    /** No load in flight, and the cooldown is over. */
+    get idle(): boolean {
+      return !inflight && now() - lastAttempt >= cooldownMs;
+    },
+    /** The last attempt failed. */
+    get failed(): boolean {
+      return lastFailed;
+    },
+    /** The 503 for a request that cannot have a key: `Retry-After` = when a load may answer. */
+    unavailable(): McpAuthError {
+      const until = inflight ? inflightDeadline : lastAttempt + cooldownMs;
+      return new McpAuthError(
+        'jwks_unavailable',
+        "the authorization server's signing keys are unavailable",
+        { retryAfter: Math.max(1, Math.ceil((until - now()) / 1000)), cause: lastError },
+      );
+    },
+  };
+}
+
+/**
+ * Creates the remote key set a JWT verifier resolves keys from. Discovery (RFC 8414, then
+ * OpenID Connect) runs once, on first use, when no `jwksUri` is configured. Every request
+ * goes through `fetchJsonBounded` (redirects refused, body capped at `maxResponseBytes`);
+ * one load — discovery and JWKS together — has one deadline, `timeoutMs`.
+ *
+ * Fetches are coalesced and start at most once per `cooldownMs`, counted from the end of the
+ * previous attempt. After a failed fetch the last good set keeps serving; without one,
+ * requests get `jwks_unavailable` (503, `retryAfter` = the rest of the cooldown) at once
+ * instead of waiting on the server again. When the cooldown is over, one request retries and
+ * waits (at most `timeoutMs`); requests arriving during that retry are not held either.
+ *
+ * @see RFC 8414 §3, OpenID Connect Discovery 1.0 §4, RFC 7517 §5
+ * @example
+ * ```ts
+ * const keys = createRemoteKeySet({ issuer, fetch, timeoutMs: 5_000, cooldownMs: 30_000, maxResponseBytes });
+ * await jwtVerify(token, keys.getKey, { issuer, algorithms: ['RS256'] });
+ * ```
+ */
+export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
+  const { issuer, maxResponseBytes } = options;
+  const now = options.now ?? Date.now;
+  let jwksUri = options.jwksUri;
+  let local: LocalJWKSet | undefined;
+  let fingerprint = '';
+  let version = 0;
+  let loadedAt = Number.NEGATIVE_INFINITY;
+
+  const fetchJson: FetchJson = (url, what, deadline) =>
+    fetchJsonBounded(url, {
+      fetch: options.fetch,
+      timeoutMs: deadline - now(),
+      maxResponseBytes,
+      code: 'jwks_unavailable',
+      what,
+    });
+
+  async function load(deadline: number): Promise<void> {
+    if (jwksUri === undefined) jwksUri = await discoverJwksUri(issuer, fetchJson, deadline);
+    const keys = jwksKeys(await fetchJson(jwksUri, 'JWKS', deadline));
+    const next = JSON.stringify(keys);
+    if (next !== fingerprint || local === undefined) {
+      local = createLocalJWKSet({ keys });
+      fingerprint = next;
+      version++;
+    }
+    loadedAt = now();
   }
 
-  function unavailable(): McpAuthError {
-    const until = inflight ? inflightDeadline : lastAttempt + cooldownMs;
-    return new McpAuthError(
-      'jwks_unavailable',
-      "the authorization server's signing keys are unavailable",
-      { retryAfter: Math.max(1, Math.ceil((until - now()) / 1000)), cause: lastError },
-    );
-  }
+  const schedule = createLoadSchedule(load, options.timeoutMs, options.cooldownMs, now);
 
   async function getKey(
     header: CompactJWSHeaderParameters,
     token: FlattenedJWSInput,
   ): Promise<JoseCryptoKey> {
     if (local === undefined) {
-      await fetchIfDue();
-      if (local === undefined) throw unavailable();
-    } else if (now() - loadedAt > MAX_AGE_MS && !inflight && now() - lastAttempt >= cooldownMs) {
-      void reload();
+      await schedule.loadIfDue();
+      if (local === undefined) throw schedule.unavailable();
+    } else if (now() - loadedAt > MAX_AGE_MS && schedule.idle) {
+      void schedule.reload();
     }
     try {
       return await (local as LocalJWKSet)(header, token);
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
-      const fetched = fetchIfDue();
+      const fetched = schedule.loadIfDue();
       if (fetched !== undefined && (await fetched)) return (local as LocalJWKSet)(header, token);
-      if (lastFailed) throw unavailable();
+      if (schedule.failed) throw schedule.unavailable();
       throw error;
     }
   }
@@ -221,6 +261,6 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     get version() {
       return version;
     },
-    reload,
+    reload: schedule.reload,
   };
 }

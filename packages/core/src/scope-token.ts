@@ -4,7 +4,15 @@
  */
 export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-/** True when `value` is a single RFC 6749 scope-token. */
+/**
+ * True when `value` is a single RFC 6749 scope-token.
+ * @example
+ * ```ts
+ * isScopeToken('todo:read');   // true
+ * isScopeToken('a b');         // false (two scope-tokens)
+ * isScopeToken('caf\u00e9');   // false (not ASCII)
+ * ```
+ */
 export function isScopeToken(value: unknown): value is string {
   return typeof value === 'string' && SCOPE_TOKEN.test(value);
 }

@@ -5,7 +5,14 @@ import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import Fastify from 'fastify';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { POLICY, RESOURCE, vectorOptions } from '@org/mcp-auth-conformance';
-import mcpAuthDefault, { type AuthInfo, mcpAuth, parseChallenge } from '../src/index.js';
+import mcpAuthDefault, {
+  type AuthInfo,
+  type McpAuth,
+  type McpAuthFastify,
+  type McpAuthFastifyOptions,
+  mcpAuth,
+  parseChallenge,
+} from '../src/index.js';
 
 const listTodos = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_todos' } };
 
@@ -620,5 +627,74 @@ describe('Fastify per-route hook (app.mcpAuth.protect)', () => {
     });
     expect(refused.statusCode).toBe(401);
     await scoped.close();
+  });
+});
+
+describe('Fastify hot path and types', () => {
+  it('passes a cached token on without a promise: the next hook runs in the same tick as the decision', async () => {
+    let flag = 'none';
+    const app = Fastify();
+    await app.register(mcpAuth, {
+      ...vectorOptions(issuer),
+      // Emitted inside the decision, synchronously when the core decides without waiting.
+      onDecision: () => {
+        flag = 'decided';
+        queueMicrotask(() => {
+          flag = 'a microtask later';
+        });
+      },
+    });
+    const seen: string[] = [];
+    app.post(
+      '/mcp',
+      {
+        preValidation: (_request, _reply, done) => {
+          seen.push(flag);
+          done();
+        },
+      },
+      async () => 'ok',
+    );
+    app.get(
+      '/mcp',
+      {
+        onRequest: (_request, _reply, done) => {
+          seen.push(flag);
+          done();
+        },
+      },
+      async () => 'ok',
+    );
+    for (let i = 0; i < 2; i++) {
+      await app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: bearer(readToken),
+        payload: listTodos,
+      });
+    }
+    await app.inject({ method: 'GET', url: '/mcp', headers: bearer(readToken) });
+    // The first verification waits for the key set; the cached token (on the parsed body, and
+    // without a body) is decided and passed on synchronously.
+    expect(seen).toEqual(['a microtask later', 'decided', 'decided']);
+    await app.close();
+  });
+
+  it('types request.auth, app.mcpAuth and the options', async () => {
+    const app = Fastify();
+    await app.register(mcpAuth, { ...vectorOptions(issuer), paths: [] });
+    app.get('/', async (request) => {
+      expectTypeOf(request.auth).toEqualTypeOf<AuthInfo | undefined>();
+      return null;
+    });
+    expectTypeOf(app.mcpAuth).toEqualTypeOf<McpAuthFastify>();
+    expectTypeOf(app.mcpAuth.core).toEqualTypeOf<McpAuth>();
+    expectTypeOf<{
+      auth: McpAuth;
+      maxBodyBytes: number;
+      paths: string[];
+    }>().toExtend<McpAuthFastifyOptions>();
+    expectTypeOf<{ resource: string; maxBodyBytes: number }>().toExtend<McpAuthFastifyOptions>();
+    await app.close();
   });
 });

@@ -6,12 +6,16 @@
  * - `replace`: read `c.req.raw` itself, then replace `c.req.text`/`c.req.json` and `c.req.raw`
  *   with an unread copy built on first access (the adapter before 1.0);
  * - `cached`:  read through Hono's own cached body API, `c.req.text()` (the handler's
- *   `c.req.text()`/`c.req.json()` answer from the same cache; `c.req.raw` is consumed);
+ *   `c.req.text()`/`c.req.json()` answer from the same cache; `c.req.raw` is consumed); a body
+ *   without `Content-Length` is counted on a clone;
  * - `clone`:   read `c.req.raw.clone()` (`c.req.raw` stays unread);
- * - `shipped`: the adapter as built in `../dist` (one of the above).
+ * - `shipped`: the adapter as built in `../dist` (one of the above: the same code measured twice
+ *   shows the run-to-run noise).
  *
  * Two handlers: `/sdk` uses `c.var.parsedBody`, as the MCP SDK's transport does when given
- * `parsedBody`; `/reread` reads the body again with `c.req.json()`.
+ * `parsedBody`; `/reread` reads the body again with `c.req.json()`. Requests carry
+ * `Content-Length`, as MCP clients send them; in-process, `/sdk chunked` streams the body
+ * without it (the path that counts bytes while reading).
  *
  * Over HTTP, each variant's app runs in its own child process (`@hono/node-server`) and is driven
  * by a keep-alive client in this process; in-process, `app.request()` runs in this process.
@@ -23,6 +27,8 @@
  */
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import {
@@ -46,7 +52,8 @@ const BODY = JSON.stringify({
   params: { name: 'list_todos', arguments: {} },
 });
 const VARIANTS = ['replace', 'cached', 'clone', 'shipped'];
-const PATHS = ['/sdk', '/reread'];
+const HTTP_SCENARIOS = ['/sdk', '/reread'];
+const LOCAL_SCENARIOS = ['/sdk', '/reread', '/sdk chunked'];
 const UNREADABLE = { ok: true, text: '' };
 /** Contexts whose raw body variant (a) consumed itself. */
 const consumedHere = new WeakSet();
@@ -87,7 +94,7 @@ function keepReadable(c, text, body) {
   });
 }
 
-/** (b) Hono's cached body API; a body without Content-Length is counted on a clone. */
+/** (b) Hono's cached body API, `c.req.text()`; a body without Content-Length is counted on a clone. */
 async function readCached(c, limit) {
   const { headers, bodyUsed } = c.req.raw;
   const length = Number(headers.get('content-length') ?? Number.NaN);
@@ -204,12 +211,25 @@ async function load(port, path, token, connections, seconds) {
 }
 
 /** In-process: `iterations` sequential `app.request()` calls; requests/s. */
-async function inProcess(app, path, token, iterations) {
-  const init = () => ({
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: BODY,
-  });
+async function inProcess(app, scenario, token, iterations) {
+  const [path, chunked] = scenario.split(' ');
+  const bytes = new TextEncoder().encode(BODY);
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  const stream = () =>
+    new ReadableStream({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+  const init = () =>
+    chunked
+      ? { method: 'POST', headers, body: stream(), duplex: 'half' }
+      : {
+          method: 'POST',
+          headers: { ...headers, 'Content-Length': `${bytes.length}` },
+          body: BODY,
+        };
   let failed = 0;
   const started = performance.now();
   for (let i = 0; i < iterations; i++) {
@@ -225,26 +245,42 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function table(title, results, rounds) {
+function table(title, results, rounds, scenarios) {
   console.log(`\n### ${title}\n`);
   console.log(
-    '| variant | path | req/s median | min–max over rounds | spread | vs replace (median of per-round ratios) |',
+    '| variant | scenario | req/s median | min–max over rounds | spread | vs replace (median of per-round ratios) |',
   );
   console.log('|---|---|---|---|---|---|');
-  for (const path of PATHS) {
+  for (const scenario of scenarios) {
     for (const variant of VARIANTS) {
-      const rates = results[variant][path].map((r) => r.rate);
-      const base = results.replace[path].map((r) => r.rate);
+      const runs = results[variant][scenario];
+      const rates = runs.map((r) => r.rate);
+      const base = results.replace[scenario].map((r) => r.rate);
       const ratio = median(rates.map((r, i) => r / base[i]));
-      const lo = Math.min(...rates);
-      const hi = Math.max(...rates);
-      const failed = results[variant][path].reduce((n, r) => n + r.failed, 0);
+      const [lo, hi, mid] = [Math.min(...rates), Math.max(...rates), median(rates)];
+      const failed = runs.reduce((n, r) => n + r.failed, 0);
+      const spread = (((hi - lo) / 2 / mid) * 100).toFixed(1);
       console.log(
-        `| ${variant} | ${path} | ${median(rates).toFixed(0)} | ${lo.toFixed(0)}–${hi.toFixed(0)} | ±${(((hi - lo) / 2 / median(rates)) * 100).toFixed(1)}% | ${ratio.toFixed(3)}×${failed ? ` (${failed} non-200!)` : ''} |`,
+        `| ${variant} | ${scenario} | ${mid.toFixed(0)} | ${lo.toFixed(0)}–${hi.toFixed(0)} | ±${spread}% | ${ratio.toFixed(3)}×${failed ? ` (${failed} non-200!)` : ''} |`,
       );
     }
   }
   console.log(`\n${rounds} rounds; spread = half the min–max range over the median.`);
+}
+
+/** Runs `measure(variant, scenario)` for every pair, rounds interleaved, order rotated. */
+async function interleave(rounds, scenarios, measure) {
+  const results = Object.fromEntries(
+    VARIANTS.map((v) => [v, Object.fromEntries(scenarios.map((s) => [s, []]))]),
+  );
+  for (let round = 0; round < rounds; round++) {
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+    for (const scenario of scenarios) {
+      for (const variant of order)
+        results[variant][scenario].push(await measure(variant, scenario));
+    }
+  }
+  return results;
 }
 
 async function main() {
@@ -256,39 +292,32 @@ async function main() {
       iterations: { type: 'string', default: '20000' },
     },
   });
-  const rounds = Number(values.rounds);
-  const seconds = Number(values.seconds);
-  const connections = Number(values.connections);
-  const iterations = Number(values.iterations);
-  const emptyResults = () =>
-    Object.fromEntries(VARIANTS.map((v) => [v, Object.fromEntries(PATHS.map((p) => [p, []]))]));
+  const [rounds, seconds, connections, iterations] = [
+    values.rounds,
+    values.seconds,
+    values.connections,
+    values.iterations,
+  ].map(Number);
+  const [before] = loadavg();
 
   // Over HTTP, one child process per variant.
   const servers = {};
   for (const variant of VARIANTS) {
-    const proc = fork(new URL(import.meta.url).pathname, ['--serve', variant], {
-      stdio: 'inherit',
+    const proc = fork(fileURLToPath(import.meta.url), ['--serve', variant], { stdio: 'inherit' });
+    const { port, token } = await new Promise((resolve, reject) => {
+      proc.once('message', resolve);
+      proc.once('exit', (code) => reject(new Error(`${variant} server exited (${code})`)));
     });
-    const { port, token } = await new Promise((resolve) => proc.once('message', resolve));
     servers[variant] = { proc, port, token };
   }
-  const http = emptyResults();
+  let http;
   try {
-    for (const variant of VARIANTS) {
-      for (const path of PATHS) {
-        const { port, token } = servers[variant];
-        await load(port, path, token, connections, Math.min(1, seconds)); // warm-up
-      }
-    }
-    for (let round = 0; round < rounds; round++) {
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
-      for (const path of PATHS) {
-        for (const variant of order) {
-          const { port, token } = servers[variant];
-          http[variant][path].push(await load(port, path, token, connections, seconds));
-        }
-      }
-    }
+    const measure = (variant, path, duration = seconds) => {
+      const { port, token } = servers[variant];
+      return load(port, path, token, connections, duration);
+    };
+    await interleave(1, HTTP_SCENARIOS, (v, p) => measure(v, p, Math.min(1, seconds))); // warm-up
+    http = await interleave(rounds, HTTP_SCENARIOS, measure);
   } finally {
     for (const { proc } of Object.values(servers)) proc.kill();
   }
@@ -297,27 +326,18 @@ async function main() {
   const { options, token } = await issuerAndToken();
   const apps = {};
   for (const variant of VARIANTS) apps[variant] = await buildApp(variant, options);
-  const local = emptyResults();
-  for (const variant of VARIANTS) {
-    for (const path of PATHS) await inProcess(apps[variant], path, token, iterations / 10);
-  }
-  for (let round = 0; round < rounds; round++) {
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
-    for (const path of PATHS) {
-      for (const variant of order) {
-        local[variant][path].push(await inProcess(apps[variant], path, token, iterations));
-      }
-    }
-  }
+  const run = (n) => (variant, scenario) => inProcess(apps[variant], scenario, token, n);
+  await interleave(1, LOCAL_SCENARIOS, run(Math.ceil(iterations / 10))); // warm-up
+  const local = await interleave(rounds, LOCAL_SCENARIOS, run(iterations));
 
-  const [l1, l5] = (await import('node:os')).loadavg();
-  console.log(`Node ${process.version}; load average 1/5 min: ${l1.toFixed(2)} / ${l5.toFixed(2)}`);
-  table(
-    `Over HTTP (@hono/node-server, ${connections} connections, ${seconds} s per run)`,
-    http,
-    rounds,
+  const [after] = loadavg();
+  console.log(
+    `Node ${process.version}; load average (1 min) before ${before.toFixed(2)}, after ${after.toFixed(2)}`,
   );
-  table(`In-process (app.request(), ${iterations} sequential requests per run)`, local, rounds);
+  const overHttp = `Over HTTP (@hono/node-server, ${connections} connections, ${seconds} s per run)`;
+  table(overHttp, http, rounds, HTTP_SCENARIOS);
+  const inProc = `In-process (app.request(), ${iterations} sequential requests per run)`;
+  table(inProc, local, rounds, LOCAL_SCENARIOS);
   process.exit(0);
 }
 

@@ -87,6 +87,110 @@ function common(env: EnvRecord, prefix: string) {
   };
 }
 
+function scalekitFromEnv(env: EnvRecord): ProviderPreset {
+  const resourceId = read(env, 'SCALEKIT_RESOURCE_ID');
+  const options = {
+    environmentUrl: need(env, 'SCALEKIT_ENVIRONMENT_URL', 'scalekit'),
+    ...(resourceId === undefined ? {} : { resourceId }),
+    ...common(env, 'SCALEKIT'),
+  };
+  return fromEnv(
+    {
+      environmentUrl: 'SCALEKIT_ENVIRONMENT_URL',
+      resourceId: 'SCALEKIT_RESOURCE_ID',
+      audience: 'SCALEKIT_AUDIENCE',
+    },
+    () => scalekit(options),
+  );
+}
+
+function auth0FromEnv(env: EnvRecord): ProviderPreset {
+  const tokenProfile = read(env, 'AUTH0_TOKEN_PROFILE');
+  if (tokenProfile !== undefined && tokenProfile !== 'rfc9068' && tokenProfile !== 'auth0') {
+    throw new McpAuthConfigError('AUTH0_TOKEN_PROFILE', 'must be "rfc9068" or "auth0"');
+  }
+  const permissions = flag(env, 'AUTH0_PERMISSIONS');
+  const options = {
+    domain: need(env, 'AUTH0_DOMAIN', 'auth0'),
+    ...(tokenProfile === undefined ? {} : { tokenProfile: tokenProfile as 'rfc9068' | 'auth0' }),
+    ...(permissions === undefined ? {} : { permissions }),
+    ...common(env, 'AUTH0'),
+  };
+  return fromEnv({ domain: 'AUTH0_DOMAIN', audience: 'AUTH0_AUDIENCE' }, () => auth0(options));
+}
+
+function oktaFromEnv(env: EnvRecord): ProviderPreset {
+  const options = { issuer: need(env, 'OKTA_ISSUER', 'okta'), ...common(env, 'OKTA') };
+  return fromEnv({ issuer: 'OKTA_ISSUER', audience: 'OKTA_AUDIENCE' }, () => okta(options));
+}
+
+function entraIdFromEnv(env: EnvRecord): ProviderPreset {
+  const version = read(env, 'ENTRA_TOKEN_VERSION');
+  if (version !== undefined && !['1', '2', 'both'].includes(version)) {
+    throw new McpAuthConfigError('ENTRA_TOKEN_VERSION', 'must be 1, 2 or both');
+  }
+  const audience = list(env, 'ENTRA_AUDIENCE');
+  if (audience === undefined) {
+    throw new McpAuthConfigError('ENTRA_AUDIENCE', 'is required when MCP_AUTH_PROVIDER=entra-id');
+  }
+  const options = {
+    tenantId: need(env, 'ENTRA_TENANT_ID', 'entra-id'),
+    ...common(env, 'ENTRA'),
+    audience,
+    ...(version === undefined
+      ? {}
+      : { version: version === 'both' ? ('both' as const) : (Number(version) as 1 | 2) }),
+  };
+  return fromEnv({ tenantId: 'ENTRA_TENANT_ID', audience: 'ENTRA_AUDIENCE' }, () =>
+    entraId(options),
+  );
+}
+
+function keycloakFromEnv(env: EnvRecord): ProviderPreset {
+  const options = {
+    baseUrl: need(env, 'KEYCLOAK_BASE_URL', 'keycloak'),
+    realm: need(env, 'KEYCLOAK_REALM', 'keycloak'),
+    ...common(env, 'KEYCLOAK'),
+  };
+  return fromEnv(
+    { baseUrl: 'KEYCLOAK_BASE_URL', realm: 'KEYCLOAK_REALM', audience: 'KEYCLOAK_AUDIENCE' },
+    () => keycloak(options),
+  );
+}
+
+function workosFromEnv(env: EnvRecord): ProviderPreset {
+  const permissions = flag(env, 'WORKOS_PERMISSIONS');
+  const options = {
+    authkitDomain: need(env, 'WORKOS_AUTHKIT_DOMAIN', 'workos'),
+    ...(permissions === undefined ? {} : { permissions }),
+    ...common(env, 'WORKOS'),
+  };
+  return fromEnv({ authkitDomain: 'WORKOS_AUTHKIT_DOMAIN', audience: 'WORKOS_AUDIENCE' }, () =>
+    workos(options),
+  );
+}
+
+function clerkFromEnv(env: EnvRecord): ProviderPreset {
+  const options = {
+    frontendApiUrl: need(env, 'CLERK_FRONTEND_API_URL', 'clerk'),
+    ...common(env, 'CLERK'),
+  };
+  return fromEnv({ frontendApiUrl: 'CLERK_FRONTEND_API_URL', audience: 'CLERK_AUDIENCE' }, () =>
+    clerk(options),
+  );
+}
+
+/** How each provider's preset is built from the environment. */
+const FROM_ENV: Readonly<Record<ProviderName, (env: EnvRecord) => ProviderPreset>> = {
+  scalekit: scalekitFromEnv,
+  auth0: auth0FromEnv,
+  okta: oktaFromEnv,
+  'entra-id': entraIdFromEnv,
+  keycloak: keycloakFromEnv,
+  workos: workosFromEnv,
+  clerk: clerkFromEnv,
+};
+
 /**
  * Builds a provider preset from environment variables passed in as a record (the core never
  * reads the environment itself). Returns `undefined` when `MCP_AUTH_PROVIDER` is unset (or
@@ -122,102 +226,12 @@ export function presetFromEnv(env: EnvRecord): ProviderPreset | undefined {
   }
   const provider = read(env, 'MCP_AUTH_PROVIDER')?.toLowerCase();
   if (provider === undefined || provider === 'generic') return undefined;
-  switch (provider) {
-    case 'scalekit': {
-      const resourceId = read(env, 'SCALEKIT_RESOURCE_ID');
-      const options = {
-        environmentUrl: need(env, 'SCALEKIT_ENVIRONMENT_URL', provider),
-        ...(resourceId === undefined ? {} : { resourceId }),
-        ...common(env, 'SCALEKIT'),
-      };
-      return fromEnv(
-        {
-          environmentUrl: 'SCALEKIT_ENVIRONMENT_URL',
-          resourceId: 'SCALEKIT_RESOURCE_ID',
-          audience: 'SCALEKIT_AUDIENCE',
-        },
-        () => scalekit(options),
-      );
-    }
-    case 'auth0': {
-      const tokenProfile = read(env, 'AUTH0_TOKEN_PROFILE');
-      if (tokenProfile !== undefined && tokenProfile !== 'rfc9068' && tokenProfile !== 'auth0') {
-        throw new McpAuthConfigError('AUTH0_TOKEN_PROFILE', 'must be "rfc9068" or "auth0"');
-      }
-      const permissions = flag(env, 'AUTH0_PERMISSIONS');
-      const options = {
-        domain: need(env, 'AUTH0_DOMAIN', provider),
-        ...(tokenProfile === undefined
-          ? {}
-          : { tokenProfile: tokenProfile as 'rfc9068' | 'auth0' }),
-        ...(permissions === undefined ? {} : { permissions }),
-        ...common(env, 'AUTH0'),
-      };
-      return fromEnv({ domain: 'AUTH0_DOMAIN', audience: 'AUTH0_AUDIENCE' }, () => auth0(options));
-    }
-    case 'okta': {
-      const options = { issuer: need(env, 'OKTA_ISSUER', provider), ...common(env, 'OKTA') };
-      return fromEnv({ issuer: 'OKTA_ISSUER', audience: 'OKTA_AUDIENCE' }, () => okta(options));
-    }
-    case 'entra-id': {
-      const version = read(env, 'ENTRA_TOKEN_VERSION');
-      if (version !== undefined && !['1', '2', 'both'].includes(version)) {
-        throw new McpAuthConfigError('ENTRA_TOKEN_VERSION', 'must be 1, 2 or both');
-      }
-      const audience = list(env, 'ENTRA_AUDIENCE');
-      if (audience === undefined) {
-        throw new McpAuthConfigError(
-          'ENTRA_AUDIENCE',
-          `is required when MCP_AUTH_PROVIDER=${provider}`,
-        );
-      }
-      const options = {
-        tenantId: need(env, 'ENTRA_TENANT_ID', provider),
-        ...common(env, 'ENTRA'),
-        audience,
-        ...(version === undefined
-          ? {}
-          : { version: version === 'both' ? ('both' as const) : (Number(version) as 1 | 2) }),
-      };
-      return fromEnv({ tenantId: 'ENTRA_TENANT_ID', audience: 'ENTRA_AUDIENCE' }, () =>
-        entraId(options),
-      );
-    }
-    case 'keycloak': {
-      const options = {
-        baseUrl: need(env, 'KEYCLOAK_BASE_URL', provider),
-        realm: need(env, 'KEYCLOAK_REALM', provider),
-        ...common(env, 'KEYCLOAK'),
-      };
-      return fromEnv(
-        { baseUrl: 'KEYCLOAK_BASE_URL', realm: 'KEYCLOAK_REALM', audience: 'KEYCLOAK_AUDIENCE' },
-        () => keycloak(options),
-      );
-    }
-    case 'workos': {
-      const permissions = flag(env, 'WORKOS_PERMISSIONS');
-      const options = {
-        authkitDomain: need(env, 'WORKOS_AUTHKIT_DOMAIN', provider),
-        ...(permissions === undefined ? {} : { permissions }),
-        ...common(env, 'WORKOS'),
-      };
-      return fromEnv({ authkitDomain: 'WORKOS_AUTHKIT_DOMAIN', audience: 'WORKOS_AUDIENCE' }, () =>
-        workos(options),
-      );
-    }
-    case 'clerk': {
-      const options = {
-        frontendApiUrl: need(env, 'CLERK_FRONTEND_API_URL', provider),
-        ...common(env, 'CLERK'),
-      };
-      return fromEnv({ frontendApiUrl: 'CLERK_FRONTEND_API_URL', audience: 'CLERK_AUDIENCE' }, () =>
-        clerk(options),
-      );
-    }
-    default:
-      throw new McpAuthConfigError(
-        'MCP_AUTH_PROVIDER',
-        `must be one of ${PROVIDERS.join(', ')} or generic (got "${provider.slice(0, 40)}")`,
-      );
+  const build = Object.hasOwn(FROM_ENV, provider) ? FROM_ENV[provider as ProviderName] : undefined;
+  if (build === undefined) {
+    throw new McpAuthConfigError(
+      'MCP_AUTH_PROVIDER',
+      `must be one of ${PROVIDERS.join(', ')} or generic (got "${provider.slice(0, 40)}")`,
+    );
   }
+  return build(env);
 }
