@@ -10,7 +10,11 @@
  *   without `Content-Length` is counted on a clone;
  * - `clone`:   read `c.req.raw.clone()` (`c.req.raw` stays unread);
  * - `shipped`: the adapter as built in `../dist` (one of the above: the same code measured twice
- *   shows the run-to-run noise).
+ *   shows the run-to-run noise);
+ * - `bare`:    no adapter, only `c.set('parsedBody', await c.req.json())`: the floor.
+ *
+ * Each run reports requests/s and CPU µs per request (the server process's, over HTTP): CPU time
+ * is far less disturbed than throughput when other work shares the machine.
  *
  * Two handlers: `/sdk` uses `c.var.parsedBody`, as the MCP SDK's transport does when given
  * `parsedBody`; `/reread` reads the body again with `c.req.json()`. Requests carry
@@ -51,7 +55,7 @@ const BODY = JSON.stringify({
   method: 'tools/call',
   params: { name: 'list_todos', arguments: {} },
 });
-const VARIANTS = ['replace', 'cached', 'clone', 'shipped'];
+const VARIANTS = ['replace', 'cached', 'clone', 'shipped', 'bare'];
 const HTTP_SCENARIOS = ['/sdk', '/reread'];
 const LOCAL_SCENARIOS = ['/sdk', '/reread', '/sdk chunked'];
 const UNREADABLE = { ok: true, text: '' };
@@ -141,7 +145,12 @@ function protectWith({ core, maxBodyBytes }, readBody) {
 /** An app protecting `/sdk` and `/reread` with one variant. */
 async function buildApp(variant, options) {
   let protect;
-  if (variant === 'shipped') {
+  if (variant === 'bare') {
+    protect = async (c, next) => {
+      c.set('parsedBody', await c.req.json());
+      await next();
+    };
+  } else if (variant === 'shipped') {
     const { mcpAuth } = await import('../dist/index.js');
     protect = mcpAuth(options).protect;
   } else {
@@ -171,11 +180,23 @@ async function child(variant) {
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   process.send({ port: server.address().port, token });
+  process.on('message', (m) => m === 'cpu' && process.send({ cpu: process.cpuUsage() }));
   process.on('disconnect', () => process.exit(0));
 }
 
-/** Drives `connections` keep-alive loops for `seconds`; requests/s and non-200 count. */
-async function load(port, path, token, connections, seconds) {
+/** The CPU time (µs, user + system) a server child has used so far. */
+function serverCpu(proc) {
+  return new Promise((resolve) => {
+    proc.once('message', ({ cpu }) => resolve(cpu.user + cpu.system));
+    proc.send('cpu');
+  });
+}
+
+/**
+ * Drives `connections` keep-alive loops for `seconds`: requests/s, the server's CPU µs per
+ * request (less sensitive than throughput to other load on the machine) and the non-200 count.
+ */
+async function load({ proc, port, token }, path, connections, seconds) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const headers = {
     Authorization: `Bearer ${token}`,
@@ -203,14 +224,16 @@ async function load(port, path, token, connections, seconds) {
       else failed += 1;
     }
   };
+  const cpuBefore = await serverCpu(proc);
   const started = performance.now();
   await Promise.all(Array.from({ length: connections }, loop));
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = ((await serverCpu(proc)) - cpuBefore) / done;
   agent.destroy();
-  return { rate: done / elapsed, failed };
+  return { rate: done / elapsed, cpu, failed };
 }
 
-/** In-process: `iterations` sequential `app.request()` calls; requests/s. */
+/** In-process: `iterations` sequential `app.request()` calls; requests/s and CPU µs each. */
 async function inProcess(app, scenario, token, iterations) {
   const [path, chunked] = scenario.split(' ');
   const bytes = new TextEncoder().encode(BODY);
@@ -231,13 +254,16 @@ async function inProcess(app, scenario, token, iterations) {
           body: BODY,
         };
   let failed = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < iterations; i++) {
     const res = await app.request(path, init());
     if (res.status !== 200) failed += 1;
     await res.arrayBuffer();
   }
-  return { rate: iterations / ((performance.now() - started) / 1000), failed };
+  const elapsed = (performance.now() - started) / 1000;
+  const { user, system } = process.cpuUsage(cpuBefore);
+  return { rate: iterations / elapsed, cpu: (user + system) / iterations, failed };
 }
 
 const median = (xs) => {
@@ -245,27 +271,37 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** `median (±spread%)`: the spread is half the min–max range over the median. */
+function summary(values, digits) {
+  const mid = median(values);
+  const spread = ((Math.max(...values) - Math.min(...values)) / 2 / mid) * 100;
+  return `${mid.toFixed(digits)} (±${spread.toFixed(0)}%)`;
+}
+
 function table(title, results, rounds, scenarios) {
   console.log(`\n### ${title}\n`);
-  console.log(
-    '| variant | scenario | req/s median | min–max over rounds | spread | vs replace (median of per-round ratios) |',
-  );
+  console.log('| variant | scenario | req/s | CPU µs/req | req/s vs replace | CPU vs replace |');
   console.log('|---|---|---|---|---|---|');
   for (const scenario of scenarios) {
     for (const variant of VARIANTS) {
       const runs = results[variant][scenario];
-      const rates = runs.map((r) => r.rate);
-      const base = results.replace[scenario].map((r) => r.rate);
-      const ratio = median(rates.map((r, i) => r / base[i]));
-      const [lo, hi, mid] = [Math.min(...rates), Math.max(...rates), median(rates)];
+      const base = results.replace[scenario];
+      const paired = (key) => median(runs.map((r, i) => r[key] / base[i][key])).toFixed(2);
       const failed = runs.reduce((n, r) => n + r.failed, 0);
-      const spread = (((hi - lo) / 2 / mid) * 100).toFixed(1);
       console.log(
-        `| ${variant} | ${scenario} | ${mid.toFixed(0)} | ${lo.toFixed(0)}–${hi.toFixed(0)} | ±${spread}% | ${ratio.toFixed(3)}×${failed ? ` (${failed} non-200!)` : ''} |`,
+        `| ${variant} | ${scenario} | ${summary(
+          runs.map((r) => r.rate),
+          0,
+        )} | ${summary(
+          runs.map((r) => r.cpu),
+          1,
+        )} | ${paired('rate')}× | ${paired('cpu')}×${failed ? ` (${failed} non-200!)` : ''} |`,
       );
     }
   }
-  console.log(`\n${rounds} rounds; spread = half the min–max range over the median.`);
+  console.log(
+    `\n${rounds} rounds: median (±half the min–max range); ratios are medians of per-round pairs.`,
+  );
 }
 
 /** Runs `measure(variant, scenario)` for every pair, rounds interleaved, order rotated. */
@@ -312,10 +348,8 @@ async function main() {
   }
   let http;
   try {
-    const measure = (variant, path, duration = seconds) => {
-      const { port, token } = servers[variant];
-      return load(port, path, token, connections, duration);
-    };
+    const measure = (variant, path, duration = seconds) =>
+      load(servers[variant], path, connections, duration);
     await interleave(1, HTTP_SCENARIOS, (v, p) => measure(v, p, Math.min(1, seconds))); // warm-up
     http = await interleave(rounds, HTTP_SCENARIOS, measure);
   } finally {
