@@ -31,7 +31,7 @@ export type Variables = {
   auth: AuthInfo | undefined;
   /**
    * The JSON body, when the middleware read it for the decision (`undefined` otherwise). Hand it
-   * to the MCP SDK's transport as `parsedBody`: `c.req.raw`'s own body has been consumed.
+   * to the MCP SDK's transport as `parsedBody`: `c.req.raw`'s own body may have been consumed.
    */
   parsedBody: unknown;
 };
@@ -134,7 +134,7 @@ function applyHeaders(out: Headers, headers: Record<string, string>): void {
  * (status, `WWW-Authenticate`, CORS headers, JSON body): without an `onError`, Hono sends it.
  * The JSON body it read for the decision is in `c.var.parsedBody` and in Hono's body cache
  * (`c.req.json()`, `c.req.text()`): read it from there, not from `c.req.raw`, whose own body
- * has then been consumed. `c.req.raw` itself is never replaced.
+ * may have been consumed. `c.req.raw` itself is never replaced.
  *
  * @example
  * ```ts
