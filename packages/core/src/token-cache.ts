@@ -235,15 +235,3 @@ export function createTokenCache(
     },
   };
 }
-
-/** @deprecated Transitional: the caches key tokens by `tokenHash` themselves; to be removed. */
-export type { TokenDigest } from './token-hash.js';
-/** @deprecated Transitional: no hash can be injected any more; to be removed. */
-export type TokenHasher = (token: string) => string | Promise<string>;
-/**
- * @deprecated Transitional no-op, kept only until the packages stop calling it: the core picks
- * the fastest SHA-256 itself, so `options` are returned unchanged. To be removed.
- */
-export function withTokenHash<T extends object>(options: T, _hash?: unknown): T {
-  return options;
-}

@@ -37,8 +37,6 @@ export interface AccessTokenVerifier {
   readonly checksLifetime?: boolean;
   /** Optional: the clock tolerance, in milliseconds, the verifier applies to `exp`/`nbf`/`iat`. */
   readonly clockToleranceMs?: number;
-  /** @deprecated Transitional, read by nothing the built-in verifiers set; use `clockToleranceMs`. */
-  readonly clockTolerance?: number;
 }
 
 /**
