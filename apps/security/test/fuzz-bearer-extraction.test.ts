@@ -4,7 +4,10 @@
  * token that is in the header and matches token68, within the size limit, never echoes input in
  * its error descriptions, and finds every well-formed token. Fixed seed and run budget.
  */
-import { DEFAULT_MAX_TOKEN_LENGTH, extractBearerToken, type HeadersInit } from '@org/mcp-auth-core';
+import { extractBearerToken, type HeadersInit } from '@org/mcp-auth-core';
+
+/** The documented default of `maxLength` / `maxTokenLength`. */
+const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzParameters } from '../src/fuzz.js';

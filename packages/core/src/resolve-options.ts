@@ -209,6 +209,9 @@ function resolveVerifier(o: McpAuthOptions): AccessTokenVerifier {
   }
   assertSecureUrl('issuer', o.issuer);
   return createJwtVerifier({
+    // One token-length limit for the endpoint: the verifier takes the top-level one unless
+    // `jwt.maxTokenLength` says otherwise.
+    ...(o.maxTokenLength === undefined ? {} : { maxTokenLength: o.maxTokenLength }),
     ...(o.jwt as Omit<JwtVerifierOptions, 'issuer' | 'resource'> | undefined),
     issuer: o.issuer,
     resource: o.resource,

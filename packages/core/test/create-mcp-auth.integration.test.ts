@@ -179,6 +179,25 @@ describe('createMcpAuth with real tokens (issuer + jwt options)', () => {
       }),
     ).toThrow(TypeError);
   });
+
+  it('one token-length limit: the top-level maxTokenLength reaches the built-in verifier', async () => {
+    // A token of about 12 000 characters: over the 8192 default, under the configured 20 000.
+    const token = await issuer.mintAccessToken({ claims: { pad: 'x'.repeat(9_000) } });
+    expect(token.length).toBeGreaterThan(8192);
+    const make = (options: { maxTokenLength?: number; jwt?: { maxTokenLength: number } }) =>
+      createMcpAuth({
+        resource: RESOURCE,
+        issuer: issuer.issuer,
+        ...options,
+        jwt: { fetch: issuer.fetch, ...options.jwt },
+        sessionBinding: false,
+      });
+    expect((await make({ maxTokenLength: 20_000 }).authorize(request(token))).type).toBe('allow');
+    expect(denied(await make({}).authorize(request(token))).status).toBe(400);
+    // jwt.maxTokenLength still wins for the verifier when it is set.
+    const narrower = make({ maxTokenLength: 20_000, jwt: { maxTokenLength: 9_000 } });
+    expect(denied(await narrower.authorize(request(token))).status).toBe(401);
+  });
 });
 
 describe('decide: the decision without waiting when nothing needs it', () => {
