@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       : [];
   for (const r of micro) {
     log(
-      `  ${r.alg}: floor ${r.floorOps.toFixed(0)}  jose ${r.joseOps.toFixed(0)}  cold ${r.coldOps.toFixed(0)}  warm(web) ${r.warmWebOps.toFixed(0)}  warm(node) ${r.warmNodeOps.toFixed(0)}`,
+      `  ${r.alg}: floor ${r.floorOps.toFixed(0)}  jose ${r.joseOps.toFixed(0)}  cold ${r.coldOps.toFixed(0)}  warm ${r.warmNodeOps.toFixed(0)}`,
     );
   }
 
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       ['fastify', 'ours'],
       ['hono', 'bare'],
       ['hono', 'ours'],
-      ['hono', 'ours-nodehash'],
+      ['hono', 'ours-twin'],
     ];
     if (only === undefined || only === 'macro') {
       log('starting servers (one child process each)');
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       const groups: RunningServer[][] = [
         ['express-bare', 'express-ours', 'express-sdk'],
         ['fastify-bare', 'fastify-ours'],
-        ['hono-bare', 'hono-ours', 'hono-ours-nodehash'],
+        ['hono-bare', 'hono-ours', 'hono-ours-twin'],
       ].map((names) => names.map((n) => byName.get(n) as RunningServer));
 
       for (let round = 0; round < settings.rounds; round++) {
@@ -310,7 +310,7 @@ async function main(): Promise<void> {
         'fastify-ours',
         'hono-bare',
         'hono-ours',
-        'hono-ours-nodehash',
+        'hono-ours-twin',
       ].map((s) => [s, medianRps(scenario, s)]),
     ),
     ratios: {
@@ -318,7 +318,7 @@ async function main(): Promise<void> {
       'express-sdk/bare': pairRatio(scenario, 'express-sdk', 'express-bare'),
       'fastify-ours/bare': pairRatio(scenario, 'fastify-ours', 'fastify-bare'),
       'hono-ours/bare': pairRatio(scenario, 'hono-ours', 'hono-bare'),
-      'hono-ours-nodehash/bare': pairRatio(scenario, 'hono-ours-nodehash', 'hono-bare'),
+      'hono-ours-twin/bare': pairRatio(scenario, 'hono-ours-twin', 'hono-bare'),
       'express-ours/sdk': pairRatio(scenario, 'express-ours', 'express-sdk'),
     },
   }));
@@ -335,14 +335,9 @@ async function main(): Promise<void> {
       met: minOver((r) => r.coldOps / r.joseOps) >= 0.9,
     },
     {
-      target: 'verifier warm ≥ 30× jose (node:crypto digest, as the Node adapters use)',
+      target: 'verifier warm ≥ 30× jose (the cache key the core picks: node:crypto on Node)',
       measured: micro.map((r) => `${r.alg} ${(r.warmNodeOps / r.joseOps).toFixed(1)}×`).join(', '),
       met: minOver((r) => r.warmNodeOps / r.joseOps) >= 30,
-    },
-    {
-      target: 'verifier warm ≥ 30× jose (Web Crypto digest, the core default)',
-      measured: micro.map((r) => `${r.alg} ${(r.warmWebOps / r.joseOps).toFixed(1)}×`).join(', '),
-      met: minOver((r) => r.warmWebOps / r.joseOps) >= 30,
     },
     ...(
       [
@@ -421,7 +416,7 @@ async function main(): Promise<void> {
         'fastify-ours',
         'hono-bare',
         'hono-ours',
-        'hono-ours-nodehash',
+        'hono-ours-twin',
       ].map((s) => [s, maxRss(s)]),
     ),
     memory,

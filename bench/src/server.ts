@@ -16,11 +16,10 @@ import express from 'express';
 import fastify from 'fastify';
 import { Hono } from 'hono';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { hash } from 'node:crypto';
 
 export type Framework = 'express' | 'fastify' | 'hono';
-/** `ours-nodehash`: Hono + ours with the node:crypto cache hash injected by the app. */
-export type Variant = 'bare' | 'ours' | 'ours-nodehash' | 'sdk';
+/** `ours-twin`: a second, identical Hono + ours server: the two columns show the run's noise. */
+export type Variant = 'bare' | 'ours' | 'ours-twin' | 'sdk';
 
 export interface ServerConfig {
   framework: Framework;
@@ -111,16 +110,8 @@ async function start(): Promise<number> {
     return (app.server.address() as AddressInfo).port;
   }
   const app = new Hono();
-  if (config.variant === 'ours' || config.variant === 'ours-nodehash') {
-    const options = ourOptions();
-    const auth = honoMcpAuth(
-      config.variant === 'ours'
-        ? options
-        : {
-            ...options,
-            jwt: { ...options.jwt, cache: { hash: (t: string) => hash('sha256', t, 'base64') } },
-          },
-    );
+  if (config.variant === 'ours' || config.variant === 'ours-twin') {
+    const auth = honoMcpAuth(ourOptions());
     app.post(path, auth.protect, async (c) => c.json(reply(await c.req.json())));
   } else {
     app.post(path, async (c) => c.json(reply(await c.req.json())));
