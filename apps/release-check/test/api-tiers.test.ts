@@ -10,7 +10,7 @@ const sources = workspaceSources(packages);
 const coreIndex = readValueExports(join(root, 'packages/core/src/index.ts'), sources);
 const adapterEntry = readValueExports(join(root, 'packages/core/src/adapter.ts'), sources);
 
-/** The application tier of `@org/mcp-auth-core`, as the 1.0 design lists it. */
+/** The application tier of `@org/mcp-auth-core` (25 runtime names). */
 const APPLICATION_TIER = [
   'createMcpAuth',
   'createJwtVerifier',
@@ -32,10 +32,10 @@ const APPLICATION_TIER = [
   'buildChallenge',
   'parseChallenge',
   'evaluateScopes',
+  'missingScopes',
   'policyScopes',
   'extractBearerToken',
   'buildProtectedResourceMetadata',
-  'protectedResourceMetadataUrl',
   'toResponse',
 ];
 
