@@ -71,11 +71,12 @@ export async function measureBundle(entry: string, workingDir: string): Promise<
   };
 }
 
-const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
+/** Bytes as KiB (1024 bytes), the unit the budgets are stated in. */
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /**
- * A Markdown table of measured bundles: one row for each bundle's total (minified and gzipped),
- * then one per part (minified).
+ * A Markdown table of measured bundles, in KiB: one row for each bundle's total (minified and
+ * gzipped), then one per part (minified).
  *
  * @example
  * ```ts
@@ -86,9 +87,9 @@ export function formatBundleTable(sizes: readonly BundleSize[]): string {
   const rows = ['| bundle | part | minified | gzipped |', '|---|---|--:|--:|'];
   for (const size of sizes) {
     rows.push(
-      `| \`${size.entry}\` | **total** | ${kb(size.minifiedBytes)} | ${kb(size.gzipBytes)} |`,
+      `| \`${size.entry}\` | **total** | ${kib(size.minifiedBytes)} | ${kib(size.gzipBytes)} |`,
     );
-    for (const part of size.parts) rows.push(`| | ${part.name} | ${kb(part.bytes)} | |`);
+    for (const part of size.parts) rows.push(`| | ${part.name} | ${kib(part.bytes)} | |`);
   }
   return `${rows.join('\n')}\n`;
 }
