@@ -59,6 +59,30 @@ function isHttpOrigin(value: string): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== 'null';
 }
 
+const corsSchema = z.strictObject({
+  allowedOrigins: z.optional(
+    z.union([
+      z.literal('*'),
+      z.array(
+        z.string().check(
+          z.refine((o) => o === 'loopback' || isHttpOrigin(o), {
+            error: "must be '*' or a list of http(s) origins (https://app.example) and 'loopback'",
+          }),
+        ),
+      ),
+    ]),
+  ),
+  maxAgeSeconds: z.optional(z.int().check(z.nonnegative())),
+});
+
+const sessionBindingSchema = z.strictObject({
+  maxSessions: z.optional(positiveInt),
+  maxSessionsPerSubject: z.optional(positiveInt),
+  onSubjectLimit: z.optional(z.enum(['refuse', 'replace-oldest'])),
+  onSessionEnd: fn<(sessionId: string) => void>('must be a function'),
+  ttlMs: z.optional(positiveInt),
+});
+
 const optionsSchema = z.strictObject({
   resource: z.string({ error: 'must be a URL string' }),
   issuer: z.optional(z.string({ error: 'must be a URL string' })),
@@ -81,36 +105,8 @@ const optionsSchema = z.strictObject({
   metadata: z.optional(z.looseObject({ rootResource: z.optional(z.string()) })),
   challengeScopes: z.optional(z.enum(['required-and-granted', 'required'])),
   maxTokenLength: z.optional(positiveInt.check(z.maximum(1_048_576))),
-  cors: z.optional(
-    z.strictObject({
-      allowedOrigins: z.optional(
-        z.union([
-          z.literal('*'),
-          z.array(
-            z.string().check(
-              z.refine((o) => o === 'loopback' || isHttpOrigin(o), {
-                error:
-                  "must be '*' or a list of http(s) origins (https://app.example) and 'loopback'",
-              }),
-            ),
-          ),
-        ]),
-      ),
-      maxAgeSeconds: z.optional(z.int().check(z.nonnegative())),
-    }),
-  ),
-  sessionBinding: z.optional(
-    z.union([
-      z.boolean(),
-      z.strictObject({
-        maxSessions: z.optional(positiveInt),
-        maxSessionsPerSubject: z.optional(positiveInt),
-        onSubjectLimit: z.optional(z.enum(['refuse', 'replace-oldest'])),
-        onSessionEnd: fn<(sessionId: string) => void>('must be a function'),
-        ttlMs: z.optional(positiveInt),
-      }),
-    ]),
-  ),
+  cors: z.optional(corsSchema),
+  sessionBinding: z.optional(z.union([z.boolean(), sessionBindingSchema])),
   onDecision: fn<DecisionListener>('must be a function'),
 });
 
@@ -122,18 +118,10 @@ const NESTED_OPTION_NAMES: Readonly<
   Record<string, { known: ReadonlySet<string>; renamed?: RenamedOptions }>
 > = {
   cors: {
-    known: new Set(['allowedOrigins', 'maxAgeSeconds']),
+    known: new Set(Object.keys(corsSchema.shape)),
     renamed: { maxAge: 'renamed "maxAgeSeconds", in seconds' },
   },
-  sessionBinding: {
-    known: new Set([
-      'maxSessions',
-      'maxSessionsPerSubject',
-      'onSubjectLimit',
-      'onSessionEnd',
-      'ttlMs',
-    ]),
-  },
+  sessionBinding: { known: new Set(Object.keys(sessionBindingSchema.shape)) },
   // `jwt` takes the JWT verifier's options except the two `createMcpAuth` sets itself.
   jwt: {
     known: new Set(
