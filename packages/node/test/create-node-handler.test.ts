@@ -4,7 +4,7 @@ import { type AuthInfo, createMcpAuth } from '@org/mcp-auth-core';
 import { createTestIssuer, type TestIssuer } from '@org/mcp-auth-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeHandler } from '../src/create-node-handler.js';
-import { closeServer, listenLocal } from './node-harness.js';
+import { closeServer, listenLocal } from '@org/mcp-auth-conformance/node';
 
 const RESOURCE = 'http://127.0.0.1/mcp';
 let issuer: TestIssuer;

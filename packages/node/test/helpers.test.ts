@@ -8,7 +8,7 @@ import { hasUnreadJsonBody, readJsonBody } from '../src/read-json-body.js';
 import { readRawBody } from '../src/read-raw-body.js';
 import { requestHeaders } from '../src/request-headers.js';
 import { toAuthorizeRequest } from '../src/to-authorize-request.js';
-import { listenLocal, closeServer } from './node-harness.js';
+import { closeServer, listenLocal } from '@org/mcp-auth-conformance/node';
 
 function fakeRequest(rawHeaders: string[], body = ''): IncomingMessage {
   const req = Readable.from(body === '' ? [] : [Buffer.from(body)]) as unknown as IncomingMessage;
