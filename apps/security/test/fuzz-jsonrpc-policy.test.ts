@@ -141,6 +141,30 @@ function covered(policy: ScopePolicy, body: unknown, granted: readonly string[])
   return true;
 }
 
+/**
+ * True when a message names its target with something other than a string — `name` of
+ * `tools/call`/`prompts/get`, `uri` of `resources/read|subscribe|unsubscribe`, or a completion
+ * `ref`'s — which the policy cannot judge: such a request is refused (400 -32602), never judged.
+ */
+function malformedTarget(message: unknown): boolean {
+  if (typeof message !== 'object' || message === null) return false;
+  const { method, params } = message as { method?: unknown; params?: unknown };
+  if (typeof params !== 'object' || params === null) return false;
+  const p = params as Record<string, unknown>;
+  const bad = (value: unknown) => value !== undefined && typeof value !== 'string';
+  if (method === 'tools/call' || method === 'prompts/get') return bad(p.name);
+  if (typeof method === 'string' && /^resources\/(read|subscribe|unsubscribe)$/.test(method)) {
+    return bad(p.uri);
+  }
+  if (method === 'completion/complete' && typeof p.ref === 'object' && p.ref !== null) {
+    const ref = p.ref as Record<string, unknown>;
+    return (
+      (ref.type === 'ref/prompt' && bad(ref.name)) || (ref.type === 'ref/resource' && bad(ref.uri))
+    );
+  }
+  return false;
+}
+
 // --- generators ---------------------------------------------------------------------------
 
 const toolName = fc.oneof(
@@ -341,6 +365,8 @@ describe.each(POLICIES)('fuzz: the decision on random JSON-RPC under %s', (_name
           // A GET or DELETE carries no operation: only the baseline applies.
           const judged = String(httpMethod).toUpperCase() === 'POST' ? payload : undefined;
           expect(covered(policy, judged, granted as string[])).toBe(true);
+          // A target the policy cannot judge is never let through on a token.
+          expect(messagesOf(judged).some(malformedTarget)).toBe(false);
         }
         // authorize() is the same decision.
         expect((await auth.authorize(request)).type).toBe(result.type);
@@ -358,7 +384,8 @@ describe.each(POLICIES)('fuzz: the decision on random JSON-RPC under %s', (_name
             typeof item === 'object' &&
             item !== null &&
             !Array.isArray(item) &&
-            typeof (item as { method?: unknown }).method === 'string',
+            typeof (item as { method?: unknown }).method === 'string' &&
+            !malformedTarget(item),
         ),
       );
     await fc.assert(

@@ -10,6 +10,9 @@
  *   (the same answer for all three, as the MCP SDK transport gives an unknown session).
  * - `session_limit` (503): no room for another bound session (overall, or for this subject).
  * - `jwks_unavailable` / `authorization_server_unavailable` (503): keys or metadata cannot be fetched.
+ * - `jsonrpc_parse_error` / `jsonrpc_header_mismatch` / `jsonrpc_invalid_params` (400): a body the
+ *   decision needs is not JSON, contradicts `Mcp-Method`/`Mcp-Name`, or names its target with
+ *   something other than a string (JSON-RPC -32700, -32020, -32602).
  * - `invalid_configuration`: thrown as a `TypeError` subclass at construction only.
  */
 export type McpAuthErrorCode =
@@ -24,7 +27,8 @@ export type McpAuthErrorCode =
   | 'jwks_unavailable'
   | 'authorization_server_unavailable'
   | 'jsonrpc_parse_error'
-  | 'jsonrpc_header_mismatch';
+  | 'jsonrpc_header_mismatch'
+  | 'jsonrpc_invalid_params';
 
 const STATUS: Record<McpAuthErrorCode, number> = {
   invalid_request: 400,
@@ -39,6 +43,7 @@ const STATUS: Record<McpAuthErrorCode, number> = {
   authorization_server_unavailable: 503,
   jsonrpc_parse_error: 400,
   jsonrpc_header_mismatch: 400,
+  jsonrpc_invalid_params: 400,
 };
 
 /**
@@ -88,7 +93,7 @@ export interface McpAuthErrorOptions {
   /** Overrides the status derived from the code. */
   status?: number;
   /** Seconds a client should wait before retrying (503 only). */
-  retryAfter?: number;
+  retryAfterSeconds?: number;
   /** Why the token was refused (`invalid_token` only). */
   reason?: InvalidTokenReason;
 }
@@ -109,7 +114,7 @@ export class McpAuthError extends Error {
   readonly isMcpAuthError = true as const;
   readonly code: McpAuthErrorCode;
   readonly status: number;
-  readonly retryAfter: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
   /**
    * Why the token was refused, set by the built-in verifiers on every `invalid_token` they
    * raise; `undefined` for other codes (and for errors from other verifiers that omit it).
@@ -121,7 +126,7 @@ export class McpAuthError extends Error {
     this.name = 'McpAuthError';
     this.code = code;
     this.status = options.status ?? STATUS[code];
-    this.retryAfter = options.retryAfter;
+    this.retryAfterSeconds = options.retryAfterSeconds;
     this.reason = options.reason;
   }
 }

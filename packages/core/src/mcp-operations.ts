@@ -13,6 +13,12 @@ export interface McpOperation {
   name?: string;
   /** For `completion/complete`: whether `name` is a prompt's or a resource's. */
   ref?: 'prompt' | 'resource';
+  /**
+   * The target parameter (`name`, `uri`, or a completion `ref`'s) is present but not a string:
+   * the policy cannot judge what it names, and a server's schema validation might coerce it
+   * into one (`["delete_all"]` → `"delete_all"`), so the decision refuses the request.
+   */
+  malformed?: true;
 }
 
 export const NAME_PARAM: Readonly<Record<string, 'name' | 'uri'>> = {
@@ -42,9 +48,13 @@ export function resourceKey(uri: string): string {
 function completionOf(method: string, ref: unknown): McpOperation {
   if (typeof ref !== 'object' || ref === null) return { method };
   const { type, name, uri } = ref as { type?: unknown; name?: unknown; uri?: unknown };
-  if (type === 'ref/prompt' && typeof name === 'string') return { method, name, ref: 'prompt' };
-  if (type === 'ref/resource' && typeof uri === 'string') {
-    return { method, name: resourceKey(uri), ref: 'resource' };
+  if (type === 'ref/prompt') {
+    if (typeof name === 'string') return { method, name, ref: 'prompt' };
+    if (name !== undefined) return { method, malformed: true };
+  }
+  if (type === 'ref/resource') {
+    if (typeof uri === 'string') return { method, name: resourceKey(uri), ref: 'resource' };
+    if (uri !== undefined) return { method, malformed: true };
   }
   return { method };
 }
@@ -72,8 +82,9 @@ export function operationsOf(message: unknown): McpOperation[] {
       out.push({ method });
     } else if (param !== undefined) {
       const name = (params as Record<string, unknown>)[param];
-      if (typeof name !== 'string') out.push({ method });
-      else out.push({ method, name: param === 'uri' ? resourceKey(name) : name });
+      if (typeof name === 'string')
+        out.push({ method, name: param === 'uri' ? resourceKey(name) : name });
+      else out.push(name === undefined ? { method } : { method, malformed: true });
     } else if (method === 'completion/complete') {
       out.push(completionOf(method, (params as { ref?: unknown }).ref));
     } else {

@@ -19,6 +19,8 @@ export const JSONRPC_PARSE_ERROR = -32700;
  * ```
  */
 export const JSONRPC_HEADER_MISMATCH = -32020;
+/** JSON-RPC error code for a request whose target (`name`, `uri`) is not a string. */
+export const JSONRPC_INVALID_PARAMS = -32602;
 
 /** What a request asks for, and why it cannot be read when it cannot. */
 export interface Operations {
@@ -90,6 +92,17 @@ export function readOperations(
   }
   const ops = operationsOf(message);
   const onlyRequests = ops.length === (Array.isArray(message) ? message.length : 1);
+  if (needsBody && ops.some((op) => op.malformed === true)) {
+    return {
+      ops,
+      onlyRequests,
+      error: {
+        code: 'jsonrpc_invalid_params',
+        rpc: JSONRPC_INVALID_PARAMS,
+        message: 'Invalid params: a tool or prompt name or a resource URI must be a string',
+      },
+    };
+  }
   if (mcpMethod !== undefined || mcpName !== undefined) {
     const mismatch =
       ops.length === 0 ||

@@ -2,7 +2,11 @@ import { describe, expect, it, vi } from 'vitest';
 import type { DecisionEvent } from '../src/audit.js';
 import { createMcpAuth, type McpAuthOptions } from '../src/create-mcp-auth.js';
 import { McpAuthConfigError, McpAuthError } from '../src/errors.js';
-import { JSONRPC_HEADER_MISMATCH, JSONRPC_PARSE_ERROR } from '../src/read-operations.js';
+import {
+  JSONRPC_HEADER_MISMATCH,
+  JSONRPC_INVALID_PARAMS,
+  JSONRPC_PARSE_ERROR,
+} from '../src/read-operations.js';
 import type { AccessTokenVerifier, AuthInfo, AuthorizeResult } from '../src/types.js';
 import { parseChallenge } from '../src/www-authenticate.js';
 
@@ -33,7 +37,9 @@ const verifier: AccessTokenVerifier = {
     const info = tokens[token];
     if (info !== undefined) return { ...info, scopes: [...info.scopes] };
     if (token === 'down')
-      throw new McpAuthError('jwks_unavailable', 'Signing keys unavailable', { retryAfter: 12.2 });
+      throw new McpAuthError('jwks_unavailable', 'Signing keys unavailable', {
+        retryAfterSeconds: 12.2,
+      });
     if (token === 'crash') throw new Error('socket hang up at /srv/secret/path.js:1');
     if (token === 'garbage') return undefined as unknown as AuthInfo;
     if (token === 'expired') throw new McpAuthError('invalid_token', 'Token expired');
@@ -444,6 +450,35 @@ describe('authorize: bodies and 2026-07-28 headers', () => {
       expect(result.headers).not.toHaveProperty('WWW-Authenticate');
     }
     expect(JSONRPC_PARSE_ERROR).toBe(-32700);
+  });
+
+  it('a target that is not a string → 400 -32602 (schema coercion could turn it into a name)', async () => {
+    const rpc = (params: unknown, method = 'tools/call') => ({
+      jsonrpc: '2.0',
+      id: 1,
+      method,
+      params,
+    });
+    for (const body of [
+      rpc({ name: ['add_todo'] }),
+      rpc({ name: { toString: 'add_todo' } }),
+      rpc({ name: null }),
+      rpc({ name: 7 }, 'prompts/get'),
+      rpc({ uri: ['todo://all'] }, 'resources/read'),
+      rpc({ ref: { type: 'ref/prompt', name: ['p'] } }, 'completion/complete'),
+      rpc({ ref: { type: 'ref/resource', uri: 1 } }, 'completion/complete'),
+      [call('list_todos'), rpc({ name: ['add_todo'] })],
+    ]) {
+      const result = denied(await make().authorize(post(bearer('alice'), body)));
+      expect(result.status).toBe(400);
+      expect(result.body).toEqual(rpcError(JSONRPC_INVALID_PARAMS));
+      expect(result.headers).not.toHaveProperty('WWW-Authenticate');
+    }
+    expect(JSONRPC_INVALID_PARAMS).toBe(-32602);
+    // Credentials first: without a token the answer is still the 401 challenge.
+    expect(denied(await make().authorize(post({}, rpc({ name: ['x'] })))).status).toBe(401);
+    // A missing target is not malformed: the baseline applies, as before.
+    expect((await make().authorize(post(bearer('alice'), rpc({})))).type).toBe('allow');
   });
 
   it('byte bodies are parsed once; a string body is never decoded as a message', async () => {

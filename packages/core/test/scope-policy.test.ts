@@ -50,10 +50,11 @@ describe('operationsOf', () => {
     ]);
   });
 
-  it('leaves the name out when params are missing or not a string', () => {
+  it('leaves the name out when params are missing, and marks a target that is not a string', () => {
     expect(operationsOf({ method: 'tools/call' })).toEqual([{ method: 'tools/call' }]);
+    expect(operationsOf({ method: 'tools/call', params: {} })).toEqual([{ method: 'tools/call' }]);
     expect(operationsOf({ method: 'tools/call', params: { name: 5 } })).toEqual([
-      { method: 'tools/call' },
+      { method: 'tools/call', malformed: true },
     ]);
     expect(operationsOf(42)).toEqual([]);
   });
