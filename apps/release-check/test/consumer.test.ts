@@ -316,6 +316,7 @@ describe('installed with npm in a project outside the workspace', () => {
       expect(results.core).toEqual(['todo:read']);
       // @org/mcp-auth-core/adapter: decide answers a tokenless request synchronously.
       expect(results.decide).toEqual({ promise: false, status: 401 });
+      expect(results.sharedClasses).toBe(true);
       for (const adapter of ['hono', 'fastify', 'express', 'node']) {
         const [allowed, denied] = results[adapter] as [number, string | null, string][];
         expect(allowed, adapter).toEqual([200, null, JSON.stringify(['todo:read'])]);

@@ -36,9 +36,9 @@ const KEYS_UNAVAILABLE = {
 function expectKeysUnavailable(res: RawResponse, maxRetryAfter: number) {
   expectDenial(res, { status: 503, challenge: null, body: KEYS_UNAVAILABLE });
   expect(res.headers['retry-after']).toMatch(/^\d+$/);
-  const retryAfter = Number(res.headers['retry-after']);
-  expect(retryAfter).toBeGreaterThanOrEqual(1);
-  expect(retryAfter).toBeLessThanOrEqual(maxRetryAfter);
+  const retryAfterSeconds = Number(res.headers['retry-after']);
+  expect(retryAfterSeconds).toBeGreaterThanOrEqual(1);
+  expect(retryAfterSeconds).toBeLessThanOrEqual(maxRetryAfter);
 }
 
 function json(res: ServerResponse, body: unknown) {

@@ -34,7 +34,7 @@ export interface IntrospectionVerifier extends AccessTokenVerifier, LifetimeChec
   /**
    * Resolves with the token's {@link AuthInfo}; rejects only with `McpAuthError`:
    * `invalid_token` (401) for an inactive or unacceptable token,
-   * `authorization_server_unavailable` (503, with `retryAfter`) when the endpoint fails,
+   * `authorization_server_unavailable` (503, with `retryAfterSeconds`) when the endpoint fails,
    * times out or answers something other than a JSON introspection response.
    */
   verifyAccessToken(token: string): Promise<AuthInfo>;

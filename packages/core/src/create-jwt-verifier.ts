@@ -26,7 +26,7 @@ export {
 export interface JwtVerifier extends AccessTokenVerifier, LifetimeCheckingVerifier {
   /**
    * Verifies `token` and returns its {@link AuthInfo}. Rejects only with `McpAuthError`:
-   * `invalid_token` (401) for any bad token, `jwks_unavailable` (503, with `retryAfter`)
+   * `invalid_token` (401) for any bad token, `jwks_unavailable` (503, with `retryAfterSeconds`)
    * when no key can be had because the key set cannot be fetched.
    */
   verifyAccessToken(token: string): Promise<AuthInfo>;

@@ -22,7 +22,7 @@ export interface IntrospectionResponse {
 export interface IntrospectionEndpoint {
   /**
    * Asks about `token`. Rejects only with `authorization_server_unavailable` (503, with
-   * `retryAfter`): the endpoint failed, timed out, redirected, answered too much or not an
+   * `retryAfterSeconds`): the endpoint failed, timed out, redirected, answered too much or not an
    * introspection response, or is in its failure cooldown.
    */
   introspect(token: string): Promise<IntrospectionResponse>;
@@ -71,11 +71,11 @@ function formEncode(value: string): string {
  */
 export function unavailable(
   description: string,
-  retryAfter: number,
+  retryAfterSeconds: number,
   cause?: unknown,
 ): McpAuthError {
   return new McpAuthError('authorization_server_unavailable', description, {
-    retryAfter,
+    retryAfterSeconds,
     ...(cause === undefined ? {} : { cause }),
   });
 }

@@ -178,7 +178,7 @@ function createLoadSchedule(
       return new McpAuthError(
         'jwks_unavailable',
         "the authorization server's signing keys are unavailable",
-        { retryAfter: Math.max(1, Math.ceil((until - now()) / 1000)), cause: lastError },
+        { retryAfterSeconds: Math.max(1, Math.ceil((until - now()) / 1000)), cause: lastError },
       );
     },
   };
@@ -192,7 +192,7 @@ function createLoadSchedule(
  *
  * Fetches are coalesced and start at most once per `cooldownMs`, counted from the end of the
  * previous attempt. After a failed fetch the last good set keeps serving; without one,
- * requests get `jwks_unavailable` (503, `retryAfter` = the rest of the cooldown) at once
+ * requests get `jwks_unavailable` (503, `retryAfterSeconds` = the rest of the cooldown) at once
  * instead of waiting on the server again. When the cooldown is over, one request retries and
  * waits (at most `timeoutMs`); requests arriving during that retry are not held either.
  *

@@ -108,14 +108,14 @@ export function rejectToken(
   required: readonly string[],
 ): DenyResult {
   if (isMcpAuthError(failure) && failure.status === 503) {
-    const retryAfter = String(Math.max(1, Math.ceil(failure.retryAfter ?? 30)));
+    const retryAfterSeconds = String(Math.max(1, Math.ceil(failure.retryAfterSeconds ?? 30)));
     return oauthDeny(
       d,
       503,
       failure.code,
       safeDescription(failure.message, 'Authorization service unavailable'),
       undefined,
-      { 'Retry-After': retryAfter },
+      { 'Retry-After': retryAfterSeconds },
     );
   }
   // Only an McpAuthError's message is known to be safe to send; anything else is generic.

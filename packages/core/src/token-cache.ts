@@ -123,6 +123,108 @@ function entryOf(key: string, authInfo: AuthInfo, expires: number): Entry | unde
   return { info, rejection: undefined, resource, expires, bytes: ENTRY_OVERHEAD + 2 * chars };
 }
 
+/** The in-memory {@link TokenCache}: a CLOCK map bounded by entries and estimated bytes. */
+class MemoryTokenCache implements TokenCache {
+  readonly key = tokenHash;
+  readonly keySync = keySync;
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  readonly #maxAgeMs: number;
+  readonly #negativeTtlMs: number;
+  readonly #now: () => number;
+  readonly #keepWithoutExpiry: boolean;
+  readonly #entries = new ClockMap<Entry>();
+  #bytes = 0;
+  #version = Number.NEGATIVE_INFINITY;
+
+  constructor(options: TokenCacheOptions, settings: TokenCacheSettings) {
+    const resolved = resolveTokenCacheOptions(options, settings.defaults);
+    this.#maxEntries = resolved.maxEntries;
+    this.#maxBytes = resolved.maxBytes;
+    this.#maxAgeMs = resolved.maxAgeMs;
+    this.#negativeTtlMs = resolved.negativeTtlMs;
+    this.#now = settings.now ?? Date.now;
+    this.#keepWithoutExpiry = settings.keepWithoutExpiry === true;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  lookup(key: string, token: string, v: number): AuthInfo | McpAuthError | undefined {
+    if (!this.#current(v)) return undefined;
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expires <= this.#now()) {
+      this.#remove(key, entry);
+      return undefined;
+    }
+    if (entry.info !== undefined) return hitOf(entry.info, entry.resource, token);
+    const { description, reason } = entry.rejection as CachedRejection;
+    return invalidToken(description, reason);
+  }
+
+  store(key: string, authInfo: AuthInfo, v: number): void {
+    if (!this.#current(v) || typeof authInfo !== 'object' || authInfo === null) return;
+    const { expiresAt } = authInfo;
+    const t = this.#now();
+    let expires = t + this.#maxAgeMs;
+    if (typeof expiresAt === 'number' && Number.isFinite(expiresAt)) {
+      expires = Math.min(expiresAt * 1000, expires);
+    } else if (expiresAt !== undefined || !this.#keepWithoutExpiry) {
+      return;
+    }
+    if (expires <= t) return;
+    const entry = entryOf(key, authInfo, expires);
+    if (entry !== undefined) this.#put(key, entry);
+  }
+
+  reject(key: string, rejection: CachedRejection, v: number): void {
+    if (this.#negativeTtlMs === 0 || !this.#current(v)) return;
+    const { description, reason } = rejection;
+    this.#put(key, {
+      info: undefined,
+      rejection: { description, reason },
+      resource: undefined,
+      expires: this.#now() + this.#negativeTtlMs,
+      bytes: NEGATIVE_ENTRY_OVERHEAD + 2 * (key.length + description.length),
+    });
+  }
+
+  /** True when entries for `v` may be used; a newer version empties the cache. */
+  #current(v: number): boolean {
+    if (v === this.#version) return true;
+    if (v < this.#version) return false;
+    this.#entries.clear();
+    this.#bytes = 0;
+    this.#version = v;
+    return true;
+  }
+
+  #remove(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
+  }
+
+  #put(key: string, entry: Entry): void {
+    if (entry.bytes > this.#maxBytes) return;
+    const old = this.#entries.get(key);
+    if (old !== undefined) this.#remove(key, old);
+    // Room first, so the entry being stored is never the one evicted.
+    while (this.#entries.size >= this.#maxEntries || this.#bytes + entry.bytes > this.#maxBytes) {
+      const evicted = this.#entries.evict();
+      if (evicted === undefined) break;
+      this.#bytes -= evicted[1].bytes;
+    }
+    this.#entries.set(key, entry);
+    this.#bytes += entry.bytes;
+  }
+}
+
 /**
  * Validates {@link TokenCacheOptions} (a `TypeError` naming the option) and creates the cache.
  *
@@ -142,96 +244,5 @@ export function createTokenCache(
   options: TokenCacheOptions = {},
   settings: TokenCacheSettings = {},
 ): TokenCache {
-  const { maxEntries, maxBytes, maxAgeMs, negativeTtlMs } = resolveTokenCacheOptions(
-    options,
-    settings.defaults,
-  );
-  const now = settings.now ?? Date.now;
-  const keepWithoutExpiry = settings.keepWithoutExpiry === true;
-  const entries = new ClockMap<Entry>();
-  let bytes = 0;
-  let version = Number.NEGATIVE_INFINITY;
-
-  /** True when entries for `v` may be used; a newer version empties the cache. */
-  function current(v: number): boolean {
-    if (v === version) return true;
-    if (v < version) return false;
-    entries.clear();
-    bytes = 0;
-    version = v;
-    return true;
-  }
-
-  function remove(key: string, entry: Entry): void {
-    entries.delete(key);
-    bytes -= entry.bytes;
-  }
-
-  function put(key: string, entry: Entry): void {
-    if (entry.bytes > maxBytes) return;
-    const old = entries.get(key);
-    if (old !== undefined) remove(key, old);
-    // Room first, so the entry being stored is never the one evicted.
-    while (entries.size >= maxEntries || bytes + entry.bytes > maxBytes) {
-      const evicted = entries.evict();
-      if (evicted === undefined) break;
-      bytes -= evicted[1].bytes;
-    }
-    entries.set(key, entry);
-    bytes += entry.bytes;
-  }
-
-  function lookup(key: string, token: string, v: number): AuthInfo | McpAuthError | undefined {
-    if (!current(v)) return undefined;
-    const entry = entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expires <= now()) {
-      remove(key, entry);
-      return undefined;
-    }
-    if (entry.info !== undefined) return hitOf(entry.info, entry.resource, token);
-    const { description, reason } = entry.rejection as CachedRejection;
-    return invalidToken(description, reason);
-  }
-
-  function store(key: string, authInfo: AuthInfo, v: number): void {
-    if (!current(v) || typeof authInfo !== 'object' || authInfo === null) return;
-    const { expiresAt } = authInfo;
-    const t = now();
-    let expires = t + maxAgeMs;
-    if (typeof expiresAt === 'number' && Number.isFinite(expiresAt)) {
-      expires = Math.min(expiresAt * 1000, expires);
-    } else if (expiresAt !== undefined || !keepWithoutExpiry) {
-      return;
-    }
-    if (expires <= t) return;
-    const entry = entryOf(key, authInfo, expires);
-    if (entry !== undefined) put(key, entry);
-  }
-
-  function reject(key: string, rejection: CachedRejection, v: number): void {
-    if (negativeTtlMs === 0 || !current(v)) return;
-    const { description, reason } = rejection;
-    put(key, {
-      info: undefined,
-      rejection: { description, reason },
-      resource: undefined,
-      expires: now() + negativeTtlMs,
-      bytes: NEGATIVE_ENTRY_OVERHEAD + 2 * (key.length + description.length),
-    });
-  }
-
-  return {
-    key: tokenHash,
-    keySync,
-    lookup,
-    store,
-    reject,
-    get size() {
-      return entries.size;
-    },
-    get bytes() {
-      return bytes;
-    },
-  };
+  return new MemoryTokenCache(options, settings);
 }

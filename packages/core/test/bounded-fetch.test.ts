@@ -500,7 +500,7 @@ describe.skipIf(isEdgeRuntime)('over loopback HTTP with the global fetch', () =>
     let started = performance.now();
     const first = await mcpAuthRejection(verifier.verifyAccessToken(token));
     const firstWait = performance.now() - started;
-    expect(first).toMatchObject({ code: 'jwks_unavailable', status: 503, retryAfter: 3 });
+    expect(first).toMatchObject({ code: 'jwks_unavailable', status: 503, retryAfterSeconds: 3 });
     // One deadline for discovery as a whole: not one per metadata location.
     // Bounds far apart, so a loaded machine cannot blur "waited one deadline" and "did not wait".
     expect(firstWait).toBeGreaterThanOrEqual(950);
@@ -512,8 +512,8 @@ describe.skipIf(isEdgeRuntime)('over loopback HTTP with the global fetch', () =>
       const next = await mcpAuthRejection(verifier.verifyAccessToken(token));
       expect(performance.now() - started).toBeLessThan(500);
       expect(next).toMatchObject({ code: 'jwks_unavailable', status: 503 });
-      expect(next.retryAfter).toBeGreaterThanOrEqual(1);
-      expect(next.retryAfter).toBeLessThanOrEqual(3);
+      expect(next.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(next.retryAfterSeconds).toBeLessThanOrEqual(3);
     }
     expect(issuer.metadataFetchCount + issuer.openidConfigurationFetchCount).toBe(1);
 
@@ -555,8 +555,8 @@ describe.skipIf(isEdgeRuntime)('over loopback HTTP with the global fetch', () =>
       const next = await mcpAuthRejection(verifier.verifyAccessToken(`token-${i}`));
       expect(performance.now() - started).toBeLessThan(500);
       expect(next).toMatchObject({ code: 'authorization_server_unavailable' });
-      expect(next.retryAfter).toBeGreaterThanOrEqual(1);
-      expect(next.retryAfter).toBeLessThanOrEqual(3);
+      expect(next.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(next.retryAfterSeconds).toBeLessThanOrEqual(3);
     }
     expect(endpoint.stats.requests).toBe(1);
     await vi.waitFor(() => expect(endpoint.stats.closedEarly).toBe(1));

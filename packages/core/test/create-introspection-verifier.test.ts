@@ -203,14 +203,14 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     ],
   ])(
     '%s → authorization_server_unavailable (503), not cached',
-    async (_n, answer, message, retryAfter) => {
+    async (_n, answer, message, retryAfterSeconds) => {
       const { fetch, calls } = endpoint(answer);
       const v = verifier(fetch);
       const error = await failure(v.verifyAccessToken('t'));
       expect(error).toMatchObject({
         code: 'authorization_server_unavailable',
         status: 503,
-        retryAfter,
+        retryAfterSeconds,
       });
       expect(error.message).toMatch(message);
       expect(error.message).not.toContain('s3cret');
@@ -226,13 +226,13 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     expect(error).toMatchObject({
       code: 'authorization_server_unavailable',
       status: 503,
-      retryAfter: 42,
+      retryAfterSeconds: 42,
     });
     expect(error.message).toMatch(/HTTP 503/);
     expect(error.cause).toBeInstanceOf(BoundedFetchError);
     await vi.advanceTimersByTimeAsync(2_000);
     const again = await failure(v.verifyAccessToken('another token'));
-    expect(again).toMatchObject({ code: 'authorization_server_unavailable', retryAfter: 3 });
+    expect(again).toMatchObject({ code: 'authorization_server_unavailable', retryAfterSeconds: 3 });
     expect(calls).toHaveLength(1);
   });
 
@@ -244,7 +244,10 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     const v = verifier(fetch);
     await failure(v.verifyAccessToken('junk-1'));
     const during = await failure(v.verifyAccessToken('good'));
-    expect(during).toMatchObject({ code: 'authorization_server_unavailable', retryAfter: 1 });
+    expect(during).toMatchObject({
+      code: 'authorization_server_unavailable',
+      retryAfterSeconds: 1,
+    });
     expect(calls).toHaveLength(1);
     limited = false;
     await vi.advanceTimersByTimeAsync(1_001);
@@ -300,18 +303,18 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     expect(await first).toMatchObject({
       code: 'authorization_server_unavailable',
       status: 503,
-      retryAfter: 5,
+      retryAfterSeconds: 5,
     });
     expect(((await first).cause as BoundedFetchError).failure).toBe('timeout');
 
     // Other tokens, within the cooldown: no request, no wait, the rest of the cooldown.
     expect(await withoutWaiting(failure(v.verifyAccessToken('b')))).toMatchObject({
       status: 503,
-      retryAfter: 5,
+      retryAfterSeconds: 5,
     });
     await vi.advanceTimersByTimeAsync(3_500);
     expect(await withoutWaiting(failure(v.verifyAccessToken('c')))).toMatchObject({
-      retryAfter: 2,
+      retryAfterSeconds: 2,
     });
     expect(calls).toHaveLength(1);
 
@@ -323,11 +326,11 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     for (const token of ['e', 'd']) {
       expect(await withoutWaiting(failure(v.verifyAccessToken(token)))).toMatchObject({
         status: 503,
-        retryAfter: 1,
+        retryAfterSeconds: 1,
       });
     }
     await vi.advanceTimersByTimeAsync(600);
-    expect((await probe).retryAfter).toBe(5);
+    expect((await probe).retryAfterSeconds).toBe(5);
     expect(calls).toHaveLength(2);
 
     hang = false;

@@ -53,12 +53,12 @@ async function rejection(promise: Promise<unknown>): Promise<McpAuthError> {
   return error as McpAuthError;
 }
 
-async function expectUnavailable(promise: Promise<unknown>, retryAfter?: number) {
+async function expectUnavailable(promise: Promise<unknown>, retryAfterSeconds?: number) {
   const error = await rejection(promise);
   expect(error.code).toBe('jwks_unavailable');
   expect(error.status).toBe(503);
-  if (retryAfter !== undefined) expect(error.retryAfter).toBe(retryAfter);
-  else expect(error.retryAfter).toBeGreaterThanOrEqual(1);
+  if (retryAfterSeconds !== undefined) expect(error.retryAfterSeconds).toBe(retryAfterSeconds);
+  else expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
   expect(error.message).not.toMatch(/https?:/);
   return error;
 }
@@ -275,19 +275,23 @@ describe('JWKS outages', () => {
     await vi.advanceTimersByTimeAsync(4_999);
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
-    expect(await first).toMatchObject({ code: 'jwks_unavailable', status: 503, retryAfter: 30 });
+    expect(await first).toMatchObject({
+      code: 'jwks_unavailable',
+      status: 503,
+      retryAfterSeconds: 30,
+    });
     // The deadline ran out on the RFC 8414 location: the OpenID one was not tried.
     expect(issuer.metadataFetchCount).toBe(1);
     expect(issuer.openidConfigurationFetchCount).toBe(0);
 
     // The cooldown counts from the end of the failed attempt; until then nothing waits.
-    for (const [elapsed, retryAfter] of [
+    for (const [elapsed, retryAfterSeconds] of [
       [0, 30],
       [10_000, 20],
       [29_000, 1],
     ] as const) {
       vi.setSystemTime(Date.UTC(2026, 0, 15, 12, 0, 5) + elapsed);
-      await expectUnavailable(withoutWaiting(verifier.verifyAccessToken(token)), retryAfter);
+      await expectUnavailable(withoutWaiting(verifier.verifyAccessToken(token)), retryAfterSeconds);
     }
     expect(issuer.metadataFetchCount).toBe(1);
   });

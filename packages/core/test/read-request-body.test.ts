@@ -28,13 +28,13 @@ describe('readBodyText', () => {
   it('reads a body with Content-Length up to the cap, as UTF-8 text', async () => {
     const text = '{"jsonrpc":"2.0","method":"ping","params":{"é":1}}';
     const request = post(text, { 'content-length': String(encoder.encode(text).byteLength) });
-    expect(await readBodyText(request, { maxBytes: 1024 })).toEqual({ ok: true, text });
+    expect(await readBodyText(request, { maxBodyBytes: 1024 })).toEqual({ ok: true, text });
     expect(request.bodyUsed).toBe(true);
   });
 
   it('refuses a declared Content-Length over the cap without reading the body', async () => {
     const request = post('x'.repeat(20), { 'content-length': '20' });
-    expect(await readBodyText(request, { maxBytes: 10 })).toEqual({
+    expect(await readBodyText(request, { maxBodyBytes: 10 })).toEqual({
       ok: false,
       reason: 'too_large',
     });
@@ -43,7 +43,7 @@ describe('readBodyText', () => {
 
   it('counts a streamed body and cancels it as soon as it passes the cap', async () => {
     const { body, state } = streamed(['12345', '67890', 'abcde', 'fghij']);
-    expect(await readBodyText(post(body), { maxBytes: 8 })).toEqual({
+    expect(await readBodyText(post(body), { maxBodyBytes: 8 })).toEqual({
       ok: false,
       reason: 'too_large',
     });
@@ -59,11 +59,14 @@ describe('readBodyText', () => {
         controller.close();
       },
     });
-    expect(await readBodyText(post(body), { maxBytes: 7 })).toEqual({ ok: true, text: 'aé€b' });
+    expect(await readBodyText(post(body), { maxBodyBytes: 7 })).toEqual({ ok: true, text: 'aé€b' });
   });
 
   it('answers an empty text for a request without a body', async () => {
-    expect(await readBodyText(new Request(URL_), { maxBytes: 1 })).toEqual({ ok: true, text: '' });
+    expect(await readBodyText(new Request(URL_), { maxBodyBytes: 1 })).toEqual({
+      ok: true,
+      text: '',
+    });
   });
 
   it('rejects when the stream fails', async () => {
@@ -72,13 +75,15 @@ describe('readBodyText', () => {
         controller.error(new Error('connection reset'));
       },
     });
-    await expect(readBodyText(post(body), { maxBytes: 100 })).rejects.toThrow('connection reset');
+    await expect(readBodyText(post(body), { maxBodyBytes: 100 })).rejects.toThrow(
+      'connection reset',
+    );
   });
 
-  it('rejects with a TypeError naming maxBytes when it is not a positive integer', async () => {
-    for (const maxBytes of [0, -1, 1.5, Number.NaN, '10' as unknown as number]) {
-      await expect(readBodyText(post('x'), { maxBytes })).rejects.toThrow(
-        new TypeError('readBodyText: option "maxBytes" must be a positive integer (bytes)'),
+  it('rejects with a TypeError naming maxBodyBytes when it is not a positive integer', async () => {
+    for (const maxBodyBytes of [0, -1, 1.5, Number.NaN, '10' as unknown as number]) {
+      await expect(readBodyText(post('x'), { maxBodyBytes })).rejects.toThrow(
+        new TypeError('readBodyText: option "maxBodyBytes" must be a positive integer (bytes)'),
       );
     }
   });

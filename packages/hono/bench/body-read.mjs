@@ -71,7 +71,7 @@ async function readReplace(c, limit) {
   if (length >= 0 && length <= limit && !raw.headers.has('transfer-encoding')) {
     text = await raw.text().catch(() => '');
   } else {
-    const read = await readBodyText(raw, { maxBytes: limit }).catch(() => UNREADABLE);
+    const read = await readBodyText(raw, { maxBodyBytes: limit }).catch(() => UNREADABLE);
     if (!read.ok) return undefined;
     text = read.text;
   }
@@ -106,14 +106,18 @@ async function readCached(c, limit) {
   if (bodyUsed || (length >= 0 && !headers.has('transfer-encoding'))) {
     return c.req.text().catch(() => '');
   }
-  const read = await readBodyText(c.req.raw.clone(), { maxBytes: limit }).catch(() => UNREADABLE);
+  const read = await readBodyText(c.req.raw.clone(), { maxBodyBytes: limit }).catch(
+    () => UNREADABLE,
+  );
   return read.ok ? read.text : undefined;
 }
 
 /** (c) Read a clone; `c.req.raw` stays unread. */
 async function readClone(c, limit) {
   if (c.req.raw.bodyUsed) return c.req.text().catch(() => '');
-  const read = await readBodyText(c.req.raw.clone(), { maxBytes: limit }).catch(() => UNREADABLE);
+  const read = await readBodyText(c.req.raw.clone(), { maxBodyBytes: limit }).catch(
+    () => UNREADABLE,
+  );
   return read.ok ? read.text : undefined;
 }
 
