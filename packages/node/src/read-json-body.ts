@@ -89,10 +89,23 @@ export function readJsonBody(
   return readBounded(req, resolveMaxBodyBytes(options));
 }
 
+/**
+ * A body declared larger than the limit is refused before a byte is read; the connection closes
+ * after the 413, so the server neither waits for nor drains what the client meant to send.
+ */
+const DECLARED_TOO_LARGE: PlainResponse = Object.freeze({
+  ...BODY_TOO_LARGE,
+  headers: Object.freeze({ ...BODY_TOO_LARGE.headers, Connection: 'close' }),
+});
+
 async function readBounded(
   req: IncomingMessage,
   maxBodyBytes: number,
 ): Promise<ReadJsonBodyResult> {
+  const declared = req.headers?.['content-length'];
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBodyBytes) {
+    return { ok: false, reason: 'too_large', response: DECLARED_TOO_LARGE };
+  }
   const raw = await readRawBody(req, maxBodyBytes).catch(() => null);
   (req as { _body?: unknown })._body = true; // body parsers skip a body already read
   if (raw === null) return { ok: false, reason: 'unreadable', response: UNREADABLE };

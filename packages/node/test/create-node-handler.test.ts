@@ -151,6 +151,8 @@ describe('createNodeHandler on node:http', () => {
         body: rpc,
       });
       expect(response.status).toBe(413);
+      // Declared too large: refused before reading, and the connection is not kept to drain it.
+      expect(response.headers.get('connection')).toBe('close');
       expect(await response.json()).toEqual({
         jsonrpc: '2.0',
         id: null,
