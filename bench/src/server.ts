@@ -15,6 +15,7 @@ import { mcpAuth as honoMcpAuth } from '@org/mcp-auth-hono';
 import express from 'express';
 import fastify from 'fastify';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 export type Framework = 'express' | 'fastify' | 'hono';
@@ -112,6 +113,10 @@ async function start(): Promise<number> {
   const app = new Hono();
   if (config.variant === 'ours' || config.variant === 'ours-twin') {
     const auth = honoMcpAuth(ourOptions());
+    // As the adapter's README shows: refusals (HTTPExceptions) are passed through as they are.
+    app.onError((err, c) =>
+      err instanceof HTTPException ? err.getResponse() : c.json({ error: 'internal' }, 500),
+    );
     app.post(path, auth.protect, async (c) => c.json(reply(await c.req.json())));
   } else {
     app.post(path, async (c) => c.json(reply(await c.req.json())));

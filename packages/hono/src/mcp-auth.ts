@@ -105,19 +105,50 @@ async function readText(c: Context, limit: number): Promise<string | undefined> 
   if (bodyUsed || (length >= 0 && !headers.has('transfer-encoding'))) {
     return c.req.text().catch(() => '');
   }
-  const read = await readBodyText(c.req.raw.clone(), { maxBytes: limit }).catch(() => UNREADABLE);
+  const read = await readBodyText(c.req.raw.clone(), { maxBodyBytes: limit }).catch(
+    () => UNREADABLE,
+  );
   return read.ok ? read.text : undefined;
 }
 
-/** Throws the refusal so the app's `onError` keeps control; Hono's default sends it as is. */
+/**
+ * A refusal: an `HTTPException` whose `getResponse()` is the exact denial, built afresh from
+ * the plain response on each call (a string body, not a copy of another response's stream, so
+ * an `onError` returning it is answered as quickly as a returned response).
+ */
+class McpAuthRefusal extends HTTPException {
+  readonly #refusal: PlainResponse;
+
+  constructor(refusal: PlainResponse) {
+    const body = refusal.body as { error?: unknown; error_description?: unknown } | undefined;
+    const rpc = body?.error as { message?: unknown } | undefined;
+    const message = body?.error_description ?? rpc?.message ?? body?.error;
+    super(refusal.status as ContentfulStatusCode, {
+      message: typeof message === 'string' ? message : `Refused (${refusal.status})`,
+    });
+    this.#refusal = refusal;
+  }
+
+  override getResponse(): Response {
+    return toResponse(this.#refusal);
+  }
+}
+
+/**
+ * Throws the refusal so the app's `onError` keeps control; Hono's default sends it as is. A
+ * refusal is an answer, not a fault: it carries no stack trace (capturing one is most of the
+ * cost of a throw).
+ */
 function refuse(response: PlainResponse): never {
-  const body = response.body as { error?: unknown; error_description?: unknown } | undefined;
-  const rpc = body?.error as { message?: unknown } | undefined;
-  const message = body?.error_description ?? rpc?.message ?? body?.error;
-  throw new HTTPException(response.status as ContentfulStatusCode, {
-    res: toResponse(response),
-    message: typeof message === 'string' ? message : `Refused (${response.status})`,
-  });
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let refusal: McpAuthRefusal;
+  try {
+    refusal = new McpAuthRefusal(response);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  throw refusal;
 }
 
 function applyHeaders(out: Headers, headers: Record<string, string>): void {

@@ -109,6 +109,11 @@ describe('Hono adapter: refusals are HTTPExceptions carrying the exact response'
     expect(await snapshot(error.getResponse())).toEqual(
       await snapshot(await plain.app.request('/mcp', post(listTodos))),
     );
+    // Each call builds a fresh response, so onError may read or return it more than once.
+    expect(await snapshot(error.getResponse())).toEqual(await snapshot(error.getResponse()));
+    // A refusal is an answer, not a fault: no stack frames were captured for it.
+    expect(error.stack ?? '').not.toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBeGreaterThan(0); // and the process's limit is restored
     expect(res.status).toBe(401);
     expect(res.headers.get('x-handled-by')).toBe('onError');
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata=/);
