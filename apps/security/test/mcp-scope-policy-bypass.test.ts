@@ -38,6 +38,18 @@ const ADD = JSON.stringify(VALID_ARGS.add_todo);
 const expectWriteRefused = (res: Awaited<ReturnType<typeof postMcp>>, server: SecurityServer) =>
   expectInsufficientScope(res, server, 'todo:write', 'todo:write todo:read');
 
+/** A 400 with a JSON-RPC error and no challenge: the request cannot be judged as sent. */
+const expectRpcRefusal = (
+  res: Awaited<ReturnType<typeof postMcp>>,
+  code: number,
+  message: string,
+) =>
+  expectDenial(res, {
+    status: 400,
+    challenge: null,
+    body: { jsonrpc: '2.0', id: null, error: { code, message } },
+  });
+
 /** Bodies written by hand, so JSON can say what `JSON.stringify` never would. */
 const RAW_BODIES: Array<{ name: string; body: string; refused: boolean; ran?: string }> = [
   {
@@ -305,18 +317,11 @@ describe.each(ADAPTERS)('scope policy bypass attempts over HTTP (%s)', (adapter)
     const { runs, result } = await toolRunsDuring(server, () =>
       postMcp(server, toolCall(name, VALID_ARGS.add_todo), { token, sessionId }),
     );
-    expectDenial(result, {
-      status: 400,
-      challenge: null,
-      body: {
-        jsonrpc: '2.0',
-        id: null,
-        error: {
-          code: -32602,
-          message: 'Invalid params: a tool or prompt name or a resource URI must be a string',
-        },
-      },
-    });
+    expectRpcRefusal(
+      result,
+      -32602,
+      'Invalid params: a tool or prompt name or a resource URI must be a string',
+    );
     expect(runs).toBe(0);
   });
 
@@ -360,18 +365,11 @@ describe.each(ADAPTERS)('scope policy bypass attempts over HTTP (%s)', (adapter)
         ],
       }),
     );
-    expectDenial(result, {
-      status: 400,
-      challenge: null,
-      body: {
-        jsonrpc: '2.0',
-        id: null,
-        error: {
-          code: -32020,
-          message: 'Header mismatch: Mcp-Method/Mcp-Name do not match the request body',
-        },
-      },
-    });
+    expectRpcRefusal(
+      result,
+      -32020,
+      'Header mismatch: Mcp-Method/Mcp-Name do not match the request body',
+    );
     expect(runs).toBe(0);
   });
 
