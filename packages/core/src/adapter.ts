@@ -12,6 +12,7 @@ export { readBodyText } from './read-request-body.js';
 export {
   BODY_TOO_LARGE,
   isJsonContentType,
+  jsonRpcErrorResponse,
   parseJsonText,
 } from './json-body.js';
 export { answerMetadataRequest } from './metadata-routes.js';
@@ -54,6 +55,32 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_BODY_BYTES_LIMIT = 1024 * 1024 * 1024;
 
 /**
+ * `maxBodyBytes` checked and defaulted, the one rule every adapter and the Node tier apply: a
+ * whole number of bytes from 1 to 1 GiB, {@link DEFAULT_MAX_BODY_BYTES} when `undefined`.
+ * Throws `McpAuthConfigError` (a `TypeError`) naming the option otherwise.
+ *
+ * @example
+ * ```ts
+ * const limit = resolveMaxBodyBytes(options?.maxBodyBytes); // 4 MiB when not given
+ * ```
+ */
+export function resolveMaxBodyBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_BODY_BYTES;
+  if (
+    typeof value !== 'number' ||
+    !Number.isSafeInteger(value) ||
+    value < 1 ||
+    value > MAX_BODY_BYTES_LIMIT
+  ) {
+    throw new McpAuthConfigError(
+      'maxBodyBytes',
+      'must be a positive integer of bytes, at most 1 GiB',
+    );
+  }
+  return value;
+}
+
+/**
  * True for a core built by `createMcpAuth` (in this or another copy of the package).
  *
  * @example
@@ -92,17 +119,7 @@ export function resolveAdapter(
       );
     }
   }
-  const { maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = adapterOptions;
-  if (
-    !Number.isSafeInteger(maxBodyBytes) ||
-    maxBodyBytes < 1 ||
-    maxBodyBytes > MAX_BODY_BYTES_LIMIT
-  ) {
-    throw new McpAuthConfigError(
-      'maxBodyBytes',
-      'must be a positive integer of bytes, at most 1 GiB',
-    );
-  }
+  const maxBodyBytes = resolveMaxBodyBytes(adapterOptions.maxBodyBytes);
   const core = isMcpAuth(options) ? options : createMcpAuth(options);
   return { core, maxBodyBytes };
 }

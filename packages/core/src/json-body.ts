@@ -36,6 +36,23 @@ export function parseJsonText(text: string): unknown {
 }
 
 /**
+ * A frozen JSON answer carrying a JSON-RPC error with a `null` id — the shape of every answer
+ * the packages give a request they cannot hand to the application (never an HTML page).
+ *
+ * @example
+ * ```ts
+ * const UNREADABLE = jsonRpcErrorResponse(400, -32700, 'Request body unreadable');
+ * ```
+ */
+export function jsonRpcErrorResponse(status: number, code: number, message: string): PlainResponse {
+  return Object.freeze({
+    status,
+    headers: Object.freeze({ 'Content-Type': 'application/json' }),
+    body: Object.freeze({ jsonrpc: '2.0', id: null, error: Object.freeze({ code, message }) }),
+  });
+}
+
+/**
  * The 413 every adapter answers when a body the policy needs is larger than its limit: a
  * JSON-RPC error (-32600), never an HTML page.
  *
@@ -44,12 +61,8 @@ export function parseJsonText(text: string): unknown {
  * if (!read.ok) return toResponse(BODY_TOO_LARGE);
  * ```
  */
-export const BODY_TOO_LARGE: PlainResponse = Object.freeze({
-  status: 413,
-  headers: Object.freeze({ 'Content-Type': 'application/json' }),
-  body: Object.freeze({
-    jsonrpc: '2.0',
-    id: null,
-    error: Object.freeze({ code: -32600, message: 'Request body too large' }),
-  }),
-});
+export const BODY_TOO_LARGE: PlainResponse = jsonRpcErrorResponse(
+  413,
+  -32600,
+  'Request body too large',
+);

@@ -240,8 +240,9 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
   if (!parsed.success) throw configError(parsed.error);
   const o = options;
   const resourceUrl = validateResource('resource', o.resource);
-  const policy = compilePolicy(o.policy ?? {});
-  const mentioned = policyScopes(o.policy ?? {});
+  const policySource = o.policy ?? {}; // one object, so it is compiled once
+  const policy = compilePolicy(policySource);
+  const mentioned = policyScopes(policySource);
   if (mentioned.includes('offline_access')) {
     throw new McpAuthConfigError('policy', 'must not require offline_access');
   }

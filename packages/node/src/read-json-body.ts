@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { McpAuthConfigError } from '@org/mcp-auth-core';
 import {
   BODY_TOO_LARGE,
-  DEFAULT_MAX_BODY_BYTES,
   isJsonContentType,
+  jsonRpcErrorResponse,
   type PlainResponse,
   parseJsonText,
+  resolveMaxBodyBytes,
 } from '@org/mcp-auth-core/adapter';
 import { readRawBody } from './read-raw-body.js';
 
@@ -36,15 +36,7 @@ export type ReadJsonBodyResult =
   | { ok: true; body: unknown }
   | { ok: false; reason: 'too_large' | 'unreadable'; response: PlainResponse };
 
-const UNREADABLE: PlainResponse = Object.freeze({
-  status: 400,
-  headers: Object.freeze({ 'Content-Type': 'application/json' }),
-  body: Object.freeze({
-    jsonrpc: '2.0',
-    id: null,
-    error: Object.freeze({ code: -32700, message: 'Request body unreadable' }),
-  }),
-});
+const UNREADABLE = jsonRpcErrorResponse(400, -32700, 'Request body unreadable');
 
 /**
  * True when the request still has an unread JSON body: a JSON content type, and no body parser
@@ -58,15 +50,6 @@ const UNREADABLE: PlainResponse = Object.freeze({
 export function hasUnreadJsonBody(req: IncomingMessage): boolean {
   const parsedUpstream = (req as { _body?: unknown })._body === true || req.readableEnded;
   return !parsedUpstream && isJsonContentType(req.headers['content-type']);
-}
-
-/** `maxBodyBytes` from `options`, defaulted, or an `McpAuthConfigError` naming it. */
-function resolveMaxBodyBytes(options: ReadJsonBodyOptions | undefined): number {
-  const maxBodyBytes = options?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
-    throw new McpAuthConfigError('maxBodyBytes', 'must be a positive integer of bytes');
-  }
-  return maxBodyBytes;
 }
 
 /**
@@ -86,7 +69,7 @@ export function readJsonBody(
   req: IncomingMessage,
   options?: ReadJsonBodyOptions,
 ): Promise<ReadJsonBodyResult> {
-  return readBounded(req, resolveMaxBodyBytes(options));
+  return readBounded(req, resolveMaxBodyBytes(options?.maxBodyBytes));
 }
 
 /**

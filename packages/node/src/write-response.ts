@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { PlainResponse } from '@org/mcp-auth-core/adapter';
+import { jsonRpcErrorResponse, type PlainResponse } from '@org/mcp-auth-core/adapter';
 
 /**
  * The 500 an adapter writes when something unexpected failed while it decided (a bug, never a
@@ -10,15 +10,7 @@ import type { PlainResponse } from '@org/mcp-auth-core/adapter';
  * decided.catch(() => writeResponse(res, INTERNAL_ERROR));
  * ```
  */
-export const INTERNAL_ERROR: PlainResponse = Object.freeze({
-  status: 500,
-  headers: Object.freeze({ 'Content-Type': 'application/json' }),
-  body: Object.freeze({
-    jsonrpc: '2.0',
-    id: null,
-    error: Object.freeze({ code: -32603, message: 'Internal error' }),
-  }),
-});
+export const INTERNAL_ERROR: PlainResponse = jsonRpcErrorResponse(500, -32603, 'Internal error');
 
 /**
  * Writes a core response (metadata, preflight, denial) as-is, JSON-encoding its body with
