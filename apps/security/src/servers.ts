@@ -114,30 +114,46 @@ async function closeAll(transports: Map<string, { close(): Promise<void> }>): Pr
   await Promise.allSettled(open.map((t) => t.close()));
 }
 
+/**
+ * The Node transport for a request, as the SDK's examples find it: the session's own, or a new
+ * one for an `initialize` without a session id; otherwise the SDK's 404 or 400 to send.
+ */
+async function nodeTransportFor(
+  shared: Shared,
+  transports: Map<string, StreamableHTTPServerTransport>,
+  request: { sessionId: string | undefined; method: string; body: unknown },
+): Promise<StreamableHTTPServerTransport | { status: number; body: ReturnType<typeof rpcError> }> {
+  const { sessionId } = request;
+  const existing = sessionId === undefined ? undefined : transports.get(sessionId);
+  if (existing !== undefined) return existing;
+  if (sessionId !== undefined) return { status: 404, body: rpcError(-32001, 'Session not found') };
+  if (request.method !== 'POST' || !isInitializeRequest(request.body)) {
+    return { status: 400, body: rpcError(-32000, 'Bad Request: No valid session ID provided') };
+  }
+  const created = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    onsessioninitialized: (id) => void transports.set(id, created),
+  });
+  created.onclose = () => {
+    if (created.sessionId !== undefined) transports.delete(created.sessionId);
+  };
+  await createToolServer(shared.toolCalls).connect(created);
+  return created;
+}
+
 function mountExpress(shared: Shared): Mounted {
   const auth = expressMcpAuth(shared.auth, { maxBodyBytes: MAX_BODY_BYTES });
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const handleMcp: RequestHandler = async (req, res) => {
     const sessionId = req.header('mcp-session-id');
-    let transport = sessionId === undefined ? undefined : transports.get(sessionId);
-    if (transport === undefined) {
-      if (sessionId !== undefined) {
-        res.status(404).json(rpcError(-32001, 'Session not found'));
-        return;
-      }
-      if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
-        res.status(400).json(rpcError(-32000, 'Bad Request: No valid session ID provided'));
-        return;
-      }
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void transports.set(id, created),
-      });
-      created.onclose = () => {
-        if (created.sessionId !== undefined) transports.delete(created.sessionId);
-      };
-      await createToolServer(shared.toolCalls).connect(created);
-      transport = created;
+    const transport = await nodeTransportFor(shared, transports, {
+      sessionId,
+      method: req.method,
+      body: req.body,
+    });
+    if (!(transport instanceof StreamableHTTPServerTransport)) {
+      res.status(transport.status).json(transport.body);
+      return;
     }
     await transport.handleRequest(req, res, req.body);
   };
@@ -186,25 +202,13 @@ async function mountFastify(shared: Shared, server: Server): Promise<Mounted> {
     handler: async (request, reply) => {
       const header = request.headers['mcp-session-id'];
       const sessionId = typeof header === 'string' ? header : undefined;
-      let transport = sessionId === undefined ? undefined : transports.get(sessionId);
-      if (transport === undefined) {
-        if (sessionId !== undefined) {
-          return reply.code(404).send(rpcError(-32001, 'Session not found'));
-        }
-        if (request.method !== 'POST' || !isInitializeRequest(request.body)) {
-          return reply
-            .code(400)
-            .send(rpcError(-32000, 'Bad Request: No valid session ID provided'));
-        }
-        const created = new StreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => void transports.set(id, created),
-        });
-        created.onclose = () => {
-          if (created.sessionId !== undefined) transports.delete(created.sessionId);
-        };
-        await createToolServer(shared.toolCalls).connect(created);
-        transport = created;
+      const transport = await nodeTransportFor(shared, transports, {
+        sessionId,
+        method: request.method,
+        body: request.body,
+      });
+      if (!(transport instanceof StreamableHTTPServerTransport)) {
+        return reply.code(transport.status).send(transport.body);
       }
       reply.hijack(); // the transport writes the response itself
       await transport.handleRequest(request.raw, reply.raw, request.body);
