@@ -18,7 +18,8 @@ export const SCOPES = ['todo:read', 'todo:write', 'calendar:read', 'calendar:wri
 /**
  * Which scope each tool needs, as data: the auth middleware reads the JSON-RPC body and answers
  * 403 `insufficient_scope` before a tool runs without it. `whoami` is not named, so any valid
- * token may call it.
+ * token may call it. `initialScopes` is what the 401 asks for first (least privilege): the first
+ * consent grants `todo:read` alone, and `add_todo` or `create_event` step up with a 403.
  *
  * @example
  * ```ts
@@ -26,6 +27,7 @@ export const SCOPES = ['todo:read', 'todo:write', 'calendar:read', 'calendar:wri
  * ```
  */
 export const SCOPE_POLICY: ScopePolicy = {
+  initialScopes: ['todo:read'],
   tools: {
     list_todos: 'todo:read',
     add_todo: 'todo:write',

@@ -46,6 +46,11 @@ function recordOperations(d: Decision, ops: readonly McpOperation[]): void {
   if (event.tools[0] !== undefined) event.tool = event.tools[0];
 }
 
+/** A 401's `scope`: what the request needs, or the policy's initial scopes when it needs none. */
+function scopeToAskFor(c: McpAuthConfig, required: readonly string[]): readonly string[] {
+  return required.length > 0 ? required : c.policy.initial;
+}
+
 /** No credentials: a request made only of public methods goes on; anything else gets the 401. */
 function withoutToken(c: McpAuthConfig, ch: Challenge, r: Request, read: Operations): Result {
   // Public only when every item is a request for a public method, and never on a session:
@@ -66,7 +71,7 @@ function withoutToken(c: McpAuthConfig, ch: Challenge, r: Request, read: Operati
     401,
     'missing_credentials',
     'Authorization required',
-    ch(undefined, undefined, required),
+    ch(undefined, undefined, scopeToAskFor(c, required)),
   );
 }
 
@@ -111,8 +116,9 @@ function conclude(
   if (state !== 'ok' || authInfo === undefined) {
     const { required } = evaluateCompiled(c.policy, ops, undefined);
     if (d.event !== undefined) d.event.requiredScopes = required;
-    if (state === 'invalid') return rejectToken(d, ch, failure, required);
-    return oauthDeny(d, 401, 'invalid_token', EXPIRED, ch('invalid_token', EXPIRED, required));
+    const scope = scopeToAskFor(c, required);
+    if (state === 'invalid') return rejectToken(d, ch, failure, scope);
+    return oauthDeny(d, 401, 'invalid_token', EXPIRED, ch('invalid_token', EXPIRED, scope));
   }
   const granted = Array.isArray(authInfo.scopes) ? authInfo.scopes : [];
   const evaluation = evaluateCompiled(c.policy, ops, granted);

@@ -54,6 +54,14 @@ export interface ScopePolicy {
   readonly publicMethods?: readonly string[];
   /** Refuse `tools/call` for tools not named in `tools`. Default false (baseline only). */
   readonly denyUnnamedTools?: boolean;
+  /**
+   * The scopes a client should ask for first: named in a 401's `scope` when the request
+   * itself needs none (`initialize`, `tools/list`, a GET), so the first consent asks for
+   * these alone and every other scope is added by a step-up (least privilege). Default none:
+   * a 401 for such a request carries no `scope`, and clients then ask for every scope in
+   * `scopes_supported`.
+   */
+  readonly initialScopes?: readonly string[];
 }
 
 /**
@@ -94,6 +102,8 @@ export interface CompiledPolicy {
   implies: Map<string, readonly string[]>;
   publicMethods: Set<string>;
   denyUnnamedTools: boolean;
+  /** `initialScopes`, checked: the 401's `scope` when the request needs none. */
+  initial: readonly string[];
   needsBody: boolean;
 }
 
@@ -106,6 +116,7 @@ const POLICY_KEYS: ReadonlySet<string> = new Set<keyof ScopePolicy>([
   'implies',
   'publicMethods',
   'denyUnnamedTools',
+  'initialScopes',
 ]);
 const REQUIREMENT_KEYS: ReadonlySet<string> = new Set(['allOf', 'anyOf']);
 const compiled = new WeakMap<ScopePolicy, CompiledPolicy>();
@@ -231,6 +242,10 @@ export function compilePolicy(policy: ScopePolicy, option = 'policy'): CompiledP
     implies: compileImplies(`${option}.implies`, policy.implies),
     publicMethods,
     denyUnnamedTools,
+    initial:
+      policy.initialScopes === undefined
+        ? []
+        : scopeList(`${option}.initialScopes`, policy.initialScopes),
     needsBody:
       methods.size + tools.size + prompts.size + resources.size + publicMethods.size > 0 ||
       denyUnnamedTools,
@@ -261,5 +276,6 @@ export function policyScopes(policy: ScopePolicy): string[] {
     out.add(k);
     for (const x of v) out.add(x);
   }
+  for (const x of c.initial) out.add(x);
   return [...out];
 }

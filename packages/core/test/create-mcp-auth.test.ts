@@ -357,6 +357,48 @@ describe('authorize: credentials (RFC 6750)', () => {
 });
 
 describe('authorize: scopes (403 and step-up)', () => {
+  describe('policy.initialScopes (least privilege at first login)', () => {
+    const initial = { ...policy, initialScopes: ['todo:read'] };
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: {} };
+    const scopeOf = (result: AuthorizeResult) =>
+      parseChallenge(denied(result).headers['WWW-Authenticate'] ?? '')?.params.scope;
+
+    it('names them in the 401 of a request that needs no scope (initialize, GET)', async () => {
+      const auth = make({ policy: initial });
+      expect(scopeOf(await auth.authorize(post({}, init)))).toBe('todo:read');
+      expect(scopeOf(await auth.authorize({ method: 'GET', url: '/mcp', headers: {} }))).toBe(
+        'todo:read',
+      );
+      // Without the option the same 401 carries no scope (clients then ask for everything).
+      expect(scopeOf(await make().authorize(post({}, init)))).toBeUndefined();
+    });
+
+    it("names the operation's scopes, not the initial ones, when it needs some", async () => {
+      const auth = make({ policy: initial });
+      expect(scopeOf(await auth.authorize(post({}, call('add_todo'))))).toBe('todo:write');
+    });
+
+    it('names them in the 401 for an invalid or expired token too', async () => {
+      const auth = make({ policy: initial });
+      expect(scopeOf(await auth.authorize(post(bearer('forged'), init)))).toBe('todo:read');
+      expect(scopeOf(await auth.authorize(post(bearer('stale'), init)))).toBe('todo:read');
+    });
+
+    it('are advertised in scopes_supported and checked as scope tokens', () => {
+      const auth = make({ policy: { initialScopes: ['todo:read'] } });
+      expect(auth.metadata.document.scopes_supported).toEqual(['todo:read']);
+      expect(() => make({ policy: { initialScopes: ['bad"scope'] } })).toThrow(
+        'policy.initialScopes[0]',
+      );
+      expect(() => make({ policy: { initialScopes: 'todo:read' as never } })).toThrow(
+        'policy.initialScopes',
+      );
+      expect(() => make({ policy: { initialScopes: ['offline_access'] } })).toThrow(
+        'must not require offline_access',
+      );
+    });
+  });
+
   it('names the operation scopes plus granted ones in scopes_supported', async () => {
     const result = denied(await make().authorize(post(bearer('alice'), call('add_todo'))));
     expect(result.status).toBe(403);
