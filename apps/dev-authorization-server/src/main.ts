@@ -1,5 +1,5 @@
 import { readEnvOptions } from './read-env-options.js';
-import { startDevAuthorizationServer } from './start-dev-authorization-server.js';
+import { DEFAULT_USERS, startDevAuthorizationServer } from './start-dev-authorization-server.js';
 
 const banner = (lines: string[]): string => {
   const width = Math.max(...lines.map((l) => l.length));
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
       `issuer:    ${server.issuer}`,
       `metadata:  ${server.issuer.replace(/\/$/, '')}/.well-known/oauth-authorization-server`,
       `jwks:      ${server.jwksUri}`,
-      `users:     ${(options.users ?? [{ username: 'alice' }, { username: 'bob' }]).map((u) => u.username).join(', ')} (password = see README)`,
+      `users:     ${(options.users ?? DEFAULT_USERS).map((u) => `${u.username} / ${u.password}`).join(', ')}`,
+      `dpop:      ${options.dpop ? 'on (DPoP-bound tokens for clients that send a proof)' : 'off (Bearer tokens only)'}`,
       `approval:  ${auto ? `automatic as ${auto === true ? 'the first user' : auto.username}` : 'login + consent page'}`,
       `rotate:    curl -X POST ${server.url}/dev/rotate-keys`,
     ]),

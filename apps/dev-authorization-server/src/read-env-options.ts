@@ -98,5 +98,11 @@ export function readEnvOptions(
   if (env.DEV_AS_KEY_GRACE_SECONDS?.trim()) {
     options.keyGraceSeconds = Number(env.DEV_AS_KEY_GRACE_SECONDS);
   }
+  const dpop = env.DEV_AS_DPOP?.trim().toLowerCase();
+  if (dpop) {
+    if (['1', 'true', 'yes', 'on'].includes(dpop)) options.dpop = true;
+    else if (['0', 'false', 'no', 'off'].includes(dpop)) options.dpop = false;
+    else throw new TypeError(`DEV_AS_DPOP must be 1 or 0 (got "${env.DEV_AS_DPOP}")`);
+  }
   return options;
 }

@@ -88,6 +88,13 @@ export interface DevAuthorizationServerOptions {
    * `https:` URI on `127.0.0.1`, `localhost` or `[::1]`.
    */
   isResourceAllowed?: (resource: string) => boolean;
+  /**
+   * DPoP (RFC 9449): advertise `dpop_signing_alg_values_supported` and issue sender-constrained
+   * tokens (`token_type: DPoP`, `cnf.jkt`) to requests carrying a `DPoP` proof. Default `false`:
+   * the metadata names no DPoP algorithm and a `DPoP` header is ignored, so every token is a
+   * plain Bearer token — what the sample servers accept.
+   */
+  dpop?: boolean;
   /** Log sink. Default: warnings and errors to the console, nothing else. */
   logger?: DevAuthorizationServerLogger;
 }
@@ -241,6 +248,7 @@ interface Resolved {
   accessTokenTtl: number;
   keyGraceSeconds: number;
   isResourceAllowed: (resource: string) => boolean;
+  dpop: boolean;
   logger: DevAuthorizationServerLogger;
 }
 
@@ -338,6 +346,9 @@ function resolveOptions(options: DevAuthorizationServerOptions): Resolved {
   const isResourceAllowed = options.isResourceAllowed ?? isLoopbackResource;
   if (typeof isResourceAllowed !== 'function') fail('isResourceAllowed', 'must be a function');
 
+  const dpop = options.dpop ?? false;
+  if (typeof dpop !== 'boolean') fail('dpop', 'must be a boolean');
+
   const logger = options.logger ?? consoleLogger;
   for (const level of ['info', 'warn', 'error'] as const) {
     if (typeof logger?.[level] !== 'function') fail('logger', `must have an ${level}() method`);
@@ -354,6 +365,7 @@ function resolveOptions(options: DevAuthorizationServerOptions): Resolved {
     accessTokenTtl,
     keyGraceSeconds,
     isResourceAllowed,
+    dpop,
     logger,
   };
 }
@@ -486,6 +498,8 @@ export async function startDevAuthorizationServer(
         introspection: { enabled: true, allowedPolicy: async () => true },
         revocation: { enabled: true, allowedPolicy: async () => true },
         rpInitiatedLogout: { enabled: false },
+        // oidc-provider turns DPoP on unless told otherwise; here it is opt-in.
+        dPoP: { enabled: config.dpop },
         resourceIndicators: {
           enabled: true,
           defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf,
@@ -496,8 +510,14 @@ export async function startDevAuthorizationServer(
       // OAuth 2.1: the code flow only (no implicit or hybrid responses).
       responseTypes: ['code'],
       pkce: { required: () => true },
-      issueRefreshToken: async (_ctx: unknown, client: OidcClient) =>
-        client.grantTypeAllowed('refresh_token'),
+      // A refresh token only when the user granted offline_access (and the client registered
+      // for the refresh_token grant). oidc-provider keeps offline_access in an authorization
+      // request only when it also carries prompt=consent (OpenID Connect Core §11).
+      issueRefreshToken: async (
+        _ctx: unknown,
+        client: OidcClient,
+        source: { scopes: Set<string> },
+      ) => client.grantTypeAllowed('refresh_token') && source.scopes.has('offline_access'),
       expiresWithSession: async () => false,
       ttl: {
         AccessToken: config.accessTokenTtl,

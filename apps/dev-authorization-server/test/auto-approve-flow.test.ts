@@ -54,6 +54,7 @@ describe('auto-approve mode: authorization code + PKCE with a resource indicator
         client.client_id,
         'todo:read todo:write offline_access',
         challenge,
+        { prompt: 'consent' },
       ),
     );
     expect(result.consentScopes).toBeUndefined();

@@ -15,14 +15,17 @@ export interface RegisteredClient {
   client_secret?: string;
 }
 
-export async function registerPublicClient(issuer: string): Promise<RegisteredClient> {
+export async function registerPublicClient(
+  issuer: string,
+  grantTypes: string[] = ['authorization_code', 'refresh_token'],
+): Promise<RegisteredClient> {
   const response = await fetch(`${issuer}/reg`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       client_name: 'test client',
       redirect_uris: [REDIRECT_URI],
-      grant_types: ['authorization_code', 'refresh_token'],
+      grant_types: grantTypes,
       response_types: ['code'],
       token_endpoint_auth_method: 'none',
     }),

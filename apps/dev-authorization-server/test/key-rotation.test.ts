@@ -211,7 +211,9 @@ describe('state across a rotation', () => {
     const client = await registerPublicClient(server.issuer);
     const { verifier, challenge } = pkcePair();
     const { code } = await driveAuthorization(
-      authorizationUrl(server.issuer, client.client_id, 'todo:read', challenge),
+      authorizationUrl(server.issuer, client.client_id, 'todo:read offline_access', challenge, {
+        prompt: 'consent',
+      }),
     );
     const { newKid } = await server.rotateKeys();
     const exchanged = await tokenRequest(server.issuer, {

@@ -95,6 +95,7 @@ describe('environment variables', () => {
         DEV_AS_AUTO_APPROVE_USER: 'carol',
         DEV_AS_ACCESS_TOKEN_TTL: '600',
         DEV_AS_KEY_GRACE_SECONDS: '30',
+        DEV_AS_DPOP: '1',
       }),
     ).toEqual({
       port: 9500,
@@ -109,6 +110,7 @@ describe('environment variables', () => {
       autoApprove: { username: 'carol' },
       accessTokenTtl: 600,
       keyGraceSeconds: 30,
+      dpop: true,
     });
     expect(readEnvOptions({ DEV_AS_AUTO_APPROVE: 'true' }).autoApprove).toBe(true);
     expect(readEnvOptions({ DEV_AS_AUTO_APPROVE: '0' }).autoApprove).toBeUndefined();
@@ -145,6 +147,9 @@ describe('CLI (src/main.ts)', () => {
         issuer = /issuer:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
       }
       expect(output).toContain('DEVELOPMENT ONLY — do not use in production.');
+      expect(output).toContain('users:     alice / alice, bob / bob');
+      expect(output).toContain('dpop:      off');
+      expect(output).not.toContain('see README');
       expect(output).not.toMatch(/Unsupported runtime|oidc-provider WARNING|oidc-provider NOTICE/);
       expect(issuer).toBeDefined();
       const metadata = (await (
