@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bumpVersion, maxBump, planReleases, readChangesets } from '../src/changeset-files.js';
 import { replaceWorkspaceRanges } from '../src/consumer-project.js';
 import { readValueExports, workspaceSources } from '../src/index-exports.js';
+import { extractQuickStart, replaceEachOnce } from '../src/readme-quick-start.js';
 import { listPublishedPackages, repositoryRoot } from '../src/workspace-packages.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'release-check-helpers-'));
@@ -135,5 +136,49 @@ describe('replaceWorkspaceRanges', () => {
         graph,
       ),
     ).toThrow('sample: no tarball for workspace dependency @org/nope');
+  });
+});
+
+describe('extractQuickStart', () => {
+  const readme = [
+    '# title',
+    '<!-- quick-start: express -->',
+    '<!-- prelude:',
+    'declare function buildServer(): unknown;',
+    '-->',
+    '```ts',
+    'const app = express();',
+    '```',
+    '<!-- quick-start: hono -->',
+    'text in between',
+    '```ts',
+    '```',
+  ].join('\n');
+
+  it('returns the block after the marker, skipping comments between them', () => {
+    expect(extractQuickStart(readme, 'express')).toBe('const app = express();\n');
+  });
+
+  it('names the marker when it is missing, doubled or not followed by a block', () => {
+    expect(() => extractQuickStart(readme, 'fastify')).toThrow(
+      'expected the line <!-- quick-start: fastify --> once in the README, found it 0 times',
+    );
+    expect(() => extractQuickStart(`${readme}\n${readme}`, 'express')).toThrow('found it 2 times');
+    expect(() => extractQuickStart(readme, 'hono')).toThrow(
+      'no ```ts block right after <!-- quick-start: hono -->',
+    );
+  });
+});
+
+describe('replaceEachOnce', () => {
+  it('replaces each literal that occurs exactly once, with $ in the replacement kept', () => {
+    expect(replaceEachOnce("listen(3000, 'h')", [['3000', '$&1']], 'x')).toBe("listen($&1, 'h')");
+  });
+
+  it('throws naming the literal it did not find exactly once', () => {
+    expect(() => replaceEachOnce('a a', [['a', 'b']], 'README.md')).toThrow(
+      'README.md: expected "a" once, found it 2 times',
+    );
+    expect(() => replaceEachOnce('a', [['c', 'b']], 'README.md')).toThrow('found it 0 times');
   });
 });
