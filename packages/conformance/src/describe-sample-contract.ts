@@ -8,6 +8,7 @@ import type { SampleUnderTest } from './sample-kit.js';
 import { describeScalekitContract } from './sample-scalekit-contract.js';
 
 export type { SampleConfigLike, SampleServerLike, SampleUnderTest } from './sample-kit.js';
+export { describeSampleV2Contract, type SampleV2UnderTest } from './sample-v2-contract.js';
 
 /**
  * Registers the whole sample-app contract for one sample: over HTTP against a local test

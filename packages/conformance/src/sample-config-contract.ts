@@ -89,7 +89,7 @@ function registerReadConfigTests(sample: SampleUnderTest): void {
   });
 }
 
-/** `src/main.ts` exits 1 with one clear line on misconfiguration, 0 on SIGTERM. */
+/** The entry (`src/main.ts`) exits 1 with one clear line on misconfiguration, 0 on SIGTERM. */
 function registerProcessTests(sample: SampleUnderTest): void {
   const APP_DIR = sample.appDir;
 
@@ -99,7 +99,7 @@ function registerProcessTests(sample: SampleUnderTest): void {
       onOutput?: (text: string, stop: () => void) => void,
     ) =>
       new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = spawn(`${APP_DIR}node_modules/.bin/tsx`, ['src/main.ts'], {
+        const child = spawn(`${APP_DIR}node_modules/.bin/tsx`, [sample.entry ?? 'src/main.ts'], {
           cwd: APP_DIR,
           env: { ...process.env, ...env },
         });

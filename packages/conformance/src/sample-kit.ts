@@ -51,10 +51,12 @@ export interface SampleUnderTest {
   /** Prefixes the suites' titles, e.g. `sample-express`. */
   name: string;
   /**
-   * The sample's directory, ending in `/`: `src/main.ts` is started from there with its own
-   * `node_modules/.bin/tsx`, as `npm start` does.
+   * The sample's directory, ending in `/`: {@link SampleUnderTest.entry} is started from there
+   * with its own `node_modules/.bin/tsx`, as `npm start` does.
    */
   appDir: string;
+  /** The entry the process test starts, relative to `appDir`. Default `src/main.ts`. */
+  entry?: string;
   /** Listens on `config.host:config.port` (`0`: a free port) and serves the sample. */
   startServer(config: SampleConfigLike): Promise<SampleServerLike>;
   /** Reads the sample's environment variables, throwing a `TypeError` naming a bad one. */

@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  NodeStreamableHTTPServerTransport,
+  toNodeHandler,
+  toWebRequest,
+} from '@modelcontextprotocol/node';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+} from '@modelcontextprotocol/server';
+import { mcpAuth } from '@org/mcp-auth-express';
+import express, {
+  type ErrorRequestHandler,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import type { AppConfig, RunningServer, SampleApp } from '../app.js';
+import type { SampleConfig } from '../config.js';
+import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
+
+export type { AppConfig, RunningServer, SampleApp } from '../app.js';
+
+/**
+ * How the v2 entry serves MCP. `stateless` (`MCP_STATELESS=1`): every request is served on its
+ * own, 2025-era clients included (no `Mcp-Session-Id`, GET and DELETE answer 405). Otherwise
+ * 2025-era clients get stateful sessions bound to their owner, and 2026-07-28 clients (a
+ * revision without sessions) are served per request either way.
+ *
+ * @example
+ * ```ts
+ * const options: V2Options = { stateless: readStateless(process.env) };
+ * ```
+ */
+export interface V2Options {
+  stateless?: boolean;
+}
+
+/**
+ * Reads `MCP_STATELESS`: `1`/`true` for stateless, `0`/`false`/unset for stateful. Throws a
+ * `TypeError` naming the variable for any other value.
+ *
+ * @example
+ * ```ts
+ * const stateless = readStateless(process.env);
+ * ```
+ */
+export function readStateless(env: Record<string, string | undefined>): boolean {
+  const value = env.MCP_STATELESS?.trim().toLowerCase() ?? '';
+  if (value === '1' || value === 'true') return true;
+  if (value === '' || value === '0' || value === 'false') return false;
+  throw new TypeError(`MCP_STATELESS must be 1 or 0 (got "${env.MCP_STATELESS}")`);
+}
+
+function jsonRpcError(res: Response, status: number, code: number, message: string): void {
+  res.status(status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
+}
+
+/**
+ * Whether a request belongs to a 2025-era session (the `initialize` handshake, a request on a
+ * session, GET and DELETE) rather than to the 2026-07-28 revision. Decided on the body
+ * `auth.protect` already read, so the stream is never read twice; a POST without a JSON body
+ * goes to the 2025-era path, which refuses it.
+ */
+async function isSessionTraffic(req: Request): Promise<boolean> {
+  if (req.method !== 'POST' || req.body === undefined) return true;
+  return isLegacyRequest(await toWebRequest(req, req.body), req.body);
+}
+
+/**
+ * Builds the Express app on MCP SDK v2: Protected Resource Metadata, and the MCP endpoint
+ * behind the `@org/mcp-auth-express` middleware — the v2 per-request entry
+ * (`createMcpHandler`) for 2026-07-28 clients, and for 2025-era clients either stateful
+ * sessions (the v2 Node transport, one per session) or, with `stateless`, the same entry.
+ *
+ * @example
+ * ```ts
+ * const { app } = createApp({ issuer, resourceUrl: 'http://127.0.0.1:3001/mcp', allowedOrigins: [] });
+ * app.listen(3001, '127.0.0.1');
+ * ```
+ */
+export function createApp(config: AppConfig, options: V2Options = {}): SampleApp {
+  const stateless = options.stateless === true;
+  const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
+  const auth = mcpAuth(
+    {
+      resource: config.resourceUrl,
+      issuer: config.issuer,
+      ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
+      jwt: {
+        ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
+        ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+        // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
+        // is 30 s), so a key rotation at the authorization server is picked up right away.
+        jwksCooldownMs: 1_000,
+      },
+      policy: SCOPE_POLICY,
+      scopesSupported: SCOPES,
+      resourceName: 'Sample MCP server (Express, MCP SDK v2)',
+      // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
+      // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
+      cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+      // A 2025-era session belongs to the user and client that opened it (another token on its
+      // id gets 404); past 32 per user the oldest is replaced, and its transport closed here.
+      // Stateless, no response carries a session id and nothing is bound.
+      sessionBinding: {
+        onSubjectLimit: 'replace-oldest',
+        onSessionEnd: (sessionId) => void sessions.get(sessionId)?.close(),
+      },
+    },
+    { maxBodyBytes: 4 * 1024 * 1024 },
+  );
+  const store = createUserStore();
+
+  // One fresh McpServer per request. 2025-era requests reach it only when stateless.
+  const perRequest = createMcpHandler(() => createMcpServer(store), {
+    legacy: stateless ? 'stateless' : 'reject',
+    onerror: (error) => console.error('MCP request failed:', error.message),
+  });
+  const servePerRequest = toNodeHandler(perRequest);
+
+  // Runs after auth.protect: req.auth holds the verified token (the v2 transports read it and
+  // hand it to tools as ctx.http.authInfo) and req.body the JSON body protect read.
+  const handleMcp: RequestHandler = async (req, res) => {
+    if (stateless || !(await isSessionTraffic(req))) return servePerRequest(req, res, req.body);
+    const sessionId = req.header('mcp-session-id');
+    let transport = sessionId === undefined ? undefined : sessions.get(sessionId);
+    if (transport === undefined) {
+      if (sessionId !== undefined) return jsonRpcError(res, 404, -32001, 'Session not found');
+      if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
+        return jsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
+      }
+      const created = new NodeStreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, created),
+      });
+      created.onclose = () => {
+        if (created.sessionId !== undefined) sessions.delete(created.sessionId);
+      };
+      await createMcpServer(store).connect(created);
+      transport = created;
+    }
+    await transport.handleRequest(req, res, req.body);
+  };
+
+  const notFound: RequestHandler = (_req, res) => {
+    res.status(404).json({ error: 'not_found', error_description: 'Not found' });
+  };
+
+  // Body-parser and any other error: a JSON-RPC error, never Express's HTML page or a stack.
+  const jsonErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+    if (res.headersSent) return void res.end();
+    const status = typeof err?.status === 'number' && err.status >= 400 ? err.status : 500;
+    if (err?.type === 'entity.parse.failed') {
+      return jsonRpcError(res, 400, -32700, 'Parse error: Invalid JSON');
+    }
+    if (status === 413) return jsonRpcError(res, 413, -32600, 'Request body too large');
+    if (status < 500) return jsonRpcError(res, status, -32600, 'Invalid request');
+    console.error('Unexpected error:', err instanceof Error ? err.message : err);
+    jsonRpcError(res, 500, -32603, 'Internal server error');
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(auth.metadata);
+  // auth.protect first: it reads the JSON body itself (capped at 4 MiB) for the scope policy
+  // and the Mcp-Method / Mcp-Name check; express.json() then finds the body read.
+  app.all(
+    new URL(config.resourceUrl).pathname,
+    auth.protect,
+    express.json({ limit: '4mb' }),
+    handleMcp,
+  );
+  app.use(notFound);
+  app.use(jsonErrors);
+
+  return {
+    app,
+    metadataPath: auth.core.metadata.path,
+    async closeSessions() {
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled([perRequest.close(), ...open.map((transport) => transport.close())]);
+    },
+  };
+}
+
+/**
+ * Listens on `config.host:config.port` (`0` = a free port) and serves {@link createApp}. The
+ * default resource URL uses the port actually bound.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] }, { stateless: true });
+ * ```
+ */
+export async function startServer(
+  config: SampleConfig,
+  options: V2Options = {},
+): Promise<RunningServer> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
+  let sample: SampleApp;
+  try {
+    sample = createApp({ ...config, resourceUrl }, options);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  server.on('request', sample.app);
+
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    port,
+    resourceUrl,
+    mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
+    metadataUrl: `${url}${sample.metadataPath}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sample.closeSessions();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
