@@ -22,3 +22,16 @@ export {
   type TestKey,
   type TestKeyAlgorithm,
 } from './test-key.js';
+export { checkResourceServer } from './check-resource-server/check-resource-server.js';
+export type {
+  Check,
+  CheckResourceServerOptions,
+  CheckResourceServerResult,
+  CheckResourceServerSummary,
+  CheckStatus,
+} from './check-resource-server/types.js';
+export {
+  type AuthChallenge,
+  ChallengeSyntaxError,
+  parseWwwAuthenticate,
+} from './check-resource-server/parse-www-authenticate.js';
