@@ -16,6 +16,7 @@ export {
   parseJsonText,
 } from './json-body.js';
 export { answerMetadataRequest } from './metadata-routes.js';
+export { takeBackgroundWork } from './background-work.js';
 export { headerValue } from './headers.js';
 export { toResponse } from './to-response.js';
 export type { TokenDigest } from './token-hash.js';

@@ -9,6 +9,7 @@ import {
   parseJsonText,
   readBodyText,
   resolveAdapter,
+  takeBackgroundWork,
   toResponse,
 } from '@org/mcp-auth-core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -151,6 +152,25 @@ function refuse(response: PlainResponse): never {
   throw refusal;
 }
 
+/**
+ * Hands the work the core left running during the decision (a key-set refresh that outlives the
+ * request) to Cloudflare Workers' `waitUntil`, without which Workers cancels it once the
+ * response is sent. Hono's `c.executionCtx` throws where there is no execution context (Node,
+ * Bun, Deno): there the work runs to its end on its own.
+ */
+function keepBackgroundWork(c: Context): void {
+  const work = takeBackgroundWork();
+  if (work === undefined) return;
+  let waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+  try {
+    const ctx = c.executionCtx;
+    if (typeof ctx?.waitUntil === 'function') waitUntil = ctx.waitUntil.bind(ctx);
+  } catch {
+    return;
+  }
+  waitUntil?.(work);
+}
+
 function applyHeaders(out: Headers, headers: Record<string, string>): void {
   for (const name in headers) out.set(name, headers[name] as string);
 }
@@ -193,6 +213,7 @@ export function mcpAuth(
     const body = parseJsonText(text);
     const decided = decide(core, { method, url, headers, body }); // synchronous on a cache hit
     const result = decided instanceof Promise ? await decided : decided;
+    if (decided instanceof Promise) keepBackgroundWork(c); // a cache hit starts no work
     if (result.type === 'deny') refuse(result);
     if (result.authInfo !== undefined) c.set('auth', result.authInfo); // unset for a public method without a token
     if (body !== undefined) c.set('parsedBody', body);
