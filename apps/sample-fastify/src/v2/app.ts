@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  NodeStreamableHTTPServerTransport,
+  toNodeHandler,
+  toWebRequest,
+} from '@modelcontextprotocol/node';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+} from '@modelcontextprotocol/server';
+import { mcpAuth } from '@org/mcp-auth-fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AppConfig, RunningServer, SampleApp } from '../app.js';
+import type { SampleConfig } from '../config.js';
+import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
+
+export type { AppConfig, RunningServer, SampleApp } from '../app.js';
+
+/**
+ * How the v2 entry serves MCP. `stateless` (`MCP_STATELESS=1`): every request is served on its
+ * own, 2025-era clients included (no `Mcp-Session-Id`, GET and DELETE answer 405). Otherwise
+ * 2025-era clients get stateful sessions bound to their owner, and 2026-07-28 clients (a
+ * revision without sessions) are served per request either way.
+ *
+ * @example
+ * ```ts
+ * const options: V2Options = { stateless: readStateless(process.env) };
+ * ```
+ */
+export interface V2Options {
+  stateless?: boolean;
+}
+
+/**
+ * Reads `MCP_STATELESS`: `1`/`true` for stateless, `0`/`false`/unset for stateful. Throws a
+ * `TypeError` naming the variable for any other value.
+ *
+ * @example
+ * ```ts
+ * const stateless = readStateless(process.env);
+ * ```
+ */
+export function readStateless(env: Record<string, string | undefined>): boolean {
+  const value = env.MCP_STATELESS?.trim().toLowerCase() ?? '';
+  if (value === '1' || value === 'true') return true;
+  if (value === '' || value === '0' || value === 'false') return false;
+  throw new TypeError(`MCP_STATELESS must be 1 or 0 (got "${env.MCP_STATELESS}")`);
+}
+
+function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string) {
+  return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code, message } });
+}
+
+/**
+ * Whether a request belongs to a 2025-era session (the `initialize` handshake, a request on a
+ * session, GET and DELETE) rather than to the 2026-07-28 revision. Decided on the body Fastify
+ * parsed, so the stream is never read twice; a POST without a JSON body goes to the 2025-era
+ * path, which refuses it.
+ */
+async function isSessionTraffic(request: FastifyRequest): Promise<boolean> {
+  const body = request.body;
+  if (request.method !== 'POST' || body === undefined || typeof body === 'string') return true;
+  return isLegacyRequest(await toWebRequest(request.raw, body), body);
+}
+
+/**
+ * Builds the Fastify app on MCP SDK v2: Protected Resource Metadata, and the MCP endpoint
+ * behind the `@org/mcp-auth-fastify` plugin — the v2 per-request entry (`createMcpHandler`)
+ * for 2026-07-28 clients, and for 2025-era clients either stateful sessions (the v2 Node
+ * transport, one per session) or, with `stateless`, the same entry. Pass `server` to serve on
+ * an existing Node HTTP server instead of calling `app.listen`.
+ *
+ * @example
+ * ```ts
+ * const { app } = await createApp({ issuer, resourceUrl: 'http://127.0.0.1:3002/mcp', allowedOrigins: [] });
+ * await app.listen({ port: 3002, host: '127.0.0.1' });
+ * ```
+ */
+export async function createApp(
+  config: AppConfig,
+  server?: Server,
+  options: V2Options = {},
+): Promise<SampleApp> {
+  const stateless = options.stateless === true;
+  const mcpPath = new URL(config.resourceUrl).pathname;
+  const store = createUserStore();
+
+  const app = Fastify({
+    bodyLimit: 4 * 1024 * 1024,
+    ...(server
+      ? { serverFactory: (handler: RequestListener) => server.on('request', handler) }
+      : {}),
+  });
+
+  const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
+  await app.register(mcpAuth, {
+    resource: config.resourceUrl,
+    issuer: config.issuer,
+    ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
+    jwt: {
+      ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
+      ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+      // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
+      // is 30 s), so a key rotation at the authorization server is picked up right away.
+      jwksCooldownMs: 1_000,
+    },
+    policy: SCOPE_POLICY,
+    scopesSupported: SCOPES,
+    resourceName: 'Sample MCP server (Fastify, MCP SDK v2)',
+    // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
+    // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
+    cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+    // A 2025-era session belongs to the user and client that opened it (another token on its
+    // id gets 404); past 32 per user the oldest is replaced, and its transport closed here.
+    // Stateless, no response carries a session id and nothing is bound.
+    sessionBinding: {
+      onSubjectLimit: 'replace-oldest',
+      onSessionEnd: (sessionId) => void sessions.get(sessionId)?.close(),
+    },
+    maxBodyBytes: 4 * 1024 * 1024,
+    // Only the routes given app.mcpAuth.protect are protected.
+    paths: [],
+  });
+
+  // One fresh McpServer per request. 2025-era requests reach it only when stateless.
+  const perRequest = createMcpHandler(() => createMcpServer(store), {
+    legacy: stateless ? 'stateless' : 'reject',
+    onerror: (error) => console.error('MCP request failed:', error.message),
+  });
+  const servePerRequest = toNodeHandler(perRequest);
+
+  // The handler runs after app.mcpAuth.protect authorized the request (on the body Fastify
+  // parsed): request.raw.auth holds the verified token, which the v2 transports read and hand
+  // to tools as ctx.http.authInfo.
+  app.route({
+    method: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    url: mcpPath,
+    onRequest: app.mcpAuth.protect,
+    handler: async (request, reply) => {
+      if (stateless || !(await isSessionTraffic(request))) {
+        reply.hijack(); // the v2 entry writes the response itself
+        return servePerRequest(request.raw, reply.raw, request.body);
+      }
+      const header = request.headers['mcp-session-id'];
+      const sessionId = typeof header === 'string' ? header : undefined;
+      let transport = sessionId === undefined ? undefined : sessions.get(sessionId);
+      if (transport === undefined) {
+        if (sessionId !== undefined) return jsonRpcError(reply, 404, -32001, 'Session not found');
+        if (request.method !== 'POST' || !isInitializeRequest(request.body)) {
+          return jsonRpcError(reply, 400, -32000, 'Bad Request: No valid session ID provided');
+        }
+        const created = new NodeStreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void sessions.set(id, created),
+        });
+        created.onclose = () => {
+          if (created.sessionId !== undefined) sessions.delete(created.sessionId);
+        };
+        await createMcpServer(store).connect(created);
+        transport = created;
+      }
+      reply.hijack(); // the transport writes the response itself
+      await transport.handleRequest(request.raw, reply.raw, request.body);
+    },
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    return reply.code(404).send({ error: 'not_found', error_description: 'Not found' });
+  });
+
+  // Any other error (the MCP route's body errors are answered by the plugin as the core
+  // does): a JSON-RPC error, never a stack.
+  app.setErrorHandler(
+    (error: { statusCode?: number; code?: string; name?: string }, _request, reply) => {
+      const status =
+        typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+      const parse =
+        error.name === 'SyntaxError' ||
+        /^FST_ERR_CTP_(INVALID|EMPTY)_JSON_BODY$/.test(error.code ?? '');
+      if (status === 400 && parse)
+        return jsonRpcError(reply, 400, -32700, 'Parse error: Invalid JSON');
+      if (status === 413) return jsonRpcError(reply, 413, -32600, 'Request body too large');
+      if (status < 500) return jsonRpcError(reply, status, -32600, 'Invalid request');
+      console.error('Unexpected error:', error instanceof Error ? error.message : error);
+      return jsonRpcError(reply, 500, -32603, 'Internal server error');
+    },
+  );
+
+  await app.ready();
+  return {
+    app,
+    metadataPath: app.mcpAuth.core.metadata.path,
+    async closeSessions() {
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled([perRequest.close(), ...open.map((transport) => transport.close())]);
+    },
+  };
+}
+
+/**
+ * Listens on `config.host:config.port` (`0` = a free port) and serves {@link createApp}. The
+ * default resource URL uses the port actually bound.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] }, { stateless: true });
+ * ```
+ */
+export async function startServer(
+  config: SampleConfig,
+  options: V2Options = {},
+): Promise<RunningServer> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
+  let sample: SampleApp;
+  try {
+    sample = await createApp({ ...config, resourceUrl }, server, options);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    port,
+    resourceUrl,
+    mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
+    metadataUrl: `${url}${sample.metadataPath}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sample.closeSessions();
+      await sample.app.close();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
