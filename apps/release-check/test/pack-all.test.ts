@@ -1,10 +1,19 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isolatedEnv } from '../src/local-registry.js';
 import { readPackedManifest } from '../src/read-packed-manifest.js';
 import { runCommand } from '../src/run-command.js';
+import { listSampleApps } from '../src/sample-apps.js';
 import { listPublishedPackages, readManifest, repositoryRoot } from '../src/workspace-packages.js';
 
 const root = repositoryRoot();
@@ -71,4 +80,21 @@ describe('pnpm pack:all (scripts/pack-all.mjs)', () => {
       runCommand('node', [script, '--pack-destination', work], { cwd: root, env: isolatedEnv() }),
     ).rejects.toThrow('pack:all: unknown argument "--pack-destination"');
   });
+
+  it.each(listSampleApps(root).map((sample) => sample.name))(
+    'apps/%s/README.md installs the tarballs by the names pack:all gives them, from ../tarballs',
+    (name) => {
+      const readme = readFileSync(join(root, 'apps', name, 'README.md'), 'utf8');
+      expect(readme).toContain('pnpm pack:all');
+      const named = [...readme.matchAll(/"file:([^"]+)"/g)].map((match) => match[1]!);
+      expect(named.length).toBeGreaterThanOrEqual(3);
+      // Version-agnostic: the README shows one version, a release changes it.
+      const stems = packages.map((pkg) => fileOf(pkg).replace(/-[^-]+\.tgz$/, ''));
+      for (const path of named) {
+        const match = /^\.\.\/tarballs\/(.+)-\d+\.\d+\.\d+\.tgz$/.exec(path);
+        expect(match, path).not.toBeNull();
+        expect(stems, path).toContain(match![1]);
+      }
+    },
+  );
 });
