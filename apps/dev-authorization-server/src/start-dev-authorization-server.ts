@@ -472,9 +472,24 @@ export async function startDevAuthorizationServer(
     };
   };
 
+  // A registration's `scope` is not kept as an allow-list: MCP clients register with the scopes
+  // of their first, least-privilege request and later step up to others, which oidc-provider
+  // would refuse (`invalid_scope`) for a client registered with a narrower `scope`.
+  const adapterFor = (model: string) => {
+    const adapter = store.adapterFor(model);
+    if (model !== 'Client') return adapter;
+    return {
+      ...adapter,
+      upsert: (id: string, payload: Record<string, unknown>, expiresIn?: number) => {
+        const { scope: _ignored, ...rest } = payload;
+        return adapter.upsert(id, rest, expiresIn);
+      },
+    };
+  };
+
   const buildProvider = (): OidcProvider => {
     const instance = new Provider(issuer, {
-      adapter: store.adapterFor,
+      adapter: adapterFor,
       jwks: { keys: keys.map((key) => ({ ...key })) },
       cookies: {
         keys: cookieKeys,
