@@ -1,0 +1,211 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
+import { type McpAuthEnv, mcpAuth } from '@org/mcp-auth-hono';
+import { type Context, Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppConfig, RunningServer, SampleApp } from '../app.js';
+import type { SampleConfig } from '../config.js';
+import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
+
+export type { AppConfig, RunningServer, SampleApp } from '../app.js';
+
+/**
+ * How the v2 entry serves MCP. `stateless` (`MCP_STATELESS=1`): every request is served on its
+ * own, 2025-era clients included (no `Mcp-Session-Id`, GET and DELETE answer 405). Otherwise
+ * 2025-era clients get stateful sessions bound to their owner, and 2026-07-28 clients (a
+ * revision without sessions) are served per request either way.
+ *
+ * @example
+ * ```ts
+ * const options: V2Options = { stateless: readStateless(process.env) };
+ * ```
+ */
+export interface V2Options {
+  stateless?: boolean;
+}
+
+/**
+ * Reads `MCP_STATELESS`: `1`/`true` for stateless, `0`/`false`/unset for stateful. Throws a
+ * `TypeError` naming the variable for any other value.
+ *
+ * @example
+ * ```ts
+ * const stateless = readStateless(process.env);
+ * ```
+ */
+export function readStateless(env: Record<string, string | undefined>): boolean {
+  const value = env.MCP_STATELESS?.trim().toLowerCase() ?? '';
+  if (value === '1' || value === 'true') return true;
+  if (value === '' || value === '0' || value === 'false') return false;
+  throw new TypeError(`MCP_STATELESS must be 1 or 0 (got "${env.MCP_STATELESS}")`);
+}
+
+function jsonRpcError(c: Context, status: ContentfulStatusCode, code: number, message: string) {
+  return c.json({ jsonrpc: '2.0', id: null, error: { code, message } }, status);
+}
+
+/**
+ * Whether a request belongs to a 2025-era session (the `initialize` handshake, a request on a
+ * session, GET and DELETE) rather than to the 2026-07-28 revision. Decided on the body
+ * `auth.protect` read (`c.var.parsedBody`), never on `c.req.raw`'s own body, which may be
+ * consumed; a POST without a JSON body goes to the 2025-era path, which refuses it.
+ */
+function isSessionTraffic(c: Context<McpAuthEnv>): Promise<boolean> | true {
+  const body = c.var.parsedBody;
+  if (c.req.method !== 'POST' || body === undefined) return true;
+  return isLegacyRequest(c.req.raw, body);
+}
+
+/**
+ * Builds the Hono app on MCP SDK v2: Protected Resource Metadata, and the MCP endpoint behind
+ * the `@org/mcp-auth-hono` middleware — the v2 per-request entry (`createMcpHandler`) for
+ * 2026-07-28 clients, and for 2025-era clients either stateful sessions (the v2 Web-standard
+ * transport, one per session) or, with `stateless`, the same entry.
+ *
+ * @example
+ * ```ts
+ * const { app } = createApp({ issuer, resourceUrl: 'http://127.0.0.1:3003/mcp', allowedOrigins: [] });
+ * serve({ fetch: app.fetch, port: 3003, hostname: '127.0.0.1' });
+ * ```
+ */
+export function createApp(config: AppConfig, options: V2Options = {}): SampleApp {
+  const stateless = options.stateless === true;
+  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const auth = mcpAuth({
+    resource: config.resourceUrl,
+    issuer: config.issuer,
+    ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
+    jwt: {
+      ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
+      ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+      // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
+      // is 30 s), so a key rotation at the authorization server is picked up right away.
+      jwksCooldownMs: 1_000,
+    },
+    policy: SCOPE_POLICY,
+    scopesSupported: SCOPES,
+    resourceName: 'Sample MCP server (Hono, MCP SDK v2)',
+    // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
+    // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
+    cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+    // A 2025-era session belongs to the user and client that opened it (another token on its
+    // id gets 404); past 32 per user the oldest is replaced, and its transport closed here.
+    // Stateless, no response carries a session id and nothing is bound.
+    sessionBinding: {
+      onSubjectLimit: 'replace-oldest',
+      onSessionEnd: (sessionId) => void sessions.get(sessionId)?.close(),
+    },
+  });
+  const store = createUserStore();
+
+  // One fresh McpServer per request. 2025-era requests reach it only when stateless.
+  const perRequest = createMcpHandler(() => createMcpServer(store), {
+    legacy: stateless ? 'stateless' : 'reject',
+    onerror: (error) => console.error('MCP request failed:', error.message),
+  });
+
+  const app = new Hono<McpAuthEnv>();
+  app.use(auth.metadata);
+  // After auth.protect: c.var.auth holds the verified token and c.var.parsedBody the JSON-RPC
+  // body it read (at most 4 MiB, else a JSON-RPC 413). MCP SDK v2 reads neither from the
+  // context: both are handed over here, and tools get the token as ctx.http.authInfo.
+  app.all(new URL(config.resourceUrl).pathname, auth.protect, async (c) => {
+    const body = c.var.parsedBody;
+    const passed = { authInfo: c.var.auth, parsedBody: body };
+    if (stateless || !(await isSessionTraffic(c))) return perRequest.fetch(c.req.raw, passed);
+    const sessionId = c.req.header('mcp-session-id');
+    let transport = sessionId === undefined ? undefined : sessions.get(sessionId);
+    if (transport === undefined) {
+      if (sessionId !== undefined) return jsonRpcError(c, 404, -32001, 'Session not found');
+      if (c.req.method !== 'POST' || !isInitializeRequest(body)) {
+        return jsonRpcError(c, 400, -32000, 'Bad Request: No valid session ID provided');
+      }
+      const created = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => crypto.randomUUID(),
+        onsessioninitialized: (id) => void sessions.set(id, created),
+      });
+      created.onclose = () => {
+        if (created.sessionId !== undefined) sessions.delete(created.sessionId);
+      };
+      await createMcpServer(store).connect(created);
+      transport = created;
+    }
+    return transport.handleRequest(c.req.raw, passed);
+  });
+
+  app.notFound((c) => c.json({ error: 'not_found', error_description: 'Not found' }, 404));
+  app.onError((error, c) => {
+    // auth.protect refuses with an HTTPException carrying the exact 400/401/403/413/503.
+    if (error instanceof HTTPException) return error.getResponse();
+    // Any unexpected error: a JSON-RPC error, never a stack.
+    console.error('Unexpected error:', error.message);
+    return jsonRpcError(c, 500, -32603, 'Internal server error');
+  });
+
+  return {
+    app,
+    metadataPath: auth.core.metadata.path,
+    async closeSessions() {
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled([perRequest.close(), ...open.map((transport) => transport.close())]);
+    },
+  };
+}
+
+/**
+ * Listens on `config.host:config.port` (`0` = a free port) and serves {@link createApp} through
+ * `@hono/node-server`. The default resource URL uses the port actually bound.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] }, { stateless: true });
+ * ```
+ */
+export async function startServer(
+  config: SampleConfig,
+  options: V2Options = {},
+): Promise<RunningServer> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
+  let sample: SampleApp;
+  try {
+    sample = createApp({ ...config, resourceUrl }, options);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  server.on('request', getRequestListener(sample.app.fetch));
+
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    port,
+    resourceUrl,
+    mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
+    metadataUrl: `${url}${sample.metadataPath}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sample.closeSessions();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

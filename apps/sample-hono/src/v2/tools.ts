@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { type CallToolResult, McpServer } from '@modelcontextprotocol/server';
+import type { AuthInfo } from '@org/mcp-auth-hono';
+import { z } from 'zod';
+import type { CalendarEvent, Todo, UserStore } from '../tools.js';
+
+// The scopes, the policy and the store are the v1 entry's (src/tools.ts): only the MCP server
+// differs. MCP SDK v2 hands the verified token to tools as ctx.http.authInfo.
+export { createUserStore, SCOPE_POLICY, SCOPES, type UserStore } from '../tools.js';
+
+/** The token's subject, as verified by the auth middleware (`ctx.http.authInfo`). */
+function subjectOf(authInfo: AuthInfo | undefined): string {
+  const sub = authInfo?.extra?.sub;
+  if (typeof sub !== 'string' || sub === '') throw new Error('The access token has no subject');
+  return sub;
+}
+
+function result(data: Record<string, unknown>): CallToolResult {
+  return {
+    content: [{ type: 'text', text: JSON.stringify(data, null, 2) }],
+    structuredContent: data,
+  };
+}
+
+/**
+ * Builds the MCP SDK v2 server with the five tools: one per request (2026-07-28, and 2025-era
+ * clients when stateless) or per session (2025-era clients when stateful). Scopes are enforced
+ * by the auth middleware's `SCOPE_POLICY`; the tools only read the caller's subject.
+ *
+ * @example
+ * ```ts
+ * const handler = createMcpHandler(() => createMcpServer(store));
+ * ```
+ */
+export function createMcpServer(store: UserStore): McpServer {
+  const server = new McpServer({ name: 'sample-hono', version: '0.0.0' });
+
+  server.registerTool(
+    'list_todos',
+    {
+      title: 'List to-dos',
+      description: "Lists the caller's to-do items. Needs the todo:read scope.",
+      annotations: { readOnlyHint: true },
+    },
+    (ctx) => result({ todos: store.of(subjectOf(ctx.http?.authInfo)).todos }),
+  );
+
+  server.registerTool(
+    'add_todo',
+    {
+      title: 'Add a to-do',
+      description: 'Adds a to-do item for the caller. Needs the todo:write scope.',
+      inputSchema: z.object({ title: z.string().min(1).max(200).describe('What to do') }),
+    },
+    ({ title }, ctx) => {
+      const todo: Todo = {
+        id: randomUUID(),
+        title,
+        done: false,
+        createdAt: new Date().toISOString(),
+      };
+      store.of(subjectOf(ctx.http?.authInfo)).todos.push(todo);
+      return result({ todo });
+    },
+  );
+
+  server.registerTool(
+    'list_events',
+    {
+      title: 'List events',
+      description: "Lists the caller's calendar events. Needs the calendar:read scope.",
+      annotations: { readOnlyHint: true },
+    },
+    (ctx) => result({ events: store.of(subjectOf(ctx.http?.authInfo)).events }),
+  );
+
+  server.registerTool(
+    'create_event',
+    {
+      title: 'Create an event',
+      description: 'Creates a calendar event for the caller. Needs the calendar:write scope.',
+      inputSchema: z.object({
+        title: z.string().min(1).max(200).describe('Event title'),
+        start: z.string().min(1).max(100).describe('Start time, ISO 8601 (2026-12-01T09:00:00Z)'),
+      }),
+    },
+    ({ title, start }, ctx) => {
+      const event: CalendarEvent = { id: randomUUID(), title, start };
+      store.of(subjectOf(ctx.http?.authInfo)).events.push(event);
+      return result({ event });
+    },
+  );
+
+  server.registerTool(
+    'whoami',
+    {
+      title: 'Who am I',
+      description: 'Returns the subject and the scopes of the access token. Any valid token.',
+      annotations: { readOnlyHint: true },
+    },
+    (ctx) => {
+      const authInfo = ctx.http?.authInfo;
+      return result({
+        subject: subjectOf(authInfo),
+        scopes: authInfo?.scopes ?? [],
+        clientId: authInfo?.clientId ?? '',
+      });
+    },
+  );
+
+  return server;
+}
