@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ClientName, Exchange, MatrixClient } from './clients.js';
+import type { ClientName, Exchange } from './clients.js';
 
 /** One row of the matrix as run. */
 export interface StepRecord {
