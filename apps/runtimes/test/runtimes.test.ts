@@ -287,7 +287,7 @@ describe('workerd: a key-set refresh that outlives its request', () => {
     const clock = await fetch(`${server.url}/__test/clock?advanceMs=${MAX_AGE_MS + 60_000}`);
     expect(clock.status).toBe(204);
 
-    jwksDelayMs = 600;
+    jwksDelayMs = 1_000;
     const requested = jwksRequested.length;
     const served = jwksServed.length;
     const stale = await issuer.mintAccessToken({ key: oldKey, claims: { scope: 'todo:read' } });
