@@ -9,7 +9,14 @@ import {
 } from '@org/mcp-auth-testing';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appRoot, dist, type RunningServer, startProcess, startWorkerd } from './runtimes.js';
+import {
+  appRoot,
+  dist,
+  type RunningServer,
+  startProcess,
+  startWorkerd,
+  stopAll,
+} from './runtimes.js';
 
 const RESOURCE = 'http://127.0.0.1/mcp';
 const PRM_URL = 'http://127.0.0.1/.well-known/oauth-protected-resource/mcp';
@@ -51,6 +58,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopAll();
   await issuerServer?.close();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
@@ -317,8 +325,8 @@ describe('workerd: a key-set refresh that outlives its request', () => {
         );
         expect(jwksRequested.length).toBe(requested);
       } finally {
-        jwksDelayMs = 0;
         await server.stop();
+        jwksDelayMs = 0;
       }
     },
   );
@@ -340,8 +348,8 @@ describe('workerd: a key-set refresh that outlives its request', () => {
       }
       expect(jwksRequested.length).toBe(requested);
     } finally {
-      jwksDelayMs = 0;
       await server.stop();
+      jwksDelayMs = 0;
     }
   });
 });

@@ -49,10 +49,19 @@ function track(child: ChildProcess): { output: () => string } {
   return { output: () => out };
 }
 
+/** Every server started and not yet stopped, by PID. */
+const running = new Map<number, () => Promise<void>>();
+
+/** Stops every server still running (a test that failed before stopping its own). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running.values()].map((stop) => stop()));
+}
+
 /** Stops `child` by its PID: SIGTERM, then SIGKILL after 2 s. */
 function stopper(child: ChildProcess): () => Promise<void> {
-  return () =>
+  const stop = () =>
     new Promise<void>((resolve) => {
+      running.delete(child.pid as number);
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
       child.once('exit', () => {
@@ -61,6 +70,8 @@ function stopper(child: ChildProcess): () => Promise<void> {
       });
       child.kill('SIGTERM');
     });
+  if (child.pid !== undefined) running.set(child.pid, stop);
+  return stop;
 }
 
 /**
