@@ -63,3 +63,40 @@ export function replaceEachOnce(
   }
   return result;
 }
+
+/** The packages an install line names, split as `npm install` and `npm install -D` take them. */
+export interface InstallCommands {
+  dependencies: string[];
+  devDependencies: string[];
+}
+
+/**
+ * The packages named by the `npm install …` spans (in backticks) of the paragraph right above
+ * `<!-- quick-start: <name> -->` — the install line the README gives for that quick start.
+ * Throws when the paragraph names none.
+ *
+ * @example
+ * ```ts
+ * extractInstallCommands(readme, 'express');
+ * // { dependencies: ['@org/mcp-auth-express', 'express', …], devDependencies: ['typescript', …] }
+ * ```
+ */
+export function extractInstallCommands(markdown: string, name: string): InstallCommands {
+  const marker = `<!-- quick-start: ${name} -->`;
+  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
+  let index = lines.findIndex((line) => line.trim() === marker) - 1;
+  if (index < 0) throw new Error(`no ${marker} in the README`);
+  while (index >= 0 && lines[index]!.trim() === '') index -= 1;
+  const paragraph: string[] = [];
+  for (; index >= 0 && lines[index]!.trim() !== ''; index -= 1) paragraph.unshift(lines[index]!);
+  const result: InstallCommands = { dependencies: [], devDependencies: [] };
+  for (const [, args] of paragraph.join(' ').matchAll(/`npm install ([^`]+)`/g)) {
+    const words = args!.split(/\s+/).filter(Boolean);
+    const target = words.includes('-D') ? result.devDependencies : result.dependencies;
+    target.push(...words.filter((word) => !word.startsWith('-')));
+  }
+  if (result.dependencies.length === 0) {
+    throw new Error(`the paragraph above ${marker} has no \`npm install …\` line`);
+  }
+  return result;
+}

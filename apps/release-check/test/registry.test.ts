@@ -17,7 +17,11 @@ import {
   type RunningServer,
   startServer,
 } from '../src/quick-start-project.js';
-import { extractQuickStart, replaceEachOnce } from '../src/readme-quick-start.js';
+import {
+  extractInstallCommands,
+  extractQuickStart,
+  replaceEachOnce,
+} from '../src/readme-quick-start.js';
 import { runCommand } from '../src/run-command.js';
 import {
   dependencyMap,
@@ -30,16 +34,40 @@ const root = repositoryRoot();
 const packages = listPublishedPackages(root);
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-/** A workspace pin (`name@range`) so the fresh project resolves what the pnpm store holds. */
-function pin(name: string, dir: string, field: 'dependencies' | 'devDependencies'): string {
+/** The workspace's version range of `name`, as `dir/package.json` pins it in `field`. */
+function workspaceRange(name: string, dir: string, field: 'dependencies' | 'devDependencies') {
   const range = dependencyMap(readManifest(join(root, dir, 'package.json')), field)[name];
   if (!range) throw new Error(`${dir}/package.json has no ${field}.${name}`);
-  return `${name}@${range}`;
+  return range;
 }
 
-const sdk = pin('@modelcontextprotocol/sdk', 'packages/express', 'devDependencies');
-const zod = pin('zod', 'packages/core', 'dependencies');
-const typescript = pin('typescript', '.', 'devDependencies');
+/**
+ * Versions for what the README's install lines name, taken from the workspace so the fresh
+ * project resolves what the pnpm store already holds. `@org/*` packages go unpinned: by name.
+ */
+const PINS: Record<string, string> = {
+  '@modelcontextprotocol/sdk': workspaceRange(
+    '@modelcontextprotocol/sdk',
+    'packages/express',
+    'devDependencies',
+  ),
+  express: workspaceRange('express', 'packages/express', 'devDependencies'),
+  '@types/express': workspaceRange('@types/express', 'packages/express', 'devDependencies'),
+  fastify: workspaceRange('fastify', 'packages/fastify', 'devDependencies'),
+  hono: workspaceRange('hono', 'packages/hono', 'devDependencies'),
+  '@hono/node-server': workspaceRange('@hono/node-server', 'packages/hono', 'devDependencies'),
+  zod: workspaceRange('zod', 'packages/express', 'devDependencies'),
+  typescript: workspaceRange('typescript', '.', 'devDependencies'),
+  '@types/node': workspaceRange('@types/node', '.', 'devDependencies'),
+};
+
+/** `name@range` for a package an install line names; `@org/*` by name alone. */
+function spec(name: string): string {
+  if (name.startsWith('@org/')) return name;
+  const range = PINS[name];
+  if (!range) throw new Error(`the README installs ${name}: add its workspace pin to PINS`);
+  return `${name}@${range}`;
+}
 
 /** What `buildServer()` stands for in the README's snippets: an McpServer with one tool. */
 const BUILD_SERVER = `import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -61,36 +89,20 @@ function buildServer(): McpServer {
 
 interface QuickStart {
   name: 'express' | 'fastify' | 'hono';
-  dependencies: string[];
-  devDependencies: string[];
   /** The quick start's own listen call, replaced with one on `port`. */
   listen?: [from: string, to: (port: number) => string];
   /** Code appended after the quick start (Hono's Node server). */
   epilogue?: (port: number) => string;
 }
 
-/** Each framework's quick start in the root README, with the install line its heading gives. */
+/** Each framework's quick start in the root README; what it installs comes from its install line. */
 const QUICK_STARTS: QuickStart[] = [
   {
     name: 'express',
-    dependencies: [
-      '@org/mcp-auth-express',
-      sdk,
-      pin('express', 'packages/express', 'devDependencies'),
-      zod,
-    ],
-    devDependencies: [pin('@types/express', 'packages/express', 'devDependencies'), typescript],
     listen: ["app.listen(3000, '127.0.0.1')", (port) => `app.listen(${port}, '127.0.0.1')`],
   },
   {
     name: 'fastify',
-    dependencies: [
-      '@org/mcp-auth-fastify',
-      sdk,
-      pin('fastify', 'packages/fastify', 'devDependencies'),
-      zod,
-    ],
-    devDependencies: [typescript],
     listen: [
       "app.listen({ port: 3000, host: '127.0.0.1' })",
       (port) => `app.listen({ port: ${port}, host: '127.0.0.1' })`,
@@ -98,14 +110,7 @@ const QUICK_STARTS: QuickStart[] = [
   },
   {
     name: 'hono',
-    dependencies: [
-      '@org/mcp-auth-hono',
-      sdk,
-      pin('hono', 'packages/hono', 'devDependencies'),
-      pin('@hono/node-server', 'packages/hono', 'devDependencies'),
-      zod,
-    ],
-    devDependencies: [typescript],
+    // The README's comment: on Node, serve({ fetch: app.fetch }) from @hono/node-server.
     epilogue: (port) =>
       `\nimport { serve } from '@hono/node-server';\nserve({ fetch: app.fetch, port: ${port}, hostname: '127.0.0.1' });\n`,
   },
@@ -211,19 +216,21 @@ describe('the root README quick starts, installed by name in a fresh project', (
         replacements,
         `README.md, ${quickStart.name} quick start`,
       );
+      const install = extractInstallCommands(readme, quickStart.name);
+      const adapter = `@org/mcp-auth-${quickStart.name}`;
+      expect(install.dependencies).toContain(adapter);
+      expect(install.devDependencies).toContain('typescript');
       const dir = join(work, `quick-start-${quickStart.name}`);
       const timings = await createQuickStartProject({
         dir,
         scopeRegistry: registry!.url,
-        dependencies: quickStart.dependencies,
-        devDependencies: quickStart.devDependencies,
+        dependencies: install.dependencies.map(spec),
+        devDependencies: install.devDependencies.map(spec),
         source: BUILD_SERVER + code + (quickStart.epilogue?.(port) ?? ''),
       });
-      const installed = readManifest(
-        join(dir, 'node_modules', quickStart.dependencies[0]!, 'package.json'),
-      );
+      const installed = readManifest(join(dir, 'node_modules', adapter, 'package.json'));
       expect(installed.version).toBe(
-        packages.find((pkg) => pkg.manifest.name === quickStart.dependencies[0])!.manifest.version,
+        packages.find((pkg) => pkg.manifest.name === adapter)!.manifest.version,
       );
 
       let server: RunningServer | undefined;
