@@ -11,5 +11,5 @@ export { createNarrator } from './narrator.js';
 export type { Narrator, NarratorOptions } from './narrator.js';
 export { DemoStepError, runDemo } from './run-demo.js';
 export type { DemoResult, RunDemoOptions } from './run-demo.js';
-export { SAMPLE_NAMES, startSample } from './start-sample.js';
-export type { RunningSample, SampleName, StartSampleOptions } from './start-sample.js';
+export { SAMPLE_NAMES, SDK_LINES, startSample } from './start-sample.js';
+export type { RunningSample, SampleName, SdkLine, StartSampleOptions } from './start-sample.js';

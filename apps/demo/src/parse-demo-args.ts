@@ -1,15 +1,17 @@
-import { SAMPLE_NAMES, type SampleName } from './start-sample.js';
+import { SAMPLE_NAMES, SDK_LINES, type SampleName, type SdkLine } from './start-sample.js';
 
 /**
  * The command line of `pnpm demo`.
  *
  * @example
  * ```ts
- * const args: DemoArgs = { sample: 'express', username: 'alice', verbose: false, help: false };
+ * const args: DemoArgs = { sample: 'express', sdk: 'v2', username: 'alice', verbose: false, help: false };
  * ```
  */
 export interface DemoArgs {
   sample: SampleName;
+  /** `--sdk`: the sample's entry, MCP SDK `v1` (`npm start`) or `v2` (`npm run start:v2`); unset means v1. */
+  sdk?: SdkLine;
   username: string;
   verbose: boolean;
   help: boolean;
@@ -23,16 +25,16 @@ export interface DemoArgs {
  * console.error(DEMO_USAGE);
  * ```
  */
-export const DEMO_USAGE = `usage: pnpm demo [--sample ${SAMPLE_NAMES.join('|')}] [--user alice|bob] [--verbose]`;
+export const DEMO_USAGE = `usage: pnpm demo [--sample ${SAMPLE_NAMES.join('|')}] [--sdk ${SDK_LINES.join('|')}] [--user alice|bob] [--verbose]`;
 
 /**
- * Parses `pnpm demo`'s arguments (`--sample`, `--user`, `--verbose`, `--help`; `--x=value`
+ * Parses `pnpm demo`'s arguments (`--sample`, `--sdk`, `--user`, `--verbose`, `--help`; `--x=value`
  * or `--x value`; a lone `--` is ignored). Throws a `TypeError` naming the bad argument, with
  * the usage line.
  *
  * @example
  * ```ts
- * parseDemoArgs(['--sample', 'hono']); // { sample: 'hono', username: 'alice', verbose: false, help: false }
+ * parseDemoArgs(['--sample', 'hono', '--sdk', 'v2']); // { sample: 'hono', sdk: 'v2', username: 'alice', verbose: false, help: false }
  * ```
  */
 export function parseDemoArgs(argv: readonly string[]): DemoArgs {
@@ -52,6 +54,14 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
         );
       }
       result.sample = name as SampleName;
+    } else if (flag === '--sdk') {
+      const line = value();
+      if (!(SDK_LINES as readonly string[]).includes(line ?? '')) {
+        throw new TypeError(
+          `--sdk must be one of ${SDK_LINES.join(', ')} (got ${line ?? 'nothing'})\n${DEMO_USAGE}`,
+        );
+      }
+      result.sdk = line as SdkLine;
     } else if (flag === '--user') {
       const name = value();
       if (!name || name.startsWith('--'))

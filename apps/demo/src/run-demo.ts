@@ -15,7 +15,7 @@ import { createObservedFetch, type ObservedExchange } from './create-observed-fe
 import { findFreePort } from './find-free-port.js';
 import { InMemoryOAuthClientProvider } from './in-memory-oauth-client-provider.js';
 import { createNarrator } from './narrator.js';
-import { type RunningSample, type SampleName, startSample } from './start-sample.js';
+import { type RunningSample, type SampleName, type SdkLine, startSample } from './start-sample.js';
 
 /**
  * Options of {@link runDemo}.
@@ -28,6 +28,8 @@ import { type RunningSample, type SampleName, startSample } from './start-sample
 export interface RunDemoOptions {
   /** Which sample server to protect. Default `'express'`. */
   sample?: SampleName;
+  /** The sample's entry: MCP SDK `'v1'` (default) or `'v2'` (`npm run start:v2`). */
+  sdk?: SdkLine;
   /** Who signs in on the login page. Default `'alice'` (password = username). */
   username?: string;
   /** ANSI colours. Default `false`. */
@@ -139,11 +141,15 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
     const port = await findFreePort();
     sample = await startSample({
       name: sampleName,
+      ...(options.sdk ? { sdk: options.sdk } : {}),
       port,
       issuer: as.issuer,
       onOutput: (line) => log(`[sample-${sampleName}] ${line}`),
     });
-    say.detail(`sample-${sampleName}`, `${sample.resource} (pid ${sample.pid})`);
+    say.detail(
+      `sample-${sampleName}`,
+      `${sample.resource} (MCP SDK ${options.sdk ?? 'v1'} entry, pid ${sample.pid})`,
+    );
     const resource = sample.resource;
     const issuer = as.issuer;
 

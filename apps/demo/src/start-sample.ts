@@ -22,6 +22,19 @@ export const SAMPLE_NAMES = ['express', 'fastify', 'hono'] as const;
 export type SampleName = (typeof SAMPLE_NAMES)[number];
 
 /**
+ * The MCP SDK line a sample's entry is built on.
+ *
+ * @example
+ * ```ts
+ * const sdk: SdkLine = 'v2';
+ * ```
+ */
+export type SdkLine = 'v1' | 'v2';
+
+/** Every {@link SdkLine}. */
+export const SDK_LINES: readonly SdkLine[] = ['v1', 'v2'];
+
+/**
  * Options of {@link startSample}.
  *
  * @example
@@ -32,6 +45,11 @@ export type SampleName = (typeof SAMPLE_NAMES)[number];
 export interface StartSampleOptions {
   /** Which sample: `apps/sample-<name>`. */
   name: SampleName;
+  /**
+   * Which entry: `'v1'` (`npm start`, MCP SDK 1.x) or `'v2'` (`npm run start:v2`, MCP SDK v2).
+   * Default `'v1'`.
+   */
+  sdk?: SdkLine;
   /** `PORT` for the sample. */
   port: number;
   /** `MCP_AUTH_ISSUER` for the sample. */
@@ -111,7 +129,8 @@ function pnpmCommand(): [string, string[]] {
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Starts `apps/sample-<name>` with `pnpm --dir apps/sample-<name> start` as a child process (in
+ * Starts `apps/sample-<name>` with `pnpm --dir apps/sample-<name> start` (`start:v2` for
+ * `sdk: 'v2'`) as a child process (in
  * its own process group) and resolves once its Protected Resource Metadata answers 200. Rejects
  * with the sample's output if it exits or does not answer in time. Children still running when
  * this process exits are killed.
@@ -138,11 +157,15 @@ export async function startSample(options: StartSampleOptions): Promise<RunningS
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const resource = options.resource ?? `${origin}/mcp`;
   const repoRoot = options.repoRoot ?? fileURLToPath(new URL('../../../', import.meta.url));
+  if (options.sdk !== undefined && !SDK_LINES.includes(options.sdk)) {
+    throw new TypeError(`startSample: "sdk" must be one of ${SDK_LINES.join(', ')}`);
+  }
+  const script = options.sdk === 'v2' ? 'start:v2' : 'start';
   const [command, prefix] = pnpmCommand();
   const lines: string[] = [];
 
   installExitHook();
-  const child = spawn(command, [...prefix, '--dir', `apps/sample-${name}`, 'start'], {
+  const child = spawn(command, [...prefix, '--dir', `apps/sample-${name}`, script], {
     cwd: repoRoot,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -204,7 +227,7 @@ export async function startSample(options: StartSampleOptions): Promise<RunningS
         (spawnError as NodeJS.ErrnoException).code === 'ENOENT' ? ' (is pnpm on PATH?)' : '';
       await stop();
       throw new Error(
-        `sample-${name} could not be started with \`${command} ${[...prefix, '--dir', `apps/sample-${name}`, 'start'].join(' ')}\`: ${spawnError.message}${hint}`,
+        `sample-${name} could not be started with \`${command} ${[...prefix, '--dir', `apps/sample-${name}`, script].join(' ')}\`: ${spawnError.message}${hint}`,
       );
     }
     if (child.exitCode !== null || child.signalCode !== null) {

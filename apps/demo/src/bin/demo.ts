@@ -15,7 +15,13 @@ async function main(): Promise<number> {
   }
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   try {
-    await runDemo({ sample: args.sample, username: args.username, verbose: args.verbose, color });
+    await runDemo({
+      sample: args.sample,
+      ...(args.sdk ? { sdk: args.sdk } : {}),
+      username: args.username,
+      verbose: args.verbose,
+      color,
+    });
     return 0;
   } catch {
     // runDemo printed what failed and stopped the servers.
