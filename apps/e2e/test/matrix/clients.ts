@@ -293,9 +293,10 @@ export async function mcpRemoteClient(options: MatrixClientOptions): Promise<Mat
   let transport: StdioClientTransport | undefined;
 
   // The browser: every URL mcp-remote opens goes to the user, one at a time.
+  const opened = async () => (await readFile(urlsFile, 'utf8')).split('\n').filter(Boolean);
   const watch = async () => {
     while (watching) {
-      const urls = (await readFile(urlsFile, 'utf8')).split('\n').filter(Boolean);
+      const urls = await opened();
       for (; handled < urls.length; handled += 1) {
         try {
           consents.push(await authorize(new URL(urls[handled] ?? ''), { followToCallback: true }));
@@ -305,6 +306,11 @@ export async function mcpRemoteClient(options: MatrixClientOptions): Promise<Mat
       }
       await delay(50);
     }
+  };
+  // mcp-remote may answer before the user's browser has finished with the callback page:
+  // wait (bounded) until every URL it opened has been handled.
+  const settle = async () => {
+    for (let i = 0; i < 200 && handled < (await opened()).length; i += 1) await delay(50);
   };
 
   const env: Record<string, string> = {};
@@ -366,13 +372,19 @@ export async function mcpRemoteClient(options: MatrixClientOptions): Promise<Mat
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Exchange);
     },
-    connect: async () => check(await start()),
+    async connect() {
+      await start();
+      await settle();
+      check(undefined);
+    },
     async listTools() {
       return check((await live().listTools()).tools.map((t) => t.name));
     },
     async callTool(name, args = {}) {
       try {
-        return check(outcome((await live().callTool({ name, arguments: args })) as CallToolResult));
+        const result = (await live().callTool({ name, arguments: args })) as CallToolResult;
+        await settle();
+        return check(outcome(result));
       } catch (error) {
         throw new Error(`${String(error)}\n--- mcp-remote stderr ---\n${tail()}`);
       }

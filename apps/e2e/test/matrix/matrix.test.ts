@@ -1,23 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { SampleName } from '@org/demo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES, type Stack, startStack } from '../helpers.js';
-import {
-  CLIENT_NAMES,
-  CLIENT_VERSIONS,
-  type ClientName,
-  createMatrixClient,
-  type MatrixClient,
-} from './clients.js';
-import {
-  behaviours,
-  challengeScope,
-  expectDiscoveryAndRegistration,
-  printMatrix,
-  scopesOfToken,
-  splitScope,
-  step,
-} from './flow.js';
+import { CLIENT_NAMES, CLIENT_VERSIONS, type ClientName } from './clients.js';
+import { printMatrix } from './flow.js';
+import { clientFlow } from './flow-suite.js';
 
 // The client matrix: three real MCP clients × the three samples, each through the whole flow —
 // 401 → discovery → registration → consent → tools → 403 → step-up → the tool works, with the
@@ -42,113 +28,7 @@ afterAll(async () => {
 
 describe.each(SAMPLES)('sample-%s', (sampleName: SampleName) => {
   describe.each(CLIENTS)('%s', (clientName) => {
-    let client: MatrixClient;
-    const resource = () => stack.samples[sampleName].resource;
-    const run = (name: string, body: () => Promise<void>) =>
-      step(sampleName, clientName, name, body);
-
-    beforeAll(async () => {
-      client = await createMatrixClient(clientName, { url: resource() });
-    });
-    afterAll(async () => {
-      await client?.close();
-    });
-
-    it('401 → discovery → registration → consent → token (first consent asks for todo:read)', async () => {
-      await run('connect', async () => {
-        await client.connect();
-        expectDiscoveryAndRegistration(await client.exchanges(), resource(), stack.as.issuer);
-        expect(client.consents).toHaveLength(1);
-        const [first] = client.consents;
-        const url = first?.authorizationUrl;
-        expect(url?.searchParams.get('resource')).toBe(resource());
-        expect(url?.searchParams.get('code_challenge_method')).toBe('S256');
-        // The resource scopes asked for are exactly the 401's; a client may add offline_access.
-        const asked = splitScope(first?.requestedScope);
-        expect(asked.filter((s) => s !== 'offline_access')).toEqual(['todo:read']);
-        expect(first?.consentScopes?.filter((s) => s !== 'offline_access')).toEqual(['todo:read']);
-        expect(scopesOfToken(await client.accessToken())).toEqual(['todo:read']);
-        // mcp-remote's code arrives through its loopback callback listener.
-        if (clientName === 'mcp-remote') {
-          expect(first?.redirectUrl.pathname).toBe('/oauth/callback');
-          expect(first?.callbackStatus).toBe(200);
-        }
-      });
-    });
-
-    it('tools/list and list_todos with todo:read', async () => {
-      await run('tools', async () => {
-        expect((await client.listTools()).sort()).toEqual(
-          ['add_todo', 'create_event', 'list_events', 'list_todos', 'whoami'].sort(),
-        );
-        const todos = await client.callTool('list_todos');
-        expect(todos.isError, todos.text).toBe(false);
-      });
-    });
-
-    const title = `matrix ${clientName} ${randomUUID()}`;
-
-    it('add_todo: 403 insufficient_scope → step-up → succeeds', async () => {
-      await run('step-up', async () => {
-        const before = (await client.exchanges()).length;
-        const added = await client.callTool('add_todo', { title });
-        expect(added.isError, added.text).toBe(false);
-        const after = (await client.exchanges()).slice(before);
-        const forbidden = after.find((e) => e.url === resource() && e.status === 403);
-        expect(forbidden, 'a 403 from the sample').toBeDefined();
-        expect(forbidden?.wwwAuthenticate).toContain('error="insufficient_scope"');
-        expect(splitScope(challengeScope(forbidden))).toContain('todo:write');
-        expect(client.consents).toHaveLength(2);
-        const second = client.consents[1];
-        expect(splitScope(second?.requestedScope)).toContain('todo:write');
-        // The consent page lists only what was not granted yet.
-        expect(second?.consentScopes?.filter((s) => s !== 'offline_access')).toEqual([
-          'todo:write',
-        ]);
-
-        const forbiddenAt = after.indexOf(forbidden as (typeof after)[number]);
-        const tokenRequests = after
-          .slice(forbiddenAt)
-          .filter((e) => e.method === 'POST' && new URL(e.url).pathname === '/token');
-        behaviours.push({
-          sample: sampleName,
-          client: clientName,
-          firstScope: client.consents[0]?.requestedScope ?? '',
-          firstConsent: (client.consents[0]?.consentScopes ?? []).join(' '),
-          forbiddenScope: challengeScope(forbidden),
-          stepUpScope: second?.requestedScope ?? '',
-          // One token request redeems the step-up's code; any before it was a refresh.
-          refreshesBeforeStepUp: Math.max(0, tokenRequests.length - 1),
-          finalScopes: scopesOfToken(await client.accessToken()).join(' '),
-          callbackWaits: client.consents.map((c) => c.callbackWaitMs ?? '-').join(' / '),
-        });
-      });
-    });
-
-    it('the token after step-up still carries todo:read (scopes accumulate)', async () => {
-      await run('accumulated', async () => {
-        expect(scopesOfToken(await client.accessToken())).toEqual(['todo:read', 'todo:write']);
-        const todos = await client.callTool('list_todos');
-        expect(todos.isError, todos.text).toBe(false);
-        expect(todos.text).toContain(title);
-      });
-    });
-
-    it.runIf(clientName === 'mcp-remote')(
-      'restarts from its stored tokens with no new consent',
-      async () => {
-        await run('restart', async () => {
-          const consents = client.consents.length;
-          await client.restart?.();
-          const todos = await client.callTool('list_todos');
-          expect(todos.isError, todos.text).toBe(false);
-          expect(todos.text).toContain(title);
-          const again = await client.callTool('add_todo', { title: `${title} again` });
-          expect(again.isError, again.text).toBe(false);
-          expect(client.consents).toHaveLength(consents);
-        });
-      },
-    );
+    clientFlow({ sampleName, clientName, stack: () => stack });
   });
 });
 
