@@ -51,6 +51,13 @@ export interface DecisionEvent {
   droppedScopes?: DroppedScope[];
   /** Safe description of a denial. */
   description?: string;
+  /**
+   * Why the authorization service was unavailable, on a 503: which document, at which
+   * address, and what was wrong (e.g. `metadata issuer 'http://localhost:9400/' does not equal
+   * the configured issuer 'http://127.0.0.1:9400'`). For operators only: never sent to the
+   * client.
+   */
+  cause?: string;
   /** Milliseconds spent in `authorize`. */
   durationMs: number;
   /** When the decision was made (ms since the epoch). */

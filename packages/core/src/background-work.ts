@@ -1,7 +1,7 @@
 /**
- * Work the core starts during a request and does not await — today one thing: the refresh of a
- * key set older than its maximum age, which runs while the request is answered with the keys
- * already held. Some runtimes end a request's pending work once its response is sent:
+ * Work the core starts during a request and does not await: the refresh of a key set older
+ * than its maximum age, which runs while the request is answered with the keys already held,
+ * and a retry after a failed load, which its request waits for half a second at most. Some runtimes end a request's pending work once its response is sent:
  * Cloudflare Workers cancels a promise that was not handed to `ctx.waitUntil`, and a refresh
  * cancelled there would never settle, so the key set would wait on it forever. An adapter for
  * such a runtime takes the work after each decision and hands it over ({@link takeBackgroundWork});

@@ -1,3 +1,4 @@
+import { PREPARE, type Prepare, prepareOf } from './core-brand.js';
 import { decodeProtectedHeader } from 'jose';
 import { authorizationServersOf } from './authorization-servers-of.js';
 import { McpAuthConfigError } from './errors.js';
@@ -114,7 +115,12 @@ export function createCompositeVerifier(options: CompositeVerifierOptions): Comp
     lifetimeOf(jwt).clockToleranceMs,
     lifetimeOf(introspection).clockToleranceMs,
   ].filter((t): t is number => typeof t === 'number' && Number.isFinite(t) && t >= 0);
-  return {
+  const prepare: Prepare = async () => {
+    const results = await Promise.all([jwt, introspection].map((v) => prepareOf(v)?.() ?? []));
+    return results.flat();
+  };
+  const verifier: CompositeVerifier & { [PREPARE]: Prepare } = {
+    [PREPARE]: prepare,
     verifyAccessToken(token: string): Promise<AuthInfo> {
       return isJwtShaped(token)
         ? jwt.verifyAccessToken(token)
@@ -126,4 +132,5 @@ export function createCompositeVerifier(options: CompositeVerifierOptions): Comp
     clockToleranceMs:
       tolerances.length === 0 ? DEFAULT_CLOCK_TOLERANCE_MS : Math.max(...tolerances),
   };
+  return verifier;
 }

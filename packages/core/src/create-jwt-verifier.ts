@@ -1,4 +1,4 @@
-import { VERIFY_SYNC } from './core-brand.js';
+import { PREPARE, type Prepare, VERIFY_SYNC } from './core-brand.js';
 import { type InvalidTokenReason, isMcpAuthError } from './errors.js';
 import { freezePlainData } from './freeze-plain-data.js';
 import { createRemoteKeySet } from './remote-key-set.js';
@@ -166,9 +166,16 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     return hit;
   }
 
-  const verifier: JwtVerifier & { [VERIFY_SYNC]: typeof verifyAccessTokenSync } = {
+  const prepare: Prepare = async () =>
+    (await keySet.reload()) ? [] : [{ issuer: resolved.issuer, error: keySet.lastError }];
+
+  const verifier: JwtVerifier & {
+    [VERIFY_SYNC]: typeof verifyAccessTokenSync;
+    [PREPARE]: Prepare;
+  } = {
     verifyAccessToken,
     [VERIFY_SYNC]: verifyAccessTokenSync,
+    [PREPARE]: prepare,
     issuer: resolved.issuer,
     checksLifetime: true,
     clockToleranceMs: resolved.clockToleranceMs,

@@ -8,6 +8,7 @@ import {
   type McpAuthMetadata,
   type McpAuthRouteRequest,
 } from './metadata-routes.js';
+import { type ReadyOptions, type ReadyReport, whenReady } from './ready.js';
 import { resolveOptions } from './resolve-options.js';
 import { createChallenges } from './respond.js';
 import { settleSession } from './session-step.js';
@@ -69,6 +70,22 @@ export interface McpAuth {
    * ```
    */
   onResponse(result: AllowResult, response: ResponseHead): void;
+  /**
+   * Loads the authorization server's metadata and key set now, before the first request:
+   * rejects with `McpAuthConfigError` naming the exact mismatch when the server answers with
+   * something the options do not match (e.g. `metadata issuer 'http://localhost:9400/' does
+   * not equal the configured issuer 'http://127.0.0.1:9400'`); a server that cannot be
+   * reached yet is retried until `timeoutMs` (default 15 s) and reported, not thrown, so a
+   * server may start before its authorization server. Optional: without it the first request
+   * loads the keys.
+   *
+   * @example
+   * ```ts
+   * const report = await auth.ready(); // throws McpAuthConfigError on a mismatch
+   * if (!report.ready) console.warn(report.problems.join('\n'));
+   * ```
+   */
+  ready(options?: ReadyOptions): Promise<ReadyReport>;
 }
 
 /**
@@ -112,6 +129,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     onResponse(result, response) {
       if (sessions !== undefined) settleSession(sessions, result, response);
     },
+    ready: (readyOptions) => whenReady(config.verifier, config.logger, readyOptions),
   };
   // The adapter tier's synchronous decision (`decide` in `@org/mcp-auth-core/adapter`).
   Object.defineProperty(core, DECIDE, { value: decide });

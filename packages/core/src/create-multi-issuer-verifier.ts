@@ -1,3 +1,4 @@
+import { PREPARE, type Prepare, prepareOf } from './core-brand.js';
 import { decodeJwt } from 'jose';
 import {
   createJwtVerifier,
@@ -210,11 +211,19 @@ export function createMultiIssuerVerifier(
     return verifier.verifyAccessToken(token);
   }
 
-  return {
+  const verifiers = [...new Set(byIssuer.values())];
+  const prepare: Prepare = async () => {
+    const results = await Promise.all(verifiers.map((v) => prepareOf(v)?.() ?? []));
+    return results.flat();
+  };
+
+  const verifier: MultiIssuerVerifier & { [PREPARE]: Prepare } = {
     verifyAccessToken,
+    [PREPARE]: prepare,
     issuers,
     authorizationServers: Object.freeze(authorizationServers),
     checksLifetime: true,
     clockToleranceMs,
   };
+  return verifier;
 }

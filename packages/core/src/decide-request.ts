@@ -1,6 +1,7 @@
 import { auditName, type Decision, finishDecision, startDecision } from './audit.js';
 import { extractBearerToken } from './bearer-token.js';
 import { evaluateCompiled, isPublicRequest } from './evaluate-scopes.js';
+import { isMcpAuthError } from './errors.js';
 import { headerValue } from './headers.js';
 import type { McpOperation } from './mcp-operations.js';
 import { type Operations, readOperations } from './read-operations.js';
@@ -117,6 +118,10 @@ function conclude(
     const { required } = evaluateCompiled(c.policy, ops, undefined);
     if (d.event !== undefined) d.event.requiredScopes = required;
     const scope = scopeToAskFor(c, required);
+    if (isMcpAuthError(failure) && failure.status === 503) {
+      const cause = c.reportOutage(failure);
+      if (d.event !== undefined) d.event.cause = cause;
+    }
     if (state === 'invalid') return rejectToken(d, ch, failure, scope);
     return oauthDeny(d, 401, 'invalid_token', EXPIRED, ch('invalid_token', EXPIRED, scope));
   }

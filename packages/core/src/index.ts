@@ -27,6 +27,8 @@ export type {
   McpAuthRouteRequest,
 } from './create-mcp-auth.js';
 export { createMcpAuth } from './create-mcp-auth.js';
+export type { McpAuthLogger } from './logger.js';
+export type { ReadyOptions, ReadyReport } from './ready.js';
 export type {
   IssuerOptions,
   MultiIssuerVerifier,
@@ -36,6 +38,8 @@ export { createMultiIssuerVerifier } from './create-multi-issuer-verifier.js';
 export type { InvalidTokenReason, McpAuthErrorCode, McpAuthErrorOptions } from './errors.js';
 export { isMcpAuthError, McpAuthConfigError, McpAuthError } from './errors.js';
 export { evaluateScopes, missingScopes } from './evaluate-scopes.js';
+export type { ListFilterTransport } from './filter-lists.js';
+export { filterListsByScope } from './filter-lists.js';
 export type { McpOperation } from './mcp-operations.js';
 export type {
   DroppedScope,

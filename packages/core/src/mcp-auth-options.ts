@@ -3,6 +3,7 @@ import type { JwtVerifierOptions } from './create-jwt-verifier.js';
 import type { ScopePolicy } from './scope-policy.js';
 import type { SessionStoreOptions } from './session-binding.js';
 import type { AccessTokenVerifier } from './types.js';
+import type { McpAuthLogger } from './logger.js';
 
 /**
  * Extra RFC 9728 fields for the metadata document, plus where the root document points.
@@ -74,4 +75,12 @@ export interface McpAuthOptions {
   sessionBinding?: boolean | Omit<SessionStoreOptions, 'now'>;
   /** One event per `authorize` call; exceptions are ignored. */
   onDecision?: DecisionListener;
+  /**
+   * Where the core tells an operator what it cannot fix itself (pino, `console`, or any
+   * `{ warn(message) }`): why requests get 503 (the authorization server's metadata or key set
+   * cannot be loaded — which document, at which address, what was wrong), once per cause and
+   * at most every 30 s while it lasts, and what `auth.ready()` found. Default none: the core
+   * writes nothing. Never receives a token.
+   */
+  logger?: McpAuthLogger;
 }

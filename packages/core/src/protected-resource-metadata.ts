@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import { McpAuthConfigError } from './errors.js';
 import { isScopeToken } from './scope-token.js';
 
@@ -58,46 +57,61 @@ export interface ProtectedResourceMetadataOptions {
   extra?: Readonly<Record<string, unknown>>;
 }
 
-const mustBeString = { error: 'must be a string' };
-const mustBeArray = { error: 'must be an array' };
-const mustBeBoolean = { error: 'must be a boolean' };
+const isString = (v: unknown) => typeof v === 'string';
+const isUrl = (v: unknown) => typeof v === 'string' && URL.canParse(v);
+const BEARER_METHODS: readonly unknown[] = ['header', 'body', 'query'];
 
-const url = z
-  .string(mustBeString)
-  .check(z.refine((v) => URL.canParse(v), { message: 'must be an absolute URL' }));
-const scope = z.string(mustBeString).check(
-  z.refine(isScopeToken, { message: 'must be a valid scope token' }),
-  z.refine((s) => s !== 'offline_access', {
-    message: 'must not contain offline_access (MCP 2026-07-28: never advertised)',
-  }),
-);
-const strings = z.optional(z.array(z.string(mustBeString), mustBeArray));
-const flag = z.optional(z.boolean(mustBeBoolean));
+/** The rule a field of the document breaks, with the field's name; `undefined` when valid. */
+type FieldCheck = (value: unknown) => string | undefined;
 
-const documentSchema = z.catchall(
-  z.object({
-    resource: url.check(z.refine((v) => !v.includes('#'), { message: 'must not have a fragment' })),
-    authorization_servers: z
-      .array(url, mustBeArray)
-      .check(z.minLength(1, { message: 'must list at least one authorization server' })),
-    bearer_methods_supported: z.array(
-      z.enum(['header', 'body', 'query'], { error: 'must be "header", "body" or "query"' }),
-      mustBeArray,
-    ),
-    scopes_supported: z.optional(z.array(scope, mustBeArray)),
-    resource_name: z.optional(z.string(mustBeString)),
-    resource_documentation: z.optional(url),
-    resource_policy_uri: z.optional(url),
-    resource_tos_uri: z.optional(url),
-    jwks_uri: z.optional(url),
-    resource_signing_alg_values_supported: strings,
-    authorization_details_types_supported: strings,
-    dpop_signing_alg_values_supported: strings,
-    dpop_bound_access_tokens_required: flag,
-    tls_client_certificate_bound_access_tokens: flag,
-  }),
-  z.unknown(),
-);
+const optional =
+  (checkValue: FieldCheck): FieldCheck =>
+  (value) =>
+    value === undefined ? undefined : checkValue(value);
+const url: FieldCheck = (v) =>
+  typeof v !== 'string' ? 'must be a string' : isUrl(v) ? undefined : 'must be an absolute URL';
+const listOf =
+  (item: FieldCheck): FieldCheck =>
+  (v) => {
+    if (!Array.isArray(v)) return 'must be an array';
+    for (const x of v) {
+      const rule = item(x);
+      if (rule !== undefined) return rule;
+    }
+    return undefined;
+  };
+const string: FieldCheck = (v) => (isString(v) ? undefined : 'must be a string');
+const scope: FieldCheck = (v) => {
+  if (typeof v !== 'string') return 'must be a string';
+  if (!isScopeToken(v)) return 'must be a valid scope token';
+  if (v === 'offline_access') {
+    return 'must not contain offline_access (MCP 2026-07-28: never advertised)';
+  }
+  return undefined;
+};
+const flag: FieldCheck = (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean');
+
+/** The fields this library knows, checked in this order; others pass as they are. */
+const FIELD_CHECKS: Readonly<Record<string, FieldCheck>> = {
+  resource: (v) => url(v) ?? ((v as string).includes('#') ? 'must not have a fragment' : undefined),
+  authorization_servers: (v) =>
+    listOf(url)(v) ??
+    ((v as unknown[]).length === 0 ? 'must list at least one authorization server' : undefined),
+  bearer_methods_supported: listOf((m) =>
+    BEARER_METHODS.includes(m) ? undefined : 'must be "header", "body" or "query"',
+  ),
+  scopes_supported: optional(listOf(scope)),
+  resource_name: optional(string),
+  resource_documentation: optional(url),
+  resource_policy_uri: optional(url),
+  resource_tos_uri: optional(url),
+  jwks_uri: optional(url),
+  resource_signing_alg_values_supported: optional(listOf(string)),
+  authorization_details_types_supported: optional(listOf(string)),
+  dpop_signing_alg_values_supported: optional(listOf(string)),
+  dpop_bound_access_tokens_required: optional(flag),
+  tls_client_certificate_bound_access_tokens: optional(flag),
+};
 
 const OPTION_NAMES: Record<string, string> = {
   resource: 'resource',
@@ -143,12 +157,11 @@ export function buildProtectedResourceMetadata(
     if (key === 'resource' || key === 'authorization_servers') continue;
     doc[key] = value;
   }
-  const parsed = documentSchema.safeParse(doc);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const top = String(issue?.path[0] ?? 'metadata');
-    const option = OPTION_NAMES[top] ?? `metadata.${top}`;
-    throw new McpAuthConfigError(option, issue?.message ?? 'is invalid');
+  for (const [field, checkField] of Object.entries(FIELD_CHECKS)) {
+    const rule = checkField(doc[field]);
+    if (rule !== undefined) {
+      throw new McpAuthConfigError(OPTION_NAMES[field] ?? `metadata.${field}`, rule);
+    }
   }
   return doc as ProtectedResourceMetadata;
 }

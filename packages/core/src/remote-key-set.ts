@@ -8,10 +8,17 @@ import {
 import { runInBackground } from './background-work.js';
 import { fetchJsonBounded } from './bounded-fetch.js';
 import { McpAuthError } from './errors.js';
+import { IssuerMismatchError, KeySetFetchFailure } from './key-set-failure.js';
 import { assertSecureUrl } from './url.js';
 
 /** A key set older than this is refreshed in the background on the next use. */
 const MAX_AGE_MS = 10 * 60_000;
+/**
+ * How long a request waits for a retry after a failed load, ms: long enough for an issuer
+ * that is back to answer, short enough that one that hangs does not hold every request for
+ * the whole deadline (the retry itself goes on in the background until its deadline).
+ */
+const RETRY_WAIT_MS = 500;
 
 /** Options for {@link createRemoteKeySet}. */
 export interface RemoteKeySetOptions {
@@ -50,6 +57,8 @@ export interface RemoteKeySet {
   readonly version: number;
   /** Fetches now (joining a fetch in flight); resolves to whether it succeeded. Never rejects. */
   reload(): Promise<boolean>;
+  /** Why the last load failed (see `describeFailure`); `undefined` after a success. */
+  readonly lastError: unknown;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -93,15 +102,13 @@ async function discoverJwksUri(
     try {
       const document = await fetchJson(url, 'authorization server metadata', deadline);
       if (!isObject(document)) throw new Error('metadata is not a JSON object');
-      if (document.issuer !== issuer) {
-        throw new Error('metadata "issuer" does not equal the configured issuer');
-      }
+      if (document.issuer !== issuer) throw new IssuerMismatchError(document.issuer, issuer);
       return assertSecureUrl('jwks_uri', document.jwks_uri).href;
     } catch (error) {
-      errors.push(error);
+      errors.push(new KeySetFetchFailure('authorization server metadata', url, error));
     }
   }
-  throw new AggregateError(errors, 'authorization server metadata discovery failed');
+  throw new AggregateError(errors, `no usable authorization server metadata for '${issuer}'`);
 }
 
 /** The keys of a JWK Set document (RFC 7517 §5): the objects of its `keys` array. */
@@ -110,6 +117,15 @@ function jwksKeys(document: unknown): Record<string, unknown>[] {
     throw new Error('JWKS response is not a JSON Web Key Set');
   }
   return document.keys.filter(isObject);
+}
+
+/** `attempt`'s outcome, or `false` when it takes longer than `ms` (it goes on regardless). */
+function settleWithin(attempt: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([attempt, late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -159,11 +175,21 @@ function createLoadSchedule(
     /**
      * Waits for a load when this request may: joins one in flight (unless it retries a failed
      * one: then only the request that started it waits), or starts one once the cooldown is
-     * over. `undefined` when the request must not wait.
+     * over — waiting at most `RETRY_WAIT_MS` for a retry after a failure. `undefined` when
+     * the request must not wait.
      */
     loadIfDue(): Promise<boolean> | undefined {
       if (inflight) return lastFailed ? undefined : inflight;
-      return now() - lastAttempt >= cooldownMs ? reload() : undefined;
+      if (now() - lastAttempt < cooldownMs) return undefined;
+      const retry = lastFailed;
+      const attempt = reload();
+      if (!retry) return attempt;
+      runInBackground(attempt); // it may outlive the request that waits for it
+      return settleWithin(attempt, RETRY_WAIT_MS);
+    },
+    /** Why the last attempt failed. */
+    get lastError(): unknown {
+      return lastError;
     },
     /** No load in flight, and the cooldown is over. */
     get idle(): boolean {
@@ -194,8 +220,11 @@ function createLoadSchedule(
  * Fetches are coalesced and start at most once per `cooldownMs`, counted from the end of the
  * previous attempt. After a failed fetch the last good set keeps serving; without one,
  * requests get `jwks_unavailable` (503, `retryAfterSeconds` = the rest of the cooldown) at once
- * instead of waiting on the server again. When the cooldown is over, one request retries and
- * waits (at most `timeoutMs`); requests arriving during that retry are not held either.
+ * instead of waiting on the server again. When the cooldown is over, one request starts a retry
+ * and waits for it at most half a second (the retry goes on until `timeoutMs`), so an issuer
+ * that hangs costs the first request one deadline and later ones half a second per cooldown at
+ * most; requests arriving during that retry are not held either. The last failure is kept
+ * (`lastError`) with the document, address and reason (see `describeFailure`).
  *
  * @see RFC 8414 §3, OpenID Connect Discovery 1.0 §4, RFC 7517 §5
  * @example
@@ -224,7 +253,13 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
 
   async function load(deadline: number): Promise<void> {
     if (jwksUri === undefined) jwksUri = await discoverJwksUri(issuer, fetchJson, deadline);
-    const keys = jwksKeys(await fetchJson(jwksUri, 'JWKS', deadline));
+    const uri = jwksUri;
+    let keys: Record<string, unknown>[];
+    try {
+      keys = jwksKeys(await fetchJson(uri, 'JWKS', deadline));
+    } catch (error) {
+      throw new KeySetFetchFailure('JWKS', uri, error);
+    }
     const next = JSON.stringify(keys);
     if (next !== fingerprint || local === undefined) {
       local = createLocalJWKSet({ keys });
@@ -263,5 +298,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       return version;
     },
     reload: schedule.reload,
+    get lastError() {
+      return schedule.lastError;
+    },
   };
 }

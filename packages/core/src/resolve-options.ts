@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import type { DecisionListener } from './audit.js';
 import { authorizationServersOf } from './authorization-servers-of.js';
 import { VERIFY_SYNC } from './core-brand.js';
@@ -10,6 +9,16 @@ import {
 } from './create-jwt-verifier.js';
 import { McpAuthConfigError } from './errors.js';
 import { assertKnownOptions } from './known-options.js';
+import { checkLogger, createOutageReporter, type McpAuthLogger } from './logger.js';
+import {
+  check,
+  checkChoice,
+  checkFunction,
+  checkInteger,
+  checkList,
+  isRecord,
+  requireString,
+} from './option-checks.js';
 import { RENAMED_JWT_OPTIONS } from './resolve-jwt-options.js';
 import { assertOptionNames, type RenamedOptions } from './verifier-options.js';
 import type { McpAuthOptions } from './mcp-auth-options.js';
@@ -43,14 +52,10 @@ export interface McpAuthConfig {
   readonly maxTokenLength: number | undefined;
   readonly onDecision: DecisionListener | undefined;
   readonly metadata: McpAuthMetadata;
+  readonly logger: McpAuthLogger | undefined;
+  /** Describes the cause of a 503 (and tells the logger, once per cause and 30 s). */
+  readonly reportOutage: (failure: unknown) => string;
 }
-
-const isFunction = (v: unknown) => typeof v === 'function';
-const positiveInt = z.int().check(z.positive());
-const fn = <T>(message: string) => z.optional(z.custom<T>(isFunction, { error: message }));
-const scopeToken = z
-  .string()
-  .check(z.refine(isScopeToken, { error: 'must contain valid scope tokens' }));
 
 /** An `http:` or `https:` URL with a real origin (never the opaque `null` origin). */
 function isHttpOrigin(value: string): boolean {
@@ -59,69 +64,28 @@ function isHttpOrigin(value: string): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== 'null';
 }
 
-const corsSchema = z.strictObject({
-  allowedOrigins: z.optional(
-    z.union([
-      z.literal('*'),
-      z.array(
-        z.string().check(
-          z.refine((o) => o === 'loopback' || isHttpOrigin(o), {
-            error: "must be '*' or a list of http(s) origins (https://app.example) and 'loopback'",
-          }),
-        ),
-      ),
-    ]),
-  ),
-  maxAgeSeconds: z.optional(z.int().check(z.nonnegative())),
-});
-
-const sessionBindingSchema = z.strictObject({
-  maxSessions: z.optional(positiveInt),
-  maxSessionsPerSubject: z.optional(positiveInt),
-  onSubjectLimit: z.optional(z.enum(['refuse', 'replace-oldest'])),
-  onSessionEnd: fn<(sessionId: string) => void>('must be a function'),
-  ttlMs: z.optional(positiveInt),
-});
-
-const optionsSchema = z.strictObject({
-  resource: z.string({ error: 'must be a URL string' }),
-  issuer: z.optional(z.string({ error: 'must be a URL string' })),
-  verifier: z.optional(
-    z.custom<AccessTokenVerifier>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        typeof (v as { verifyAccessToken?: unknown }).verifyAccessToken === 'function',
-      { error: 'must be an object with a verifyAccessToken(token) method' },
-    ),
-  ),
-  jwt: z.optional(z.looseObject({})),
-  authorizationServers: z.optional(
-    z.array(z.string()).check(z.minLength(1, 'must list at least one authorization server')),
-  ),
-  policy: z.optional(z.unknown()), // compilePolicy checks it, naming the entry
-  scopesSupported: z.optional(z.array(scopeToken)),
-  resourceName: z.optional(z.string()),
-  metadata: z.optional(z.looseObject({ rootResource: z.optional(z.string()) })),
-  challengeScopes: z.optional(z.enum(['required-and-granted', 'required'])),
-  maxTokenLength: z.optional(positiveInt.check(z.maximum(1_048_576))),
-  cors: z.optional(corsSchema),
-  sessionBinding: z.optional(z.union([z.boolean(), sessionBindingSchema])),
-  onDecision: fn<DecisionListener>('must be a function'),
-});
+const isString = (v: unknown) => typeof v === 'string';
+const CORS_OPTION_NAMES = new Set(['allowedOrigins', 'maxAgeSeconds']);
+const SESSION_BINDING_OPTION_NAMES = new Set([
+  'maxSessions',
+  'maxSessionsPerSubject',
+  'onSubjectLimit',
+  'onSessionEnd',
+  'ttlMs',
+]);
 
 /**
- * Nested option objects whose names are checked before the schema, for a "did you mean" or,
+ * Nested option objects whose names are checked before their values, for a "did you mean" or,
  * for a former name, what replaced it.
  */
 const NESTED_OPTION_NAMES: Readonly<
   Record<string, { known: ReadonlySet<string>; renamed?: RenamedOptions }>
 > = {
   cors: {
-    known: new Set(Object.keys(corsSchema.shape)),
+    known: CORS_OPTION_NAMES,
     renamed: { maxAge: 'renamed "maxAgeSeconds", in seconds' },
   },
-  sessionBinding: { known: new Set(Object.keys(sessionBindingSchema.shape)) },
+  sessionBinding: { known: SESSION_BINDING_OPTION_NAMES },
   // `jwt` takes the JWT verifier's options except the two `createMcpAuth` sets itself.
   jwt: {
     known: new Set(
@@ -130,35 +94,102 @@ const NESTED_OPTION_NAMES: Readonly<
     renamed: RENAMED_JWT_OPTIONS,
   },
 };
-const TOP_LEVEL_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(optionsSchema.shape));
+const TOP_LEVEL_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'resource',
+  'issuer',
+  'verifier',
+  'jwt',
+  'authorizationServers',
+  'policy', // compilePolicy checks it, naming the entry
+  'scopesSupported',
+  'resourceName',
+  'metadata',
+  'challengeScopes',
+  'maxTokenLength',
+  'cors',
+  'sessionBinding',
+  'onDecision',
+  'logger',
+]);
 /** Never named in a challenge: a client asks for them itself when it wants them. */
 const EXCLUDED_FROM_CHALLENGE = new Set(['offline_access', 'openid']);
-
-/** `cors.allowedOrigins[2]`: an issue's path as the option is written in code. */
-function optionPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    out += typeof key === 'number' ? `[${key}]` : `${out === '' ? '' : '.'}${String(key)}`;
-  }
-  return out;
-}
 
 /** Unknown names first, top level and nested, each with the closest known name as a hint. */
 function assertKnownNames(options: object): void {
   assertKnownOptions(options, TOP_LEVEL_OPTION_NAMES);
   for (const [name, { known, renamed }] of Object.entries(NESTED_OPTION_NAMES)) {
     const value = (options as Record<string, unknown>)[name];
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      assertOptionNames(value, known, renamed, `${name}.`);
-    }
+    if (isRecord(value)) assertOptionNames(value, known, renamed, `${name}.`);
   }
 }
 
-function configError(error: z.core.$ZodError): McpAuthConfigError {
-  const issue = error.issues[0] as z.core.$ZodIssue;
-  const option = issue.path.length > 0 ? optionPath(issue.path) : 'options';
-  const rule = issue.message.startsWith('must') ? issue.message : `is invalid: ${issue.message}`;
-  return new McpAuthConfigError(option, rule);
+function checkCors(cors: unknown): void {
+  check(cors, 'cors', isRecord, 'must be an object');
+  if (cors === undefined) return;
+  const { allowedOrigins, maxAgeSeconds } = cors as Record<string, unknown>;
+  if (allowedOrigins !== '*') {
+    checkList(
+      allowedOrigins,
+      'cors.allowedOrigins',
+      (o) => o === 'loopback' || (typeof o === 'string' && isHttpOrigin(o)),
+      {
+        list: "must be '*' or a list of http(s) origins (https://app.example) and 'loopback'",
+        item: "must be '*' or a list of http(s) origins (https://app.example) and 'loopback'",
+      },
+    );
+  }
+  checkInteger(maxAgeSeconds, 'cors.maxAgeSeconds', 0);
+}
+
+function checkSessionBinding(binding: unknown): void {
+  if (binding === undefined || typeof binding === 'boolean') return;
+  if (!isRecord(binding)) {
+    throw new McpAuthConfigError('sessionBinding', 'must be true, false or an object');
+  }
+  checkInteger(binding.maxSessions, 'sessionBinding.maxSessions', 1);
+  checkInteger(binding.maxSessionsPerSubject, 'sessionBinding.maxSessionsPerSubject', 1);
+  checkChoice(binding.onSubjectLimit, 'sessionBinding.onSubjectLimit', [
+    'refuse',
+    'replace-oldest',
+  ]);
+  checkFunction(binding.onSessionEnd, 'sessionBinding.onSessionEnd');
+  checkInteger(binding.ttlMs, 'sessionBinding.ttlMs', 1);
+}
+
+/** The type of every option value, in the order the options are documented. */
+function checkOptionValues(o: Record<string, unknown>): void {
+  requireString(o.resource, 'resource', 'must be a URL string');
+  check(o.issuer, 'issuer', isString, 'must be a URL string');
+  check(
+    o.verifier,
+    'verifier',
+    (v) => isRecord(v) && typeof v.verifyAccessToken === 'function',
+    'must be an object with a verifyAccessToken(token) method',
+  );
+  check(o.jwt, 'jwt', isRecord, 'must be an object');
+  checkList(o.authorizationServers, 'authorizationServers', isString, {
+    list: 'must be a list of authorization server URLs',
+    item: 'must be a URL string',
+    nonEmpty: 'must list at least one authorization server',
+  });
+  checkList(o.scopesSupported, 'scopesSupported', isScopeToken, {
+    list: 'must be a list of scopes',
+    item: 'must contain valid scope tokens',
+  });
+  check(o.resourceName, 'resourceName', isString, 'must be a string');
+  check(o.metadata, 'metadata', isRecord, 'must be an object of RFC 9728 fields');
+  check(
+    (o.metadata as Record<string, unknown> | undefined)?.rootResource,
+    'metadata.rootResource',
+    isString,
+    'must be a URL string',
+  );
+  checkChoice(o.challengeScopes, 'challengeScopes', ['required-and-granted', 'required']);
+  checkInteger(o.maxTokenLength, 'maxTokenLength', 1, 1_048_576);
+  checkCors(o.cors);
+  checkSessionBinding(o.sessionBinding);
+  checkFunction(o.onDecision, 'onDecision');
+  checkLogger(o.logger);
 }
 
 /** The resource (or root resource) as a URL: https (http on loopback), no fragment or query. */
@@ -236,8 +267,7 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     throw new McpAuthConfigError('options', 'must be an object');
   }
   assertKnownNames(options);
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw configError(parsed.error);
+  checkOptionValues(options as unknown as Record<string, unknown>);
   const o = options;
   const resourceUrl = validateResource('resource', o.resource);
   const policySource = o.policy ?? {}; // one object, so it is compiled once
@@ -291,5 +321,7 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     maxTokenLength: o.maxTokenLength,
     onDecision: o.onDecision,
     metadata,
+    logger: o.logger,
+    reportOutage: createOutageReporter(o.logger),
   };
 }

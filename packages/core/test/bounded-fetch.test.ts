@@ -11,8 +11,16 @@ import {
   resolveMaxResponseBytes,
 } from '../src/bounded-fetch.js';
 import { createIntrospectionVerifier } from '../src/create-introspection-verifier.js';
+import { KeySetFetchFailure } from '../src/key-set-failure.js';
 import { createJwtVerifier } from '../src/create-jwt-verifier.js';
 import { isMcpAuthError, type McpAuthError } from '../src/errors.js';
+
+/** The fetch failure under a key-set failure (which names the document and its address). */
+function fetchFailureOf(error: Error): BoundedFetchError {
+  const failure = error.cause;
+  expect(failure).toBeInstanceOf(KeySetFetchFailure);
+  return (failure as Error).cause as BoundedFetchError;
+}
 
 const URL_ = 'https://auth.example.com/jwks';
 const RESOURCE = 'http://127.0.0.1/mcp';
@@ -317,7 +325,7 @@ describe('key-set fetches refuse redirects (in process)', () => {
     const forged = await issuer.mintAccessToken({ key: attacker });
     const error = await mcpAuthRejection(verifier.verifyAccessToken(forged));
     expect(error).toMatchObject({ code: 'jwks_unavailable', status: 503 });
-    expect((error.cause as BoundedFetchError).failure).toBe('redirect');
+    expect(fetchFailureOf(error).failure).toBe('redirect');
     expect(requested).not.toContain('http://attacker.example/jwks');
   });
 
@@ -343,8 +351,11 @@ describe('key-set fetches refuse redirects (in process)', () => {
       verifier.verifyAccessToken(await issuer.mintAccessToken()),
     );
     expect(error.code).toBe('jwks_unavailable');
-    const causes = (error.cause as AggregateError).errors as BoundedFetchError[];
-    expect(causes.map((c) => c.failure)).toEqual(['redirect', 'redirect']);
+    const causes = (error.cause as AggregateError).errors as Error[];
+    expect(causes.map((c) => (c.cause as BoundedFetchError).failure)).toEqual([
+      'redirect',
+      'redirect',
+    ]);
     expect(requested.every((url) => url.startsWith('https://auth.example.com/'))).toBe(true);
   });
 });
@@ -424,7 +435,7 @@ describe.skipIf(isEdgeRuntime)('over loopback HTTP with the global fetch', () =>
     const forged = await issuer.mintAccessToken({ key: attacker });
     const error = await mcpAuthRejection(verifier.verifyAccessToken(forged));
     expect(error).toMatchObject({ code: 'jwks_unavailable', status: 503 });
-    expect((error.cause as BoundedFetchError).failure).toBe('redirect');
+    expect(fetchFailureOf(error).failure).toBe('redirect');
     expect(redirector.stats.requests).toBe(1);
     expect(evil.stats.requests).toBe(0);
   });
@@ -449,7 +460,7 @@ describe.skipIf(isEdgeRuntime)('over loopback HTTP with the global fetch', () =>
     );
     const elapsed = performance.now() - started;
     expect(error.code).toBe('jwks_unavailable');
-    expect((error.cause as BoundedFetchError).failure).toBe('too_large');
+    expect(fetchFailureOf(error).failure).toBe('too_large');
     expect(elapsed).toBeLessThan(2_000);
     await vi.waitFor(() => expect(huge.stats.closedEarly).toBe(1));
     expect(written.bytes).toBeLessThan(8 * MiB);

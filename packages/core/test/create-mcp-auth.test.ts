@@ -145,8 +145,20 @@ describe('createMcpAuth options (TypeError naming the option)', () => {
       'scopesSupported',
       /offline_access/,
     ],
-    ['challengeScopes', { ...base, challengeScopes: 'all' }, 'challengeScopes', /invalid/],
-    ['maxTokenLength', { ...base, maxTokenLength: 0 }, 'maxTokenLength', /invalid/],
+    [
+      'challengeScopes',
+      { ...base, challengeScopes: 'all' },
+      'challengeScopes',
+      /must be 'required-and-granted' or 'required'/,
+    ],
+    [
+      'maxTokenLength',
+      { ...base, maxTokenLength: 0 },
+      'maxTokenLength',
+      /whole number from 1 to 1048576/,
+    ],
+    ['logger', { ...base, logger: { info() {} } }, 'logger', /warn\(message\)/],
+    ['misspelt logger', { ...base, loger: console }, 'loger', /did you mean "logger"/],
     [
       'cors origins',
       { ...base, cors: { allowedOrigins: ['nope'] } },
@@ -165,7 +177,7 @@ describe('createMcpAuth options (TypeError naming the option)', () => {
       'sessionBinding',
       { ...base, sessionBinding: { maxSessions: -1 } },
       'sessionBinding.maxSessions',
-      /invalid/,
+      /whole number of at least 1/,
     ],
     ['onDecision', { ...base, onDecision: 'log' }, 'onDecision', /function/],
     [

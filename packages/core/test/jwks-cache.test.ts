@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJwtVerifier, type JwtVerifierOptions } from '../src/create-jwt-verifier.js';
 import { BoundedFetchError } from '../src/bounded-fetch.js';
 import { isMcpAuthError, type McpAuthError } from '../src/errors.js';
+import { describeFailure, isTransientFailure, KeySetFetchFailure } from '../src/key-set-failure.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
 const COOLDOWN = 30_000;
@@ -260,8 +261,14 @@ describe('JWKS outages', () => {
     await vi.advanceTimersByTimeAsync(1);
     const error = await outcome;
     expect(error.code).toBe('jwks_unavailable');
-    expect(error.cause).toBeInstanceOf(BoundedFetchError);
-    expect((error.cause as BoundedFetchError).failure).toBe('timeout');
+    // The cause names the document and its address; its own cause is the fetch failure.
+    expect(error.cause).toBeInstanceOf(KeySetFetchFailure);
+    expect((error.cause as Error).message).toBe(
+      'JWKS at https://auth.example.com/jwks: JWKS request timed out after 5000 ms',
+    );
+    const fetchFailure = (error.cause as Error).cause as BoundedFetchError;
+    expect(fetchFailure).toBeInstanceOf(BoundedFetchError);
+    expect(fetchFailure.failure).toBe('timeout');
   });
 
   it('a hanging issuer costs one deadline for discovery and JWKS together, then 503 at once for the cooldown', async () => {
@@ -492,9 +499,56 @@ describe('key set discovery', () => {
     );
     const causes = (error.cause as AggregateError).errors as Error[];
     expect(causes.map((e) => e.message)).toEqual([
-      'metadata is not a JSON object',
-      'metadata is not a JSON object',
+      'authorization server metadata at https://auth.example.com/.well-known/oauth-authorization-server: metadata is not a JSON object',
+      'authorization server metadata at https://auth.example.com/.well-known/openid-configuration: metadata is not a JSON object',
     ]);
+    expect(isTransientFailure(error)).toBe(false);
+  });
+
+  it('names both issuers and the slip when the metadata names another issuer', async () => {
+    const { issuer, verifier } = await setup({
+      metadata: { issuer: 'https://auth.example.com/' },
+    });
+    const error = await expectUnavailable(
+      verifier.verifyAccessToken(await issuer.mintAccessToken()),
+    );
+    const text = describeFailure(error);
+    expect(text).toContain(
+      "authorization server metadata at https://auth.example.com/.well-known/oauth-authorization-server: metadata issuer 'https://auth.example.com/' does not equal the configured issuer 'https://auth.example.com' (they differ by a trailing slash",
+    );
+    expect(text.startsWith("the authorization server's signing keys are unavailable: ")).toBe(true);
+    expect(isTransientFailure(error)).toBe(false);
+  });
+
+  it('tells an outage (transient) from a mistake', async () => {
+    const { issuer, verifier } = await setup({}, { jwksUri: 'https://auth.example.com/jwks' });
+    issuer.setOutage('network');
+    const down = await expectUnavailable(
+      verifier.verifyAccessToken(await issuer.mintAccessToken()),
+    );
+    expect(isTransientFailure(down)).toBe(true);
+    expect(describeFailure(down)).toMatch(
+      /JWKS at https:\/\/auth\.example\.com\/jwks: .*unreachable/,
+    );
+  });
+
+  it('a retry after a failure holds its request half a second at most, then goes on alone', async () => {
+    const { issuer, verifier } = await setup({}, { jwksUri: 'https://auth.example.com/jwks' });
+    issuer.setOutage('hang');
+    const token = await issuer.mintAccessToken();
+    const first = rejection(verifier.verifyAccessToken(token));
+    await vi.advanceTimersByTimeAsync(5_000);
+    await first;
+    await vi.advanceTimersByTimeAsync(COOLDOWN);
+    let settled = false;
+    const probe = rejection(verifier.verifyAccessToken(token)).finally(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(499);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await probe).code).toBe('jwks_unavailable');
+    expect(issuer.jwksFetchCount).toBe(2);
   });
 
   it('refuses a discovered http jwks_uri on a non-loopback host (503)', async () => {
