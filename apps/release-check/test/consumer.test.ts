@@ -49,7 +49,8 @@ const PROMISED_EXPORTS: Record<string, string[]> = {
     'writeResponse',
     'onResponseHead',
   ],
-  '@org/mcp-auth-testing': ['createTestIssuer'],
+  '@org/mcp-auth-testing': ['createTestIssuer', 'checkResourceServer'],
+  '@org/mcp-auth-doctor': ['runDoctor', 'formatReport'],
 };
 
 /** Version pins the consumer installs, taken from the workspace so they never drift. */

@@ -25,6 +25,9 @@ const OPTIONAL_PEERS: Record<string, string[]> = {
   '@org/mcp-auth-express': ['@modelcontextprotocol/sdk', '@types/express'],
 };
 
+/** Published packages that do not depend on the core. */
+const CORE_FREE = new Set(['@org/mcp-auth-core', '@org/mcp-auth-testing', '@org/mcp-auth-doctor']);
+
 /** Published packages the Node adapters build on, besides the core. */
 const NODE_ADAPTERS = new Set(['@org/mcp-auth-express', '@org/mcp-auth-fastify']);
 
@@ -46,9 +49,10 @@ const SUBPATHS: Record<string, Record<string, string>> = {
 };
 
 describe('published packages', () => {
-  it('are exactly the core, the three adapters, the Node plumbing and the testing package', () => {
+  it('are exactly the core, the three adapters, the Node plumbing, the testing package and the doctor', () => {
     expect(packages.map((pkg) => pkg.manifest.name)).toEqual([
       '@org/mcp-auth-core',
+      '@org/mcp-auth-doctor',
       '@org/mcp-auth-express',
       '@org/mcp-auth-fastify',
       '@org/mcp-auth-hono',
@@ -122,7 +126,8 @@ describe('published packages', () => {
         .map(([name]) => name);
       expect(optionalPeers.sort()).toEqual(OPTIONAL_PEERS[manifest.name] ?? []);
       expect(Object.keys(peers).sort()).toEqual(Object.keys(frameworks).sort());
-      if (manifest.name !== '@org/mcp-auth-core' && manifest.name !== '@org/mcp-auth-testing') {
+      // The testing package needs only jose; the doctor builds on the testing package.
+      if (!CORE_FREE.has(manifest.name)) {
         expect(dependencies['@org/mcp-auth-core']).toBe('workspace:^');
       }
       expect(dependencies['@org/mcp-auth-node']).toBe(
