@@ -205,6 +205,41 @@ describe('broken servers', () => {
     expect(c.saw).toMatch(/clients need a pre-registered client id/);
   });
 
+  it('finds OpenID discovery for an issuer with a path, after trying RFC 8414 first', async () => {
+    const tenant = await otherIssuer({
+      issuerPath: '/tenant-a',
+      discovery: { oauth: false },
+      metadata: { registration_endpoint: 'http://127.0.0.1:1/reg' },
+    });
+    const server = await fixture({ issuer: tenant.issuer });
+    const result = await run(server.url);
+    const metadata = check(result, 'as.metadata');
+    expect(metadata.status).toBe('pass');
+    expect(metadata.saw).toBe(
+      `OpenID discovery at ${tenant.url}/tenant-a/.well-known/openid-configuration (tried: ` +
+        `${tenant.url}/.well-known/oauth-authorization-server/tenant-a: 404; ` +
+        `${tenant.url}/.well-known/openid-configuration/tenant-a: 404; ` +
+        `${tenant.url}/tenant-a/.well-known/openid-configuration: 200 JSON)`,
+    );
+    expect(check(result, 'as.issuer').status).toBe('pass');
+    expect(notPassing(result)).toEqual([]);
+  });
+
+  it('a challenge scope the metadata does not list, and Bearer after another scheme', async () => {
+    const server = await fixture({
+      challenge: ({ prmUrl }) =>
+        `Basic realm="mcp", Bearer resource_metadata="${prmUrl}", scope="todo:read admin"`,
+    });
+    const result = await run(server.url);
+    expect(check(result, 'challenge.bearer')).toMatchObject({ status: 'warn' });
+    expect(check(result, 'challenge.bearer').saw).toBe(
+      'the Bearer challenge is number 2 (after Basic)',
+    );
+    const scopes = check(result, 'prm.scopes-supported');
+    expect(scopes.status).toBe('fail');
+    expect(scopes.saw).toContain('not listed: admin');
+  });
+
   it('401 without resource_metadata', async () => {
     const server = await fixture({ challenge: () => 'Bearer scope="todo:read"' });
     const result = await run(server.url);
