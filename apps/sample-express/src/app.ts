@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { mcpAuth } from '@org/mcp-auth-express';
+import { filterListsByScope, mcpAuth, type ReadyReport } from '@org/mcp-auth-express';
 import express, {
   type ErrorRequestHandler,
   type Express,
@@ -39,6 +39,11 @@ export interface SampleApp {
   metadataPath: string;
   /** Closes every open MCP session (transport and server). */
   closeSessions(): Promise<void>;
+  /**
+   * Loads the authorization server's metadata and keys: rejects naming a mismatch (e.g. an
+   * issuer with a trailing slash), reports one that cannot be reached yet.
+   */
+  ready(): Promise<ReadyReport>;
 }
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {
@@ -75,6 +80,9 @@ export function createApp(config: AppConfig): SampleApp {
       // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
       // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
       cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+      // Why requests get 503 (the authorization server unreachable or not matching the issuer)
+      // goes to the console, once per cause rather than once per request.
+      logger: console,
       // A session belongs to the user and client that opened it (another token on its id gets
       // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
       // is replaced, and its transport closed here.
@@ -105,6 +113,9 @@ export function createApp(config: AppConfig): SampleApp {
         if (created.sessionId !== undefined) transports.delete(created.sessionId);
       };
       await createMcpServer(store).connect(created);
+      // tools/list (and prompts, resources) shows only what this token may call: a client
+      // sees add_todo once it holds todo:write. Remove this line to list every tool.
+      filterListsByScope(created, SCOPE_POLICY);
       transport = created;
     }
     await transport.handleRequest(req, res, req.body);
@@ -145,6 +156,7 @@ export function createApp(config: AppConfig): SampleApp {
   return {
     app,
     metadataPath: auth.core.metadata.path,
+    ready: () => auth.core.ready(),
     async closeSessions() {
       const open = [...transports.values()];
       transports.clear();
@@ -173,6 +185,8 @@ export interface RunningServer {
   mcpUrl: string;
   /** The path-inserted Protected Resource Metadata on the listening address. */
   metadataUrl: string;
+  /** See {@link SampleApp.ready}. */
+  ready(): Promise<ReadyReport>;
   /** Closes every session, then the HTTP server. */
   close(): Promise<void>;
 }
@@ -214,6 +228,7 @@ export async function startServer(config: SampleConfig): Promise<RunningServer> 
     resourceUrl,
     mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
     metadataUrl: `${url}${sample.metadataPath}`,
+    ready: () => sample.ready(),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await sample.closeSessions();

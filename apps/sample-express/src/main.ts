@@ -27,6 +27,13 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  // The authorization server, checked now: one that answers but does not match the issuer (a
+  // trailing slash, localhost for 127.0.0.1, an extra path) stops the server with the exact
+  // cause; one that cannot be reached yet is a warning (the logger prints it) and requests get
+  // 503 until it answers.
+  const report = await server.ready();
+  if (report.ready) console.log('  Authorization server metadata and signing keys loaded');
 } catch (error) {
   const code = (error as { code?: unknown }).code;
   const message =

@@ -3,7 +3,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { mcpAuth } from '@org/mcp-auth-fastify';
+import { filterListsByScope, mcpAuth, type ReadyReport } from '@org/mcp-auth-fastify';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { SampleConfig } from './config.js';
 import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
@@ -34,6 +34,11 @@ export interface SampleApp {
   metadataPath: string;
   /** Closes every open MCP session (transport and server). */
   closeSessions(): Promise<void>;
+  /**
+   * Loads the authorization server's metadata and keys: rejects naming a mismatch (e.g. an
+   * issuer with a trailing slash), reports one that cannot be reached yet.
+   */
+  ready(): Promise<ReadyReport>;
 }
 
 function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string) {
@@ -80,6 +85,9 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
     // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
     // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
     cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+    // Why requests get 503 (the authorization server unreachable or not matching the issuer)
+    // goes to the console, once per cause rather than once per request.
+    logger: console,
     // A session belongs to the user and client that opened it (another token on its id gets
     // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
     // is replaced, and its transport closed here.
@@ -117,6 +125,9 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
           if (created.sessionId !== undefined) transports.delete(created.sessionId);
         };
         await createMcpServer(store).connect(created);
+        // tools/list (and prompts, resources) shows only what this token may call: a client
+        // sees add_todo once it holds todo:write. Remove this line to list every tool.
+        filterListsByScope(created, SCOPE_POLICY);
         transport = created;
       }
       reply.hijack(); // the transport writes the response itself
@@ -150,6 +161,7 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
   return {
     app,
     metadataPath: app.mcpAuth.core.metadata.path,
+    ready: () => app.mcpAuth.core.ready(),
     async closeSessions() {
       const open = [...transports.values()];
       transports.clear();
@@ -178,6 +190,8 @@ export interface RunningServer {
   mcpUrl: string;
   /** The path-inserted Protected Resource Metadata on the listening address. */
   metadataUrl: string;
+  /** See {@link SampleApp.ready}. */
+  ready(): Promise<ReadyReport>;
   /** Closes every session, then the HTTP server. */
   close(): Promise<void>;
 }
@@ -218,6 +232,7 @@ export async function startServer(config: SampleConfig): Promise<RunningServer> 
     resourceUrl,
     mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
     metadataUrl: `${url}${sample.metadataPath}`,
+    ready: () => sample.ready(),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await sample.closeSessions();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { type McpAuthEnv, mcpAuth } from '@org/mcp-auth-hono';
+import { filterListsByScope, type McpAuthEnv, mcpAuth, type ReadyReport } from '@org/mcp-auth-hono';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -37,6 +37,11 @@ export interface SampleApp {
   metadataPath: string;
   /** Closes every open MCP session (transport and server). */
   closeSessions(): Promise<void>;
+  /**
+   * Loads the authorization server's metadata and keys: rejects naming a mismatch (e.g. an
+   * issuer with a trailing slash), reports one that cannot be reached yet.
+   */
+  ready(): Promise<ReadyReport>;
 }
 
 function jsonRpcError(c: Context, status: ContentfulStatusCode, code: number, message: string) {
@@ -73,6 +78,9 @@ export function createApp(config: AppConfig): SampleApp {
     // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
     // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
     cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+    // Why requests get 503 (the authorization server unreachable or not matching the issuer)
+    // goes to the console, once per cause rather than once per request.
+    logger: console,
     // A session belongs to the user and client that opened it (another token on its id gets
     // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
     // is replaced, and its transport closed here.
@@ -104,6 +112,9 @@ export function createApp(config: AppConfig): SampleApp {
         if (created.sessionId !== undefined) transports.delete(created.sessionId);
       };
       await createMcpServer(store).connect(created);
+      // tools/list (and prompts, resources) shows only what this token may call: a client
+      // sees add_todo once it holds todo:write. Remove this line to list every tool.
+      filterListsByScope(created, SCOPE_POLICY);
       transport = created;
     }
     return transport.handleRequest(c.req.raw, { authInfo: c.var.auth, parsedBody: body });
@@ -121,6 +132,7 @@ export function createApp(config: AppConfig): SampleApp {
   return {
     app,
     metadataPath: auth.core.metadata.path,
+    ready: () => auth.core.ready(),
     async closeSessions() {
       const open = [...transports.values()];
       transports.clear();
@@ -149,6 +161,8 @@ export interface RunningServer {
   mcpUrl: string;
   /** The path-inserted Protected Resource Metadata on the listening address. */
   metadataUrl: string;
+  /** See {@link SampleApp.ready}. */
+  ready(): Promise<ReadyReport>;
   /** Closes every session, then the HTTP server. */
   close(): Promise<void>;
 }
@@ -190,6 +204,7 @@ export async function startServer(config: SampleConfig): Promise<RunningServer> 
     resourceUrl,
     mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
     metadataUrl: `${url}${sample.metadataPath}`,
+    ready: () => sample.ready(),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await sample.closeSessions();

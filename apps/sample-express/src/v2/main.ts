@@ -31,6 +31,11 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  // The authorization server, checked now: a mismatch stops the server with the exact cause;
+  // one that cannot be reached yet is a warning, and requests get 503 until it answers.
+  const report = await server.ready();
+  if (report.ready) console.log('  Authorization server metadata and signing keys loaded');
 } catch (error) {
   const code = (error as { code?: unknown }).code;
   const message =

@@ -113,6 +113,8 @@ export async function createApp(
     // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
     // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
     cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+    // Why requests get 503 goes to the console, once per cause rather than once per request.
+    logger: console,
     // A 2025-era session belongs to the user and client that opened it (another token on its
     // id gets 404); past 32 per user the oldest is replaced, and its transport closed here.
     // Stateless, no response carries a session id and nothing is bound.
@@ -193,6 +195,7 @@ export async function createApp(
   return {
     app,
     metadataPath: app.mcpAuth.core.metadata.path,
+    ready: () => app.mcpAuth.core.ready(),
     async closeSessions() {
       const open = [...sessions.values()];
       sessions.clear();
@@ -240,6 +243,7 @@ export async function startServer(
     resourceUrl,
     mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
     metadataUrl: `${url}${sample.metadataPath}`,
+    ready: () => sample.ready(),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await sample.closeSessions();
