@@ -56,13 +56,11 @@ describe('Express + MCP SDK v2 over HTTP on 127.0.0.1', () => {
       let transport = id === undefined ? undefined : sessions.get(id);
       if (transport === undefined) {
         if (id !== undefined) {
-          res
-            .status(404)
-            .json({
-              jsonrpc: '2.0',
-              id: null,
-              error: { code: -32001, message: 'Session not found' },
-            });
+          res.status(404).json({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32001, message: 'Session not found' },
+          });
           return;
         }
         const created = new NodeStreamableHTTPServerTransport({
