@@ -347,7 +347,11 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
         );
         const granted = grantScopes ?? result.consentScopes ?? [];
         say.detail('user ticked', granted.join(' '));
-        if (!stepUp) say.note('The user grants only todo:read — add_todo will need a step-up.');
+        if (!stepUp) {
+          say.note(
+            "The server's 401 named todo:read alone (least privilege), so that is all the user grants — add_todo will need a step-up.",
+          );
+        }
         check(
           !result.error,
           `authorization ended with ${result.error}: ${result.errorDescription ?? ''}`,

@@ -45,11 +45,21 @@ function collectingLogger(lines: string[]) {
   return { info: keep, warn: keep, error: keep };
 }
 
-export async function startStack(names: readonly SampleName[] = SAMPLE_NAMES): Promise<Stack> {
+export async function startStack(
+  names: readonly SampleName[] = SAMPLE_NAMES,
+  options: { env?: Record<string, string> } = {},
+): Promise<Stack> {
   const asLog: string[] = [];
   const as = await startDevAuthorizationServer({ port: 0, logger: collectingLogger(asLog) });
   const started = await Promise.allSettled(
-    names.map(async (name) => startSample({ name, port: await findFreePort(), issuer: as.issuer })),
+    names.map(async (name) =>
+      startSample({
+        name,
+        port: await findFreePort(),
+        issuer: as.issuer,
+        ...(options.env ? { env: options.env } : {}),
+      }),
+    ),
   );
   const samples = {} as Record<SampleName, RunningSample>;
   for (const [i, result] of started.entries()) {

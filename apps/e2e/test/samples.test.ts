@@ -84,6 +84,8 @@ describe.each(SAMPLES)('sample-%s', (name) => {
         `resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`,
       );
       expect(challenge).not.toContain('error=');
+      // Least privilege: the 401 to initialize names the sample's initialScopes only.
+      expect(challenge).toContain('scope="todo:read"');
 
       const seen = client.exchanges.map(
         (e) => `${e.method} ${e.url.pathname} ${e.response.status}`,
@@ -96,7 +98,8 @@ describe.each(SAMPLES)('sample-%s', (name) => {
       const [authorizationUrl] = client.authorizationUrls;
       expect(authorizationUrl?.searchParams.get('resource')).toBe(resource);
       expect(authorizationUrl?.searchParams.get('code_challenge_method')).toBe('S256');
-      expect(client.consents[0]?.consentScopes?.sort()).toEqual([...ALL_SCOPES].sort());
+      // So the first consent asks for todo:read alone; other scopes come with a step-up.
+      expect(client.consents[0]?.consentScopes).toEqual(['todo:read']);
 
       const { header, claims } = decode(client.accessToken());
       expect(header.typ).toBe('at+jwt');
@@ -112,7 +115,8 @@ describe.each(SAMPLES)('sample-%s', (name) => {
       expect(whoami.isError).toBeFalsy();
       const text = toolText(whoami);
       expect(text).toContain('alice');
-      for (const scope of ALL_SCOPES) expect(text).toContain(scope);
+      expect(text).toContain('todo:read');
+      expect(text).not.toContain('todo:write');
       const todos = await callToolWithOAuth(session, 'list_todos');
       expect(todos.isError).toBeFalsy();
     } finally {

@@ -125,9 +125,9 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
           if (created.sessionId !== undefined) transports.delete(created.sessionId);
         };
         await createMcpServer(store).connect(created);
-        // tools/list (and prompts, resources) shows only what this token may call: a client
-        // sees add_todo once it holds todo:write. Remove this line to list every tool.
-        filterListsByScope(created, SCOPE_POLICY);
+        // MCP_HIDE_UNAUTHORIZED_TOOLS=1: tools/list shows only what this token may call (a client
+        // sees add_todo once it holds todo:write, so it cannot find the tool to step up for).
+        if (config.hideUnauthorizedTools) filterListsByScope(created, SCOPE_POLICY);
         transport = created;
       }
       reply.hijack(); // the transport writes the response itself

@@ -27,6 +27,11 @@ export interface SampleConfig {
   resourceUrl?: string;
   /** `MCP_ALLOWED_ORIGINS`: browser origins allowed besides localhost ones. */
   allowedOrigins: string[];
+  /**
+   * `MCP_HIDE_UNAUTHORIZED_TOOLS=1`: `tools/list` shows only the tools the token may call.
+   * Default off: clients see every tool and step up on a tool's 403.
+   */
+  hideUnauthorizedTools?: boolean;
 }
 
 /** Default `PORT`. */
@@ -90,6 +95,12 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
       }
       return new URL(origin).origin;
     });
+  const hide = env.MCP_HIDE_UNAUTHORIZED_TOOLS?.trim().toLowerCase() ?? '';
+  if (!['', '0', '1', 'false', 'true'].includes(hide)) {
+    throw new TypeError(
+      `MCP_HIDE_UNAUTHORIZED_TOOLS must be 1 or 0 (got "${env.MCP_HIDE_UNAUTHORIZED_TOOLS}")`,
+    );
+  }
   return {
     port,
     host,
@@ -104,5 +115,6 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
     ...(jwksUri ? { jwksUri: url('MCP_AUTH_JWKS_URI', jwksUri) } : {}),
     ...(resourceUrl ? { resourceUrl: url('MCP_RESOURCE_URL', resourceUrl, { path: false }) } : {}),
     allowedOrigins,
+    ...(hide === '1' || hide === 'true' ? { hideUnauthorizedTools: true } : {}),
   };
 }

@@ -112,9 +112,9 @@ export function createApp(config: AppConfig): SampleApp {
         if (created.sessionId !== undefined) transports.delete(created.sessionId);
       };
       await createMcpServer(store).connect(created);
-      // tools/list (and prompts, resources) shows only what this token may call: a client
-      // sees add_todo once it holds todo:write. Remove this line to list every tool.
-      filterListsByScope(created, SCOPE_POLICY);
+      // MCP_HIDE_UNAUTHORIZED_TOOLS=1: tools/list shows only what this token may call (a client
+      // sees add_todo once it holds todo:write, so it cannot find the tool to step up for).
+      if (config.hideUnauthorizedTools) filterListsByScope(created, SCOPE_POLICY);
       transport = created;
     }
     return transport.handleRequest(c.req.raw, { authInfo: c.var.auth, parsedBody: body });

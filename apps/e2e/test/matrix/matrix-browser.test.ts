@@ -29,7 +29,11 @@ beforeAll(async () => {
     );
   }
   [stack, browser] = await Promise.all([
-    startStack(RUNS.map(([, sample]) => sample)),
+    startStack(
+      RUNS.map(([, sample]) => sample),
+      // These runs also show the samples' opt-in list filter: tools appear with their scope.
+      { env: { MCP_HIDE_UNAUTHORIZED_TOOLS: '1' } },
+    ),
     chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
   ]);
 });
@@ -46,6 +50,7 @@ describe.each(RUNS)('%s on sample-%s, consent in chromium', (clientName, sampleN
     await context?.close();
   });
   clientFlow({
+    hideUnauthorizedTools: true,
     sampleName,
     clientName,
     stack: () => stack,
