@@ -32,8 +32,45 @@ async function call(client: Client, name: string, args: Record<string, unknown> 
   return result.structuredContent as Record<string, unknown>;
 }
 
+/** `MCP_HIDE_UNAUTHORIZED_TOOLS=1`: each era lists only the tools the token may call. */
+function describeHiddenTools(sample: SampleV2UnderTest): void {
+  describe(`${sample.name}: MCP_HIDE_UNAUTHORIZED_TOOLS=1, v2 client`, () => {
+    let issuer: RunningTestIssuer;
+    let server: SampleServerLike;
+
+    beforeAll(async () => {
+      issuer = await startTestIssuer();
+      const config = {
+        port: 0,
+        host: '127.0.0.1',
+        issuer: issuer.issuer,
+        allowedOrigins: [],
+        hideUnauthorizedTools: true,
+      };
+      server = await sample.startServer(config, {});
+    });
+    afterAll(async () => {
+      await server?.close();
+      await issuer?.close();
+    });
+
+    it('lists only the callable tools, per request (2026-07-28) and in a session (2025 era)', async () => {
+      const token = await issuer.mintAccessToken({
+        claims: { sub: 'dana', scope: 'todo:read', aud: server.resourceUrl },
+      });
+      for (const era of ['auto', 'legacy'] as const) {
+        const { client } = await connectClientV2(server.mcpUrl, token, { era });
+        const names = (await client.listTools()).tools.map((tool) => tool.name).sort();
+        expect(names, era).toEqual(['list_todos', 'whoami']);
+        await client.close();
+      }
+    });
+  });
+}
+
 /** Registers the v2 entry's suites, stateful and stateless, against a local test issuer. */
 export function describeSampleV2Contract(sample: SampleV2UnderTest): void {
+  describeHiddenTools(sample);
   for (const stateless of [false, true]) {
     describe(`${sample.name}: ${stateless ? 'stateless (MCP_STATELESS=1)' : 'stateful'}, v2 client`, () => {
       let issuer: RunningTestIssuer;

@@ -11,7 +11,7 @@ import {
   isInitializeRequest,
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
-import { mcpAuth } from '@org/mcp-auth-express';
+import { filterListsByScope, mcpAuth } from '@org/mcp-auth-express';
 import express, {
   type ErrorRequestHandler,
   type Request,
@@ -117,11 +117,18 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
   );
   const store = createUserStore();
 
+  // MCP_HIDE_UNAUTHORIZED_TOOLS=1: tools/list shows only what the token may call. A server
+  // built per request registers the caller's tools (v2 hands the factory the token); a session
+  // filters its lists, as its token may grow with a step-up.
+  const hide = config.hideUnauthorizedTools === true;
   // One fresh McpServer per request. 2025-era requests reach it only when stateless.
-  const perRequest = createMcpHandler(() => createMcpServer(store), {
-    legacy: stateless ? 'stateless' : 'reject',
-    onerror: (error) => console.error('MCP request failed:', error.message),
-  });
+  const perRequest = createMcpHandler(
+    ({ authInfo }) => createMcpServer(store, hide ? { grantedScopes: authInfo?.scopes ?? [] } : {}),
+    {
+      legacy: stateless ? 'stateless' : 'reject',
+      onerror: (error) => console.error('MCP request failed:', error.message),
+    },
+  );
   const servePerRequest = toNodeHandler(perRequest);
 
   // Runs after auth.protect: req.auth holds the verified token (the v2 transports read it and
@@ -143,6 +150,7 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
         if (created.sessionId !== undefined) sessions.delete(created.sessionId);
       };
       await createMcpServer(store).connect(created);
+      if (hide) filterListsByScope(created, SCOPE_POLICY);
       transport = created;
     }
     await transport.handleRequest(req, res, req.body);

@@ -11,7 +11,7 @@ import {
   isInitializeRequest,
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
-import { mcpAuth } from '@org/mcp-auth-fastify';
+import { filterListsByScope, mcpAuth } from '@org/mcp-auth-fastify';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppConfig, RunningServer, SampleApp } from '../app.js';
 import type { SampleConfig } from '../config.js';
@@ -127,11 +127,18 @@ export async function createApp(
     paths: [],
   });
 
+  // MCP_HIDE_UNAUTHORIZED_TOOLS=1: tools/list shows only what the token may call. A server
+  // built per request registers the caller's tools (v2 hands the factory the token); a session
+  // filters its lists, as its token may grow with a step-up.
+  const hide = config.hideUnauthorizedTools === true;
   // One fresh McpServer per request. 2025-era requests reach it only when stateless.
-  const perRequest = createMcpHandler(() => createMcpServer(store), {
-    legacy: stateless ? 'stateless' : 'reject',
-    onerror: (error) => console.error('MCP request failed:', error.message),
-  });
+  const perRequest = createMcpHandler(
+    ({ authInfo }) => createMcpServer(store, hide ? { grantedScopes: authInfo?.scopes ?? [] } : {}),
+    {
+      legacy: stateless ? 'stateless' : 'reject',
+      onerror: (error) => console.error('MCP request failed:', error.message),
+    },
+  );
   const servePerRequest = toNodeHandler(perRequest);
 
   // The handler runs after app.mcpAuth.protect authorized the request (on the body Fastify
@@ -162,6 +169,8 @@ export async function createApp(
           if (created.sessionId !== undefined) sessions.delete(created.sessionId);
         };
         await createMcpServer(store).connect(created);
+        if (hide) filterListsByScope(created, SCOPE_POLICY);
+        if (hide) filterListsByScope(created, SCOPE_POLICY);
         transport = created;
       }
       reply.hijack(); // the transport writes the response itself

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type CallToolResult, McpServer } from '@modelcontextprotocol/server';
-import type { AuthInfo } from '@org/mcp-auth-fastify';
+import { type CallToolResult, McpServer, type RegisteredTool } from '@modelcontextprotocol/server';
+import { type AuthInfo, missingScopes } from '@org/mcp-auth-fastify';
 import { z } from 'zod';
-import type { CalendarEvent, Todo, UserStore } from '../tools.js';
+import { type CalendarEvent, SCOPE_POLICY, type Todo, type UserStore } from '../tools.js';
 
 // The scopes, the policy and the store are the v1 entry's (src/tools.ts): only the MCP server
 // differs. MCP SDK v2 hands the verified token to tools as ctx.http.authInfo.
@@ -23,6 +23,23 @@ function result(data: Record<string, unknown>): CallToolResult {
 }
 
 /**
+ * Options of {@link createMcpServer}.
+ *
+ * @example
+ * ```ts
+ * const options: McpServerOptions = { grantedScopes: ['todo:read'] };
+ * ```
+ */
+export interface McpServerOptions {
+  /**
+   * The caller's scopes: tools that `SCOPE_POLICY` refuses them are disabled (absent from
+   * `tools/list`). For a server built per request; a session's token can change, so a session
+   * filters its lists with `filterListsByScope` instead. Default: every tool.
+   */
+  grantedScopes?: readonly string[];
+}
+
+/**
  * Builds the MCP SDK v2 server with the five tools: one per request (2026-07-28, and 2025-era
  * clients when stateless) or per session (2025-era clients when stateful). Scopes are enforced
  * by the auth middleware's `SCOPE_POLICY`; the tools only read the caller's subject.
@@ -32,10 +49,11 @@ function result(data: Record<string, unknown>): CallToolResult {
  * const handler = createMcpHandler(() => createMcpServer(store));
  * ```
  */
-export function createMcpServer(store: UserStore): McpServer {
+export function createMcpServer(store: UserStore, options: McpServerOptions = {}): McpServer {
+  const tools: Record<string, RegisteredTool> = {};
   const server = new McpServer({ name: 'sample-fastify', version: '0.0.0' });
 
-  server.registerTool(
+  tools.list_todos = server.registerTool(
     'list_todos',
     {
       title: 'List to-dos',
@@ -45,7 +63,7 @@ export function createMcpServer(store: UserStore): McpServer {
     (ctx) => result({ todos: store.of(subjectOf(ctx.http?.authInfo)).todos }),
   );
 
-  server.registerTool(
+  tools.add_todo = server.registerTool(
     'add_todo',
     {
       title: 'Add a to-do',
@@ -64,7 +82,7 @@ export function createMcpServer(store: UserStore): McpServer {
     },
   );
 
-  server.registerTool(
+  tools.list_events = server.registerTool(
     'list_events',
     {
       title: 'List events',
@@ -74,7 +92,7 @@ export function createMcpServer(store: UserStore): McpServer {
     (ctx) => result({ events: store.of(subjectOf(ctx.http?.authInfo)).events }),
   );
 
-  server.registerTool(
+  tools.create_event = server.registerTool(
     'create_event',
     {
       title: 'Create an event',
@@ -91,7 +109,7 @@ export function createMcpServer(store: UserStore): McpServer {
     },
   );
 
-  server.registerTool(
+  tools.whoami = server.registerTool(
     'whoami',
     {
       title: 'Who am I',
@@ -108,5 +126,12 @@ export function createMcpServer(store: UserStore): McpServer {
     },
   );
 
+  const granted = options.grantedScopes;
+  if (granted !== undefined) {
+    for (const [name, tool] of Object.entries(tools)) {
+      const call = { jsonrpc: '2.0', id: 0, method: 'tools/call', params: { name } };
+      if (missingScopes(SCOPE_POLICY, call, granted).length > 0) tool.disable();
+    }
+  }
   return server;
 }

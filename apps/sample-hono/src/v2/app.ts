@@ -7,7 +7,7 @@ import {
   isLegacyRequest,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import { type McpAuthEnv, mcpAuth } from '@org/mcp-auth-hono';
+import { filterListsByScope, type McpAuthEnv, mcpAuth } from '@org/mcp-auth-hono';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -108,11 +108,18 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
   });
   const store = createUserStore();
 
+  // MCP_HIDE_UNAUTHORIZED_TOOLS=1: tools/list shows only what the token may call. A server
+  // built per request registers the caller's tools (v2 hands the factory the token); a session
+  // filters its lists, as its token may grow with a step-up.
+  const hide = config.hideUnauthorizedTools === true;
   // One fresh McpServer per request. 2025-era requests reach it only when stateless.
-  const perRequest = createMcpHandler(() => createMcpServer(store), {
-    legacy: stateless ? 'stateless' : 'reject',
-    onerror: (error) => console.error('MCP request failed:', error.message),
-  });
+  const perRequest = createMcpHandler(
+    ({ authInfo }) => createMcpServer(store, hide ? { grantedScopes: authInfo?.scopes ?? [] } : {}),
+    {
+      legacy: stateless ? 'stateless' : 'reject',
+      onerror: (error) => console.error('MCP request failed:', error.message),
+    },
+  );
 
   const app = new Hono<McpAuthEnv>();
   app.use(auth.metadata);
@@ -138,6 +145,7 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
         if (created.sessionId !== undefined) sessions.delete(created.sessionId);
       };
       await createMcpServer(store).connect(created);
+      if (hide) filterListsByScope(created, SCOPE_POLICY);
       transport = created;
     }
     return transport.handleRequest(c.req.raw, passed);
