@@ -3,7 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { filterListsByScope, mcpAuth, type ReadyReport } from '@org/mcp-auth-express';
+import {
+  filterListsByScope,
+  type McpAuthOptions,
+  mcpAuth,
+  type ReadyReport,
+} from '@org/mcp-auth-express';
 import express, {
   type ErrorRequestHandler,
   type Express,
@@ -51,6 +56,48 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
 }
 
 /**
+ * The `mcpAuth` options of both entries (SDK v1 and v2): the issuer and its token rules, the
+ * scope policy, origins, the console for why requests get 503, and sessions bound to their
+ * owner. `endSession` closes the transport of a session the library ended.
+ *
+ * @example
+ * ```ts
+ * mcpAuth(authOptions(config, 'Sample MCP server', (id) => void transports.get(id)?.close()));
+ * ```
+ */
+export function authOptions(
+  config: AppConfig,
+  resourceName: string,
+  endSession: (sessionId: string) => void,
+): McpAuthOptions {
+  return {
+    resource: config.resourceUrl,
+    issuer: config.issuer,
+    ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
+    jwt: {
+      ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
+      ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+      // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
+      // is 30 s), so a key rotation at the authorization server is picked up right away.
+      jwksCooldownMs: 1_000,
+    },
+    policy: SCOPE_POLICY,
+    scopesSupported: SCOPES,
+    resourceName,
+    // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
+    // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
+    cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+    // Why requests get 503 (the authorization server unreachable or not matching the issuer)
+    // goes to the console, once per cause rather than once per request.
+    logger: console,
+    // A session belongs to the user and client that opened it (another token on its id gets
+    // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
+    // is replaced, and its transport closed by `endSession`. Stateless, nothing is bound.
+    sessionBinding: { onSubjectLimit: 'replace-oldest', onSessionEnd: endSession },
+  };
+}
+
+/**
  * Builds the Express app: Protected Resource Metadata, and the MCP endpoint (Streamable HTTP,
  * stateful sessions) behind the `@org/mcp-auth-express` middleware.
  *
@@ -63,34 +110,9 @@ function jsonRpcError(res: Response, status: number, code: number, message: stri
 export function createApp(config: AppConfig): SampleApp {
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const auth = mcpAuth(
-    {
-      resource: config.resourceUrl,
-      issuer: config.issuer,
-      ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
-      jwt: {
-        ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
-        ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
-        // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
-        // is 30 s), so a key rotation at the authorization server is picked up right away.
-        jwksCooldownMs: 1_000,
-      },
-      policy: SCOPE_POLICY,
-      scopesSupported: SCOPES,
-      resourceName: 'Sample MCP server (Express)',
-      // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
-      // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
-      cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
-      // Why requests get 503 (the authorization server unreachable or not matching the issuer)
-      // goes to the console, once per cause rather than once per request.
-      logger: console,
-      // A session belongs to the user and client that opened it (another token on its id gets
-      // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
-      // is replaced, and its transport closed here.
-      sessionBinding: {
-        onSubjectLimit: 'replace-oldest',
-        onSessionEnd: (sessionId) => void transports.get(sessionId)?.close(),
-      },
-    },
+    authOptions(config, 'Sample MCP server (Express)', (sessionId) => {
+      void transports.get(sessionId)?.close();
+    }),
     // The JSON body auth.protect reads for the scope policy: at most 4 MiB (the default).
     { maxBodyBytes: 4 * 1024 * 1024 },
   );
@@ -200,7 +222,23 @@ export interface RunningServer {
  * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] });
  * ```
  */
-export async function startServer(config: SampleConfig): Promise<RunningServer> {
+export function startServer(config: SampleConfig): Promise<RunningServer> {
+  return serveApp(config, createApp);
+}
+
+/**
+ * Listens on `config.host:config.port`, builds the app with `build` for the resource URL
+ * settled on the bound port, and serves it: what both entries' `startServer` do.
+ *
+ * @example
+ * ```ts
+ * const server = await serveApp(config, (appConfig) => createApp(appConfig));
+ * ```
+ */
+export async function serveApp(
+  config: SampleConfig,
+  build: (config: AppConfig) => SampleApp,
+): Promise<RunningServer> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -213,7 +251,7 @@ export async function startServer(config: SampleConfig): Promise<RunningServer> 
   const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
   let sample: SampleApp;
   try {
-    sample = createApp({ ...config, resourceUrl });
+    sample = build({ ...config, resourceUrl });
   } catch (error) {
     server.close();
     throw error;

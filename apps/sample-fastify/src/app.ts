@@ -3,7 +3,12 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { filterListsByScope, mcpAuth, type ReadyReport } from '@org/mcp-auth-fastify';
+import {
+  filterListsByScope,
+  type McpAuthOptions,
+  mcpAuth,
+  type ReadyReport,
+} from '@org/mcp-auth-fastify';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { SampleConfig } from './config.js';
 import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
@@ -46,6 +51,48 @@ function jsonRpcError(reply: FastifyReply, status: number, code: number, message
 }
 
 /**
+ * The `mcpAuth` options of both entries (SDK v1 and v2): the issuer and its token rules, the
+ * scope policy, origins, the console for why requests get 503, and sessions bound to their
+ * owner. `endSession` closes the transport of a session the library ended.
+ *
+ * @example
+ * ```ts
+ * await app.register(mcpAuth, { ...authOptions(config, 'Sample', (id) => void close(id)), paths: [] });
+ * ```
+ */
+export function authOptions(
+  config: AppConfig,
+  resourceName: string,
+  endSession: (sessionId: string) => void,
+): McpAuthOptions {
+  return {
+    resource: config.resourceUrl,
+    issuer: config.issuer,
+    ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
+    jwt: {
+      ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
+      ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+      // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
+      // is 30 s), so a key rotation at the authorization server is picked up right away.
+      jwksCooldownMs: 1_000,
+    },
+    policy: SCOPE_POLICY,
+    scopesSupported: SCOPES,
+    resourceName,
+    // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
+    // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
+    cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
+    // Why requests get 503 (the authorization server unreachable or not matching the issuer)
+    // goes to the console, once per cause rather than once per request.
+    logger: console,
+    // A session belongs to the user and client that opened it (another token on its id gets
+    // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
+    // is replaced, and its transport closed by `endSession`. Stateless, nothing is bound.
+    sessionBinding: { onSubjectLimit: 'replace-oldest', onSessionEnd: endSession },
+  };
+}
+
+/**
  * Builds the Fastify app: Protected Resource Metadata, and the MCP endpoint (Streamable HTTP,
  * stateful sessions) behind the `@org/mcp-auth-fastify` plugin. Pass
  * `server` to serve on an existing Node HTTP server instead of calling `app.listen`.
@@ -69,33 +116,9 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
 
   const transports = new Map<string, StreamableHTTPServerTransport>();
   await app.register(mcpAuth, {
-    resource: config.resourceUrl,
-    issuer: config.issuer,
-    ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
-    jwt: {
-      ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
-      ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
-      // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
-      // is 30 s), so a key rotation at the authorization server is picked up right away.
-      jwksCooldownMs: 1_000,
-    },
-    policy: SCOPE_POLICY,
-    scopesSupported: SCOPES,
-    resourceName: 'Sample MCP server (Fastify)',
-    // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
-    // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
-    cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
-    // Why requests get 503 (the authorization server unreachable or not matching the issuer)
-    // goes to the console, once per cause rather than once per request.
-    logger: console,
-    // A session belongs to the user and client that opened it (another token on its id gets
-    // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
-    // is replaced, and its transport closed here.
-    sessionBinding: {
-      onSubjectLimit: 'replace-oldest',
-      onSessionEnd: (sessionId) => void transports.get(sessionId)?.close(),
-    },
-    // The body read for the scope policy: at most 4 MiB (the default, as the app's bodyLimit).
+    ...authOptions(config, 'Sample MCP server (Fastify)', (sessionId) => {
+      void transports.get(sessionId)?.close();
+    }),
     maxBodyBytes: 4 * 1024 * 1024,
     // Only the routes given app.mcpAuth.protect are protected (the default protects the
     // resource's path wherever its routes are registered).
@@ -205,7 +228,23 @@ export interface RunningServer {
  * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] });
  * ```
  */
-export async function startServer(config: SampleConfig): Promise<RunningServer> {
+export function startServer(config: SampleConfig): Promise<RunningServer> {
+  return serveApp(config, createApp);
+}
+
+/**
+ * Listens on `config.host:config.port`, builds the app with `build` on that server for the
+ * resource URL settled on the bound port: what both entries' `startServer` do.
+ *
+ * @example
+ * ```ts
+ * const server = await serveApp(config, (appConfig, http) => createApp(appConfig, http));
+ * ```
+ */
+export async function serveApp(
+  config: SampleConfig,
+  build: (config: AppConfig, server: Server) => Promise<SampleApp>,
+): Promise<RunningServer> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -218,7 +257,7 @@ export async function startServer(config: SampleConfig): Promise<RunningServer> 
   const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
   let sample: SampleApp;
   try {
-    sample = await createApp({ ...config, resourceUrl }, server);
+    sample = await build({ ...config, resourceUrl }, server);
   } catch (error) {
     server.close();
     throw error;

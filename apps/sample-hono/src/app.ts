@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { filterListsByScope, type McpAuthEnv, mcpAuth, type ReadyReport } from '@org/mcp-auth-hono';
+import {
+  filterListsByScope,
+  type McpAuthEnv,
+  type McpAuthOptions,
+  mcpAuth,
+  type ReadyReport,
+} from '@org/mcp-auth-hono';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -49,19 +55,21 @@ function jsonRpcError(c: Context, status: ContentfulStatusCode, code: number, me
 }
 
 /**
- * Builds the Hono app: Protected Resource Metadata, and the MCP endpoint (the SDK's
- * Web-standard Streamable HTTP transport, stateful sessions) behind the
- * `@org/mcp-auth-hono` middleware.
+ * The `mcpAuth` options of both entries (SDK v1 and v2): the issuer and its token rules, the
+ * scope policy, origins, the console for why requests get 503, and sessions bound to their
+ * owner. `endSession` closes the transport of a session the library ended.
  *
  * @example
  * ```ts
- * const { app } = createApp({ issuer, resourceUrl: 'http://127.0.0.1:3003/mcp', allowedOrigins: [] });
- * serve({ fetch: app.fetch, port: 3003, hostname: '127.0.0.1' });
+ * mcpAuth(authOptions(config, 'Sample MCP server', (id) => void transports.get(id)?.close()));
  * ```
  */
-export function createApp(config: AppConfig): SampleApp {
-  const transports = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const auth = mcpAuth({
+export function authOptions(
+  config: AppConfig,
+  resourceName: string,
+  endSession: (sessionId: string) => void,
+): McpAuthOptions {
+  return {
     resource: config.resourceUrl,
     issuer: config.issuer,
     ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
@@ -74,7 +82,7 @@ export function createApp(config: AppConfig): SampleApp {
     },
     policy: SCOPE_POLICY,
     scopesSupported: SCOPES,
-    resourceName: 'Sample MCP server (Hono)',
+    resourceName,
     // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
     // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
     cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
@@ -83,12 +91,29 @@ export function createApp(config: AppConfig): SampleApp {
     logger: console,
     // A session belongs to the user and client that opened it (another token on its id gets
     // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
-    // is replaced, and its transport closed here.
-    sessionBinding: {
-      onSubjectLimit: 'replace-oldest',
-      onSessionEnd: (sessionId) => void transports.get(sessionId)?.close(),
-    },
-  });
+    // is replaced, and its transport closed by `endSession`. Stateless, nothing is bound.
+    sessionBinding: { onSubjectLimit: 'replace-oldest', onSessionEnd: endSession },
+  };
+}
+
+/**
+ * Builds the Hono app: Protected Resource Metadata, and the MCP endpoint (the SDK's
+ * Web-standard Streamable HTTP transport, stateful sessions) behind the
+ * `@org/mcp-auth-hono` middleware.
+ *
+ * @example
+ * ```ts
+ * const { app } = createApp({ issuer, resourceUrl: 'http://127.0.0.1:3003/mcp', allowedOrigins: [] });
+ * serve({ fetch: app.fetch, port: 3003, hostname: '127.0.0.1' });
+ * ```
+ */
+export function createApp(config: AppConfig): SampleApp {
+  const transports = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const auth = mcpAuth(
+    authOptions(config, 'Sample MCP server (Hono)', (sessionId) => {
+      void transports.get(sessionId)?.close();
+    }),
+  );
   const store = createUserStore();
 
   const app = new Hono<McpAuthEnv>();
@@ -176,7 +201,23 @@ export interface RunningServer {
  * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] });
  * ```
  */
-export async function startServer(config: SampleConfig): Promise<RunningServer> {
+export function startServer(config: SampleConfig): Promise<RunningServer> {
+  return serveApp(config, createApp);
+}
+
+/**
+ * Listens on `config.host:config.port`, builds the app with `build` for the resource URL
+ * settled on the bound port, and serves it: what both entries' `startServer` do.
+ *
+ * @example
+ * ```ts
+ * const server = await serveApp(config, (appConfig) => createApp(appConfig));
+ * ```
+ */
+export async function serveApp(
+  config: SampleConfig,
+  build: (config: AppConfig) => SampleApp,
+): Promise<RunningServer> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -189,7 +230,7 @@ export async function startServer(config: SampleConfig): Promise<RunningServer> 
   const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
   let sample: SampleApp;
   try {
-    sample = createApp({ ...config, resourceUrl });
+    sample = build({ ...config, resourceUrl });
   } catch (error) {
     server.close();
     throw error;

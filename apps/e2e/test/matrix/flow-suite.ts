@@ -100,7 +100,7 @@ export function clientFlow(options: {
 
   it('tools/list (every tool, or with the filter the todo:read ones) and list_todos with todo:read', async () => {
     await run('tools', async () => {
-      // The samples list only the tools a token may call (filterListsByScope).
+      // With MCP_HIDE_UNAUTHORIZED_TOOLS=1 the samples list only what a token may call.
       expect((await client.listTools()).sort()).toEqual(listed(false));
       const todos = await client.callTool('list_todos');
       expect(todos.isError, todos.text).toBe(false);

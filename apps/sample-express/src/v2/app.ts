@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   NodeStreamableHTTPServerTransport,
   toNodeHandler,
@@ -18,9 +16,15 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
-import type { AppConfig, RunningServer, SampleApp } from '../app.js';
+import {
+  type AppConfig,
+  authOptions,
+  type RunningServer,
+  type SampleApp,
+  serveApp,
+} from '../app.js';
 import type { SampleConfig } from '../config.js';
-import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
+import { createMcpServer, createUserStore, SCOPE_POLICY } from './tools.js';
 
 export type { AppConfig, RunningServer, SampleApp } from '../app.js';
 
@@ -86,33 +90,9 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
   const stateless = options.stateless === true;
   const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
   const auth = mcpAuth(
-    {
-      resource: config.resourceUrl,
-      issuer: config.issuer,
-      ...(config.authorizationServers ? { authorizationServers: config.authorizationServers } : {}),
-      jwt: {
-        ...config.jwt, // the provider preset's token rules, if MCP_AUTH_PROVIDER is set
-        ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
-        // An unknown `kid` refetches the issuer's keys at most once a second (the core's default
-        // is 30 s), so a key rotation at the authorization server is picked up right away.
-        jwksCooldownMs: 1_000,
-      },
-      policy: SCOPE_POLICY,
-      scopesSupported: SCOPES,
-      resourceName: 'Sample MCP server (Express, MCP SDK v2)',
-      // Origin validation (the transport's DNS-rebinding rule) is the library's: localhost
-      // origins plus MCP_ALLOWED_ORIGINS; a request from any other Origin gets 403.
-      cors: { allowedOrigins: ['loopback', ...config.allowedOrigins] },
-      // Why requests get 503 goes to the console, once per cause rather than once per request.
-      logger: console,
-      // A 2025-era session belongs to the user and client that opened it (another token on its
-      // id gets 404); past 32 per user the oldest is replaced, and its transport closed here.
-      // Stateless, no response carries a session id and nothing is bound.
-      sessionBinding: {
-        onSubjectLimit: 'replace-oldest',
-        onSessionEnd: (sessionId) => void sessions.get(sessionId)?.close(),
-      },
-    },
+    authOptions(config, 'Sample MCP server (Express, MCP SDK v2)', (sessionId) => {
+      void sessions.get(sessionId)?.close();
+    }),
     { maxBodyBytes: 4 * 1024 * 1024 },
   );
   const store = createUserStore();
@@ -208,43 +188,6 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
  * const server = await startServer({ port: 0, host: '127.0.0.1', issuer, allowedOrigins: [] }, { stateless: true });
  * ```
  */
-export async function startServer(
-  config: SampleConfig,
-  options: V2Options = {},
-): Promise<RunningServer> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const resourceUrl = config.resourceUrl ?? `http://127.0.0.1:${port}/mcp`;
-  let sample: SampleApp;
-  try {
-    sample = createApp({ ...config, resourceUrl }, options);
-  } catch (error) {
-    server.close();
-    throw error;
-  }
-  server.on('request', sample.app);
-
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
-  return {
-    url,
-    port,
-    resourceUrl,
-    mcpUrl: `${url}${new URL(resourceUrl).pathname}`,
-    metadataUrl: `${url}${sample.metadataPath}`,
-    ready: () => sample.ready(),
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await sample.closeSessions();
-      server.closeAllConnections();
-      await closed;
-    },
-  };
+export function startServer(config: SampleConfig, options: V2Options = {}): Promise<RunningServer> {
+  return serveApp(config, (appConfig) => createApp(appConfig, options));
 }
