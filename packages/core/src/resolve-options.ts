@@ -7,6 +7,7 @@ import {
   JWT_VERIFIER_OPTION_NAMES,
   type JwtVerifierOptions,
 } from './create-jwt-verifier.js';
+import { DPOP_OPTION_NAMES, type ResolvedDpop, resolveDpopOptions } from './dpop/dpop-options.js';
 import { McpAuthConfigError } from './errors.js';
 import { assertKnownOptions } from './known-options.js';
 import { checkLogger, createOutageReporter, type McpAuthLogger } from './logger.js';
@@ -55,6 +56,10 @@ export interface McpAuthConfig {
   readonly logger: McpAuthLogger | undefined;
   /** Describes the cause of a 503 (and tells the logger, once per cause and 30 s). */
   readonly reportOutage: (failure: unknown) => string;
+  /** DPoP when on (`allowed` or `required`); `undefined` when off. */
+  readonly dpop: ResolvedDpop | undefined;
+  /** Scheme and authority of `resource`: what a proof's `htu` starts with. */
+  readonly resourceOrigin: string;
 }
 
 /** An `http:` or `https:` URL with a real origin (never the opaque `null` origin). */
@@ -86,6 +91,7 @@ const NESTED_OPTION_NAMES: Readonly<
     renamed: { maxAge: 'renamed "maxAgeSeconds", in seconds' },
   },
   sessionBinding: { known: SESSION_BINDING_OPTION_NAMES },
+  dpop: { known: DPOP_OPTION_NAMES },
   // `jwt` takes the JWT verifier's options except the two `createMcpAuth` sets itself.
   jwt: {
     known: new Set(
@@ -110,6 +116,7 @@ const TOP_LEVEL_OPTION_NAMES: ReadonlySet<string> = new Set([
   'sessionBinding',
   'onDecision',
   'logger',
+  'dpop',
 ]);
 /** Never named in a challenge: a client asks for them itself when it wants them. */
 const EXCLUDED_FROM_CHALLENGE = new Set(['offline_access', 'openid']);
@@ -218,7 +225,7 @@ function resolveAuthorizationServers(o: McpAuthOptions): string[] {
   return servers;
 }
 
-function resolveVerifier(o: McpAuthOptions): AccessTokenVerifier {
+function resolveVerifier(o: McpAuthOptions, dpop: boolean): AccessTokenVerifier {
   if (o.verifier !== undefined && o.jwt !== undefined) {
     throw new McpAuthConfigError('jwt', 'cannot be combined with verifier');
   }
@@ -232,6 +239,8 @@ function resolveVerifier(o: McpAuthOptions): AccessTokenVerifier {
     // `jwt.maxTokenLength` says otherwise.
     ...(o.maxTokenLength === undefined ? {} : { maxTokenLength: o.maxTokenLength }),
     ...(o.jwt as Omit<JwtVerifierOptions, 'issuer' | 'resource'> | undefined),
+    // With DPoP on, bound tokens reach the decision, which checks each request's proof.
+    ...(dpop ? { acceptBoundTokens: true } : {}),
     issuer: o.issuer,
     resource: o.resource,
   });
@@ -282,7 +291,8 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
   if (mentioned.includes('offline_access')) {
     throw new McpAuthConfigError('policy', 'must not require offline_access');
   }
-  const verifier = resolveVerifier(o);
+  const dpop = resolveDpopOptions(o.dpop);
+  const verifier = resolveVerifier(o, dpop !== undefined);
   const authorizationServers = resolveAuthorizationServers(o);
   const { rootResource, ...extra } = o.metadata ?? {};
   if (rootResource !== undefined) validateResource('metadata.rootResource', rootResource);
@@ -293,7 +303,14 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     authorizationServers,
     scopesSupported: o.scopesSupported ?? mentioned,
     resourceName: o.resourceName,
-    extra,
+    extra:
+      dpop === undefined
+        ? extra
+        : {
+            ...extra,
+            dpop_signing_alg_values_supported: [...dpop.rule.algorithms],
+            ...(dpop.mode === 'required' ? { dpop_bound_access_tokens_required: true } : {}),
+          },
   });
   const advertised = new Set(metadata.document.scopes_supported ?? []);
   const unlisted = policy.initial.find((scope) => !advertised.has(scope));
@@ -322,11 +339,14 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     // With session binding the core must see whether a POST is an `initialize` (room is
     // reserved for it before the application runs), so the body is read whatever the policy.
     needsBody: policy.needsBody || sessions !== undefined,
-    cors: createCors({
-      ...o.cors,
-      allowedOrigins:
-        o.cors?.allowedOrigins ?? (isLoopbackHost(resourceUrl.hostname) ? ['loopback'] : '*'),
-    }),
+    cors: createCors(
+      {
+        ...o.cors,
+        allowedOrigins:
+          o.cors?.allowedOrigins ?? (isLoopbackHost(resourceUrl.hostname) ? ['loopback'] : '*'),
+      },
+      dpop !== undefined,
+    ),
     sessions,
     grantedInChallenge:
       (o.challengeScopes ?? 'required-and-granted') === 'required-and-granted'
@@ -337,5 +357,7 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     metadata,
     logger: o.logger,
     reportOutage: createOutageReporter(o.logger),
+    dpop,
+    resourceOrigin: resourceUrl.origin,
   };
 }
