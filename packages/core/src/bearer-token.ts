@@ -55,6 +55,7 @@ const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 // auth-scheme = token (RFC 7230 tchar)
 const SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/;
 const JOINED_BEARER = /,\s*bearer(?:\s|$)/i;
+const JOINED_DPOP = /,\s*dpop(?:\s|$)/i;
 
 /**
  * Reads the bearer token from the `Authorization` header only (RFC 6750 §2.1): scheme
@@ -79,7 +80,34 @@ export function extractBearerToken(
   request: BearerTokenRequest,
   options: ExtractBearerTokenOptions = {},
 ): BearerTokenResult {
-  const maxLength = options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  const result = extractAccessToken(request, options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH, false);
+  if (result.kind === 'token') return { kind: 'token', token: result.token };
+  return result.kind === 'invalid' ? { kind: 'invalid', description: result.description } : result;
+}
+
+/**
+ * What {@link extractAccessToken} found: as {@link BearerTokenResult}, with the scheme that
+ * carried the token.
+ */
+export type AccessTokenResult =
+  | { kind: 'none' }
+  | { kind: 'token'; token: string; scheme: 'bearer' | 'dpop' }
+  | { kind: 'invalid'; description: string; scheme: 'bearer' | 'dpop' };
+
+/**
+ * {@link extractBearerToken}'s rules for the `Bearer` scheme and, with `dpop`, the same rules
+ * for the `DPoP` scheme (RFC 9449 §7.1); any other scheme is "no credentials".
+ * @example
+ * ```ts
+ * extractAccessToken({ headers: { authorization: 'DPoP abc' } }, 8192, true);
+ * // { kind: 'token', token: 'abc', scheme: 'dpop' }
+ * ```
+ */
+export function extractAccessToken(
+  request: BearerTokenRequest,
+  maxLength: number,
+  dpop: boolean,
+): AccessTokenResult {
   const values = headerValues(request.headers, 'authorization');
   if (values.length === 0) return NONE;
   if (values.length > 1) return invalid('Multiple Authorization headers');
@@ -90,24 +118,30 @@ export function extractBearerToken(
   if (scheme === undefined) {
     return value === '' ? NONE : invalid('Malformed Authorization header');
   }
-  if (scheme.toLowerCase() !== 'bearer') {
-    return JOINED_BEARER.test(value) ? invalid('Multiple Authorization credentials') : NONE;
+  const name = scheme.toLowerCase();
+  if (name !== 'bearer' && !(dpop && name === 'dpop')) {
+    return JOINED_BEARER.test(value) || (dpop && JOINED_DPOP.test(value))
+      ? invalid('Multiple Authorization credentials')
+      : NONE;
   }
+  const s = name as 'bearer' | 'dpop';
+  const label = s === 'dpop' ? 'DPoP' : 'bearer';
+  const Label = s === 'dpop' ? 'DPoP' : 'Bearer';
   const rest = value.slice(scheme.length);
-  if (rest === '') return invalid('Empty bearer token');
-  if (rest[0] !== ' ') return invalid('Malformed Authorization header');
+  if (rest === '') return invalid(`Empty ${label} token`, s);
+  if (rest[0] !== ' ') return invalid('Malformed Authorization header', s);
   const token = rest.replace(/^ +/, '');
-  if (token === '') return invalid('Empty bearer token');
-  if (token.length > maxLength) return invalid('Bearer token too long');
-  if (token.includes(',')) return invalid('Multiple Authorization credentials');
-  if (!TOKEN68.test(token)) return invalid('Malformed bearer token');
+  if (token === '') return invalid(`Empty ${label} token`, s);
+  if (token.length > maxLength) return invalid(`${Label} token too long`, s);
+  if (token.includes(',')) return invalid('Multiple Authorization credentials', s);
+  if (!TOKEN68.test(token)) return invalid(`Malformed ${label} token`, s);
   if (hasQueryToken(request.url) || hasBodyToken(request.body)) {
-    return invalid('Bearer token sent more than one way');
+    return invalid(`${Label} token sent more than one way`, s);
   }
-  return { kind: 'token', token };
+  return { kind: 'token', token, scheme: s };
 }
 
-const NONE: BearerTokenResult = Object.freeze({ kind: 'none' });
+const NONE = Object.freeze({ kind: 'none' as const });
 
 /**
  * `value` without spaces and tabs at either end (RFC 9110 §5.5 OWS), in one pass over those
@@ -126,8 +160,11 @@ function isOws(code: number): boolean {
   return code === 32 || code === 9;
 }
 
-function invalid(description: string): BearerTokenResult {
-  return { kind: 'invalid', description };
+function invalid(
+  description: string,
+  scheme: 'bearer' | 'dpop' = 'bearer',
+): { kind: 'invalid'; description: string; scheme: 'bearer' | 'dpop' } {
+  return { kind: 'invalid', description, scheme };
 }
 
 function hasQueryToken(url: string | URL | undefined): boolean {

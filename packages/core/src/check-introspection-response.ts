@@ -1,3 +1,4 @@
+import { isKeyConfirmation } from './dpop/bound-key.js';
 import type { CachedRejection } from './token-cache.js';
 import type { IntrospectionResponse } from './introspection-endpoint.js';
 import { checkTokenLifetime } from './token-lifetime.js';
@@ -13,6 +14,8 @@ export interface IntrospectionResponseRule {
   audienceAccepted: AudienceMatcher;
   /** Refuse a response without `aud`. */
   requireAudience: boolean;
+  /** Accept a `cnf` that binds the token to a DPoP key (`jkt`); any other `cnf` is refused. */
+  acceptBoundTokens?: boolean;
 }
 
 /**
@@ -62,7 +65,10 @@ export function checkIntrospectionResponse(
   if (sub !== undefined && typeof sub !== 'string') {
     return { description: 'invalid "sub" claim', reason: 'invalid_claim' };
   }
-  if (response.cnf !== undefined) {
+  if (
+    response.cnf !== undefined &&
+    !(rule.acceptBoundTokens === true && isKeyConfirmation(response.cnf))
+  ) {
     return {
       description: 'sender-constrained token (cnf) cannot be used as a bearer token',
       reason: 'sender_constrained',

@@ -75,18 +75,21 @@ export const CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
  * // { 'Access-Control-Allow-Origin': 'https://app.example', 'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id', Vary: 'Origin' }
  * ```
  */
-export function createCors(options: CorsOptions = {}): Cors {
+export function createCors(options: CorsOptions = {}, dpop = false): Cors {
   const allowed = options.allowedOrigins ?? '*';
+  // With DPoP a browser client sends the `DPoP` proof header and reads `DPoP-Nonce`.
+  const allowHeaders = dpop ? `${CORS_ALLOW_HEADERS}, DPoP` : CORS_ALLOW_HEADERS;
+  const exposeHeaders = dpop ? `${CORS_EXPOSE_HEADERS}, DPoP-Nonce` : CORS_EXPOSE_HEADERS;
   const maxAge = String(options.maxAgeSeconds ?? 7200);
   if (allowed === '*') {
     const headers = Object.freeze({
       'Access-Control-Allow-Origin': '*',
-      'Access-Control-Expose-Headers': CORS_EXPOSE_HEADERS,
+      'Access-Control-Expose-Headers': exposeHeaders,
     });
     const preflightHeaders = Object.freeze({
       'Access-Control-Allow-Origin': '*',
       'Access-Control-Allow-Methods': CORS_ALLOW_METHODS,
-      'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
+      'Access-Control-Allow-Headers': allowHeaders,
       'Access-Control-Max-Age': maxAge,
     });
     return {
@@ -107,7 +110,7 @@ export function createCors(options: CorsOptions = {}): Cors {
       if (origin !== undefined && listed(origin)) {
         headers['Access-Control-Allow-Origin'] = origin;
       }
-      headers['Access-Control-Expose-Headers'] = CORS_EXPOSE_HEADERS;
+      headers['Access-Control-Expose-Headers'] = exposeHeaders;
       headers.Vary = 'Origin';
       return headers;
     },
@@ -122,7 +125,7 @@ export function createCors(options: CorsOptions = {}): Cors {
       const headers: Record<string, string> = {};
       if (origin !== undefined) headers['Access-Control-Allow-Origin'] = origin;
       headers['Access-Control-Allow-Methods'] = CORS_ALLOW_METHODS;
-      headers['Access-Control-Allow-Headers'] = CORS_ALLOW_HEADERS;
+      headers['Access-Control-Allow-Headers'] = allowHeaders;
       headers['Access-Control-Max-Age'] = maxAge;
       headers.Vary = 'Origin';
       return { status: 204, headers };

@@ -126,10 +126,12 @@ export interface McpAuth {
 export function createMcpAuth(options: McpAuthOptions): McpAuth {
   const config = resolveOptions(options);
   const { metadata, sessions, sharedSessions, cors } = config;
-  const challenge = createChallenges(metadata.url);
+  const challenge = createChallenges(metadata.url, config.dpop);
+  const dpopChallenge =
+    config.dpop === undefined ? challenge : createChallenges(metadata.url, config.dpop, true);
   // The first 401 is the most frequent answer: its challenge is computed now.
   challenge(undefined, undefined, evaluateCompiled(config.policy, [], undefined).required);
-  const decide = createDecide(config, challenge);
+  const decide = createDecide(config, { bearer: challenge, dpop: dpopChallenge });
   const core: McpAuth = {
     resource: config.resource,
     metadata,

@@ -1,8 +1,12 @@
 import { auditName, type Decision, finishDecision, startDecision } from './audit.js';
-import { extractBearerToken } from './bearer-token.js';
+import { extractAccessToken } from './bearer-token.js';
+import { DEFAULT_MAX_TOKEN_LENGTH } from './bearer-token.js';
+import { keyBindingOf } from './dpop/bound-key.js';
+import { requestHtu } from './dpop/htu.js';
+import { verifyDpopProof } from './dpop/verify-dpop-proof.js';
 import { evaluateCompiled, isPublicRequest } from './evaluate-scopes.js';
 import { isMcpAuthError } from './errors.js';
-import { headerValue } from './headers.js';
+import { headerValue, headerValues } from './headers.js';
 import type { McpOperation } from './mcp-operations.js';
 import { type Operations, readOperations } from './read-operations.js';
 import type { McpAuthConfig } from './resolve-options.js';
@@ -23,9 +27,16 @@ import type { AllowResult, AuthInfo, AuthorizeRequest, AuthorizeResult } from '.
 
 /**
  * The decision as a pipeline of stages, each a function of the resolved config:
- * origin → credentials → request reading → (no token: public or 401) → verification →
- * lifetime → session ownership → scope policy → session room → allow.
+ * origin → credentials → request reading → (no token: public or 401) → DPoP proof →
+ * verification → lifetime → key binding → session ownership → scope policy → session room →
+ * allow.
  */
+
+/** The challenges of an endpoint: errors on `Bearer`, or on `DPoP` for a DPoP request. */
+export interface Challenges {
+  readonly bearer: Challenge;
+  readonly dpop: Challenge;
+}
 
 type Result = AuthorizeResult | Promise<AuthorizeResult>;
 
@@ -35,6 +46,10 @@ interface Request {
   readonly request: AuthorizeRequest;
   readonly httpMethod: string;
   readonly ops: readonly McpOperation[];
+  /** The scheme that carried the token. */
+  readonly scheme: 'bearer' | 'dpop';
+  /** The thumbprint of the DPoP proof's key, once the proof was verified. */
+  proofJkt?: string;
 }
 
 /** The audit event's methods and tools, sanitised (only when someone listens). */
@@ -77,6 +92,59 @@ function withoutToken(c: McpAuthConfig, ch: Challenge, r: Request, read: Operati
   );
 }
 
+/** 401 for a DPoP proof refused, or 503 when the replay cache cannot answer. */
+function rejectProof(c: McpAuthConfig, ch: Challenge, r: Request, failure: unknown): Result {
+  const { required } = evaluateCompiled(c.policy, r.ops, undefined);
+  const scope = scopeToAskFor(c, required);
+  if (isMcpAuthError(failure) && failure.code === 'invalid_dpop_proof') {
+    return oauthDeny(
+      r.d,
+      401,
+      'invalid_dpop_proof',
+      failure.message,
+      ch('invalid_dpop_proof', failure.message, scope),
+    );
+  }
+  return rejectToken(r.d, ch, failure, scope);
+}
+
+/**
+ * The DPoP stage: Bearer refused when DPoP is required; a DPoP request's proof checked (every
+ * request: proofs are never cached) before its token is verified.
+ */
+function checkProof(c: McpAuthConfig, ch: Challenge, r: Request, token: string): Result {
+  const { dpop } = c;
+  if (dpop === undefined) return verify(c, ch, r, token);
+  if (r.scheme === 'bearer') {
+    if (dpop.mode === 'allowed') return verify(c, ch, r, token);
+    const { required } = evaluateCompiled(c.policy, r.ops, undefined);
+    const description = 'This resource requires a DPoP-bound access token and a DPoP proof';
+    return oauthDeny(
+      r.d,
+      401,
+      'invalid_token',
+      description,
+      ch('invalid_token', description, scopeToAskFor(c, required)),
+    );
+  }
+  const proof = verifyDpopProof(
+    {
+      proofs: headerValues(r.request.headers, 'dpop'),
+      method: r.httpMethod,
+      htu: requestHtu(c.resourceOrigin, r.request.url),
+      accessToken: token,
+    },
+    dpop.rule,
+  );
+  return proof.then(
+    ({ jkt }) => {
+      r.proofJkt = jkt;
+      return verify(c, ch, r, token);
+    },
+    (failure: unknown) => rejectProof(c, ch, r, failure),
+  );
+}
+
 /** Verification: synchronous on a cache hit, otherwise the rest waits for the verifier. */
 function verify(c: McpAuthConfig, ch: Challenge, r: Request, token: string): Result {
   let authInfo: AuthInfo | undefined;
@@ -105,6 +173,27 @@ function usable(c: McpAuthConfig, authInfo: AuthInfo | undefined): 'ok' | 'expir
     : 'expired';
 }
 
+/**
+ * Why the token's key binding does not fit the request, or `undefined` when it does: a token
+ * bound to a DPoP key needs the `DPoP` scheme and a proof signed by that key; the `DPoP` scheme
+ * needs a bound token; a binding other than a DPoP key is never accepted. Checked whatever the
+ * `dpop` mode, so a verifier that lets bound tokens through cannot make them bearer tokens.
+ */
+function checkKeyBinding(r: Request, authInfo: AuthInfo): string | undefined {
+  const binding = keyBindingOf(authInfo);
+  if (binding.kind === 'unsupported')
+    return 'The access token is bound to a key this server cannot check';
+  if (r.scheme === 'bearer') {
+    return binding.kind === 'jkt'
+      ? 'A DPoP-bound access token must be sent with the DPoP scheme and a DPoP proof'
+      : undefined;
+  }
+  if (binding.kind === 'none') return 'The access token is not DPoP-bound';
+  return binding.jkt === r.proofJkt
+    ? undefined
+    : 'The DPoP proof key does not match the access token binding';
+}
+
 /** The decision once the token was verified (`authInfo`) or refused (`failure`). */
 function conclude(
   c: McpAuthConfig,
@@ -125,6 +214,17 @@ function conclude(
     }
     if (state === 'invalid') return rejectToken(d, ch, failure, scope);
     return oauthDeny(d, 401, 'invalid_token', EXPIRED, ch('invalid_token', EXPIRED, scope));
+  }
+  const bindingRefusal = checkKeyBinding(r, authInfo);
+  if (bindingRefusal !== undefined) {
+    const { required } = evaluateCompiled(c.policy, ops, undefined);
+    return oauthDeny(
+      d,
+      401,
+      'invalid_token',
+      bindingRefusal,
+      ch('invalid_token', bindingRefusal, scopeToAskFor(c, required)),
+    );
   }
   const granted = Array.isArray(authInfo.scopes) ? authInfo.scopes : [];
   const evaluation = evaluateCompiled(c.policy, ops, granted);
@@ -258,17 +358,26 @@ function allow(
 }
 
 /** The stages up to verification; synchronous unless the verifier has to be awaited. */
-function decide(c: McpAuthConfig, ch: Challenge, request: AuthorizeRequest): Result {
+function decide(c: McpAuthConfig, chs: Challenges, request: AuthorizeRequest): Result {
   const httpMethod = String(request.method).toUpperCase();
   const origin = headerValue(request.headers, 'origin');
   const d = startDecision(c.onDecision, c.resource, httpMethod, c.cors.responseHeaders(origin));
   if (!c.cors.isAllowed(origin)) {
-    return oauthDeny(d, 403, 'invalid_origin', 'Origin not allowed', ch(undefined, undefined, []));
+    return oauthDeny(
+      d,
+      403,
+      'invalid_origin',
+      'Origin not allowed',
+      chs.bearer(undefined, undefined, []),
+    );
   }
-  const bearer = extractBearerToken(
+  const bearer = extractAccessToken(
     { headers: request.headers, url: request.url, body: request.body },
-    c.maxTokenLength === undefined ? {} : { maxLength: c.maxTokenLength },
+    c.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
+    c.dpop !== undefined,
   );
+  const scheme = bearer.kind === 'none' ? 'bearer' : bearer.scheme;
+  const ch = scheme === 'dpop' ? chs.dpop : chs.bearer;
   if (bearer.kind === 'invalid') {
     const { description } = bearer;
     return oauthDeny(
@@ -281,7 +390,7 @@ function decide(c: McpAuthConfig, ch: Challenge, request: AuthorizeRequest): Res
   }
   const read = readOperations(request, httpMethod, c.needsBody);
   recordOperations(d, read.ops);
-  const r: Request = { d, request, httpMethod, ops: read.ops };
+  const r: Request = { d, request, httpMethod, ops: read.ops, scheme };
   // Without credentials the answer is the 401 challenge, whatever the body: a client must
   // authenticate first, and a token sent only in a form body is "no credentials" (RFC 6750).
   if (bearer.kind === 'none') return withoutToken(c, ch, r, read);
@@ -293,7 +402,7 @@ function decide(c: McpAuthConfig, ch: Challenge, request: AuthorizeRequest): Res
       error: { code: error.rpc, message: error.message },
     });
   }
-  return verify(c, ch, r, bearer.token);
+  return checkProof(c, ch, r, bearer.token);
 }
 
 /**
@@ -302,13 +411,13 @@ function decide(c: McpAuthConfig, ch: Challenge, request: AuthorizeRequest): Res
  */
 export function createDecide(
   config: McpAuthConfig,
-  challenge: Challenge,
+  challenges: Challenges,
 ): (request: AuthorizeRequest) => Result {
-  const fail = () => unexpectedFailure(challenge);
+  const fail = () => unexpectedFailure(challenges.bearer);
   return function decideSafely(request) {
     let result: Result;
     try {
-      result = decide(config, challenge, request);
+      result = decide(config, challenges, request);
     } catch {
       return fail();
     }

@@ -15,6 +15,9 @@
  * - `jsonrpc_parse_error` / `jsonrpc_header_mismatch` / `jsonrpc_invalid_params` (400): a body the
  *   decision needs is not JSON, contradicts `Mcp-Method`/`Mcp-Name`, or names its target with
  *   something other than a string (JSON-RPC -32700, -32020, -32602).
+ * - `invalid_dpop_proof` (401): the DPoP proof is missing, malformed, replayed or does not match
+ *   the request, the token or the token's key binding (RFC 9449 §7.1).
+ * - `dpop_replay_unavailable` (503): the DPoP replay cache cannot answer (fail closed).
  * - `invalid_configuration`: thrown as a `TypeError` subclass at construction only.
  */
 export type McpAuthErrorCode =
@@ -26,6 +29,8 @@ export type McpAuthErrorCode =
   | 'session_not_found'
   | 'session_limit'
   | 'invalid_origin'
+  | 'invalid_dpop_proof'
+  | 'dpop_replay_unavailable'
   | 'jwks_unavailable'
   | 'authorization_server_unavailable'
   | 'store_unavailable'
@@ -42,6 +47,8 @@ const STATUS: Record<McpAuthErrorCode, number> = {
   session_not_found: 404,
   session_limit: 503,
   invalid_origin: 403,
+  invalid_dpop_proof: 401,
+  dpop_replay_unavailable: 503,
   jwks_unavailable: 503,
   authorization_server_unavailable: 503,
   store_unavailable: 503,
@@ -62,7 +69,8 @@ const STATUS: Record<McpAuthErrorCode, number> = {
  *   (with the clock tolerance).
  * - `missing_claim`, `invalid_claim`: a required claim is absent, or a claim has the wrong type.
  * - `issuer`: `iss` is not an accepted issuer; `audience`: `aud` missing or not naming the resource.
- * - `sender_constrained`: a `cnf`-bound token presented as a bearer token.
+ * - `sender_constrained`: a `cnf`-bound token presented as a bearer token (or bound other than
+ *   by a DPoP key).
  * - `inactive`: introspection answered `active: false`.
  * - `unverifiable`: any other failure.
  *

@@ -10,6 +10,9 @@ export type {
 } from './bearer-token.js';
 export { extractBearerToken } from './bearer-token.js';
 export type { CorsOptions } from './cors.js';
+export type { DpopOptions } from './dpop/dpop-options.js';
+export type { MemoryReplayCacheOptions, ReplayCache } from './dpop/replay-cache.js';
+export { createMemoryReplayCache } from './dpop/replay-cache.js';
 export type { CompositeVerifier, CompositeVerifierOptions } from './create-composite-verifier.js';
 export { createCompositeVerifier } from './create-composite-verifier.js';
 export type {

@@ -1,4 +1,5 @@
 import type { DecisionListener } from './audit.js';
+import type { DpopOptions } from './dpop/dpop-options.js';
 import type { JwtVerifierOptions } from './create-jwt-verifier.js';
 import type { ScopePolicy } from './scope-policy.js';
 import type { SessionStoreOptions } from './session-binding.js';
@@ -96,4 +97,10 @@ export interface McpAuthOptions {
    * writes nothing. Never receives a token.
    */
   logger?: McpAuthLogger;
+  /**
+   * DPoP (RFC 9449): `mode` `'off'` (default), `'allowed'` (Bearer or DPoP) or `'required'`
+   * (DPoP only); the proof `algorithms`, the `iat` window and the replay cache. See
+   * {@link DpopOptions}.
+   */
+  dpop?: DpopOptions;
 }

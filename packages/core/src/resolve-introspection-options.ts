@@ -50,6 +50,14 @@ export interface IntrospectionVerifierOptions {
    * that never returns `aud` and issues tokens for this resource alone.
    */
   requireAudience?: boolean;
+  /**
+   * Accept tokens bound to a DPoP key (`cnf.jkt`, RFC 9449 §6) and report the binding in
+   * `authInfo.extra.claims.cnf`. Only for a caller that then checks the request's DPoP proof
+   * against it — `createMcpAuth` does when its `dpop` option is on (and sets this itself for the
+   * verifier it builds). Any other `cnf` is still refused. Default false: a `cnf`-bound token is
+   * refused (`sender_constrained`).
+   */
+  acceptBoundTokens?: boolean;
   /** When set, a response's `iss` (if present) must equal it; also the PRM authorization server. */
   issuer?: string;
   /**
@@ -98,6 +106,7 @@ const INTROSPECTION_VERIFIER_OPTION_NAMES: ReadonlySet<string> = new Set<
   'resource',
   'additionalAudiences',
   'requireAudience',
+  'acceptBoundTokens',
   'issuer',
   'scopeClaims',
   'clockToleranceMs',
@@ -132,6 +141,7 @@ export interface ResolvedIntrospectionOptions {
   resource: string;
   audienceAccepted: AudienceMatcher;
   requireAudience: boolean;
+  acceptBoundTokens: boolean;
   issuer: string | undefined;
   scopeClaims: readonly ScopeClaim[];
   clockToleranceMs: number;
@@ -190,6 +200,7 @@ export function resolveIntrospectionOptions(
     resource,
     audienceAccepted: createAudienceMatcher([resource, ...audiences]),
     requireAudience: flagOption('requireAudience', o.requireAudience, true),
+    acceptBoundTokens: flagOption('acceptBoundTokens', o.acceptBoundTokens, false),
     issuer: o.issuer,
     scopeClaims: resolveScopeClaims('scopeClaims', o.scopeClaims),
     clockToleranceMs: numberOption(

@@ -55,6 +55,14 @@ export interface JwtVerifierOptions {
    */
   allowGenericJwtType?: boolean;
   /**
+   * Accept tokens bound to a DPoP key (`cnf.jkt`, RFC 9449 §6) and report the binding in
+   * `authInfo.extra.claims.cnf`. Only for a caller that then checks the request's DPoP proof
+   * against it — `createMcpAuth` does when its `dpop` option is on (and sets this itself for the
+   * verifier it builds). Any other `cnf` is still refused. Default false: a `cnf`-bound token is
+   * refused (`sender_constrained`).
+   */
+  acceptBoundTokens?: boolean;
+  /**
    * Further `typ` values accepted besides `at+jwt` (case-insensitive), for a provider that
    * labels its access tokens with its own media type (e.g. Okta's
    * `application/okta-internal-at+jwt`). Tokens carrying `nonce` or `at_hash` are still
@@ -121,6 +129,7 @@ export const JWT_VERIFIER_OPTION_NAMES: ReadonlySet<string> = new Set<keyof JwtV
   'requiredClaims',
   'clockToleranceMs',
   'allowGenericJwtType',
+  'acceptBoundTokens',
   'acceptedTypes',
   'scopeClaims',
   'clientIdClaims',
@@ -181,6 +190,7 @@ export interface ResolvedJwtOptions {
   requiredClaims: string[];
   clockToleranceMs: number;
   allowGenericJwtType: boolean;
+  acceptBoundTokens: boolean;
   /** Lower-cased. */
   acceptedTypes: ReadonlySet<string>;
   scopeClaims: readonly ScopeClaim[];
@@ -252,6 +262,7 @@ export function resolveJwtOptions(options: JwtVerifierOptions): ResolvedJwtOptio
       0,
     ),
     allowGenericJwtType: flagOption('allowGenericJwtType', o.allowGenericJwtType, false),
+    acceptBoundTokens: flagOption('acceptBoundTokens', o.acceptBoundTokens, false),
     acceptedTypes: new Set(
       stringListOption('acceptedTypes', o.acceptedTypes, []).map((t) => t.toLowerCase()),
     ),

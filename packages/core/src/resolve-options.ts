@@ -7,6 +7,7 @@ import {
   JWT_VERIFIER_OPTION_NAMES,
   type JwtVerifierOptions,
 } from './create-jwt-verifier.js';
+import { DPOP_OPTION_NAMES, type ResolvedDpop, resolveDpopOptions } from './dpop/dpop-options.js';
 import { McpAuthConfigError } from './errors.js';
 import { assertKnownOptions } from './known-options.js';
 import { checkLogger, createOutageReporter, type McpAuthLogger } from './logger.js';
@@ -63,6 +64,10 @@ export interface McpAuthConfig {
   readonly logger: McpAuthLogger | undefined;
   /** Describes the cause of a 503 (and tells the logger, once per cause and 30 s). */
   readonly reportOutage: (failure: unknown) => string;
+  /** DPoP when on (`allowed` or `required`); `undefined` when off. */
+  readonly dpop: ResolvedDpop | undefined;
+  /** Scheme and authority of `resource`: what a proof's `htu` starts with. */
+  readonly resourceOrigin: string;
 }
 
 /** An `http:` or `https:` URL with a real origin (never the opaque `null` origin). */
@@ -94,6 +99,7 @@ const NESTED_OPTION_NAMES: Readonly<
     renamed: { maxAge: 'renamed "maxAgeSeconds", in seconds' },
   },
   sessionBinding: { known: SESSION_BINDING_OPTION_NAMES },
+  dpop: { known: DPOP_OPTION_NAMES },
   // `jwt` takes the JWT verifier's options except the two `createMcpAuth` sets itself.
   jwt: {
     known: new Set(
@@ -119,6 +125,7 @@ const TOP_LEVEL_OPTION_NAMES: ReadonlySet<string> = new Set([
   'store',
   'onDecision',
   'logger',
+  'dpop',
 ]);
 /** Never named in a challenge: a client asks for them itself when it wants them. */
 const EXCLUDED_FROM_CHALLENGE = new Set(['offline_access', 'openid']);
@@ -233,7 +240,7 @@ function resolveAuthorizationServers(o: McpAuthOptions): string[] {
   return servers;
 }
 
-function resolveVerifier(o: McpAuthOptions): AccessTokenVerifier {
+function resolveVerifier(o: McpAuthOptions, dpop: boolean): AccessTokenVerifier {
   if (o.verifier !== undefined && o.jwt !== undefined) {
     throw new McpAuthConfigError('jwt', 'cannot be combined with verifier');
   }
@@ -247,6 +254,8 @@ function resolveVerifier(o: McpAuthOptions): AccessTokenVerifier {
     // `jwt.maxTokenLength` says otherwise.
     ...(o.maxTokenLength === undefined ? {} : { maxTokenLength: o.maxTokenLength }),
     ...(o.jwt as Omit<JwtVerifierOptions, 'issuer' | 'resource'> | undefined),
+    // With DPoP on, bound tokens reach the decision, which checks each request's proof.
+    ...(dpop ? { acceptBoundTokens: true } : {}),
     issuer: o.issuer,
     resource: o.resource,
   });
@@ -288,10 +297,18 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
   const policySource = o.policy ?? {}; // one object, so it is compiled once
   const policy = compilePolicy(policySource);
   const mentioned = policyScopes(policySource);
+  if (policy.initial.includes('offline_access')) {
+    throw new McpAuthConfigError(
+      'policy.initialScopes',
+      'must not contain offline_access (a client adds it itself when it wants a refresh token)',
+    );
+  }
   if (mentioned.includes('offline_access')) {
     throw new McpAuthConfigError('policy', 'must not require offline_access');
   }
-  const verifier = resolveVerifier(o);
+  // A shared store also remembers DPoP proofs, so a proof replayed on another instance is caught.
+  const dpop = resolveDpopOptions(o.dpop, o.store);
+  const verifier = resolveVerifier(o, dpop !== undefined);
   const authorizationServers = resolveAuthorizationServers(o);
   const { rootResource, ...extra } = o.metadata ?? {};
   if (rootResource !== undefined) validateResource('metadata.rootResource', rootResource);
@@ -302,8 +319,23 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     authorizationServers,
     scopesSupported: o.scopesSupported ?? mentioned,
     resourceName: o.resourceName,
-    extra,
+    extra:
+      dpop === undefined
+        ? extra
+        : {
+            ...extra,
+            dpop_signing_alg_values_supported: [...dpop.rule.algorithms],
+            ...(dpop.mode === 'required' ? { dpop_bound_access_tokens_required: true } : {}),
+          },
   });
+  const advertised = new Set(metadata.document.scopes_supported ?? []);
+  const unlisted = policy.initial.find((scope) => !advertised.has(scope));
+  if (unlisted !== undefined) {
+    throw new McpAuthConfigError(
+      'policy.initialScopes',
+      `names "${unlisted}", which scopesSupported does not list (a 401 would ask for a scope the metadata does not advertise): add it to scopesSupported`,
+    );
+  }
   const sessions = resolveSessions(o, policy);
   const reportOutage = createOutageReporter(o.logger);
   const binding = typeof o.sessionBinding === 'object' ? o.sessionBinding : {};
@@ -334,11 +366,14 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     // With session binding the core must see whether a POST is an `initialize` (room is
     // reserved for it before the application runs), so the body is read whatever the policy.
     needsBody: policy.needsBody || sessions !== undefined,
-    cors: createCors({
-      ...o.cors,
-      allowedOrigins:
-        o.cors?.allowedOrigins ?? (isLoopbackHost(resourceUrl.hostname) ? ['loopback'] : '*'),
-    }),
+    cors: createCors(
+      {
+        ...o.cors,
+        allowedOrigins:
+          o.cors?.allowedOrigins ?? (isLoopbackHost(resourceUrl.hostname) ? ['loopback'] : '*'),
+      },
+      dpop !== undefined,
+    ),
     sessions,
     sharedSessions,
     grantedInChallenge:
@@ -350,5 +385,7 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     metadata,
     logger: o.logger,
     reportOutage,
+    dpop,
+    resourceOrigin: resourceUrl.origin,
   };
 }

@@ -30,22 +30,52 @@ export type Challenge = (
   scope: readonly string[],
 ) => string;
 
+/** DPoP as the challenges see it: whether `Bearer` is still offered, and the `algs`. */
+export interface DpopChallenge {
+  readonly mode: 'allowed' | 'required';
+  readonly algs: string;
+}
+
 /**
  * The challenges of one endpoint, each string computed once per distinct (error, description,
- * scope) and kept in a bounded table.
+ * scope) and kept in a bounded table. With DPoP on, a `DPoP` challenge (with `algs`) follows the
+ * `Bearer` one — `Bearer` stays first while it is accepted, since SDK 1.x clients read only a
+ * header that starts with it — or stands alone when DPoP is required. The error goes on the
+ * scheme the request used: `Bearer` unless `onDpop`.
+ * @see RFC 9449 §7.1
  */
-export function createChallenges(resourceMetadata: string): Challenge {
+export function createChallenges(
+  resourceMetadata: string,
+  dpop?: DpopChallenge,
+  onDpop = false,
+): Challenge {
   const table = new Map<string, string>();
   return (error, description, scope) => {
     const key = `${error ?? ''}\u0000${description ?? ''}\u0000${scope.join(' ')}`;
     let value = table.get(key);
     if (value === undefined) {
-      value = buildChallenge({
+      const errorParams = {
         ...(error === undefined ? {} : { error }),
         ...(description === undefined ? {} : { errorDescription: description }),
+      };
+      const bearerError = dpop === undefined || !onDpop;
+      const bearer = buildChallenge({
+        ...(bearerError ? errorParams : {}),
         resourceMetadata,
         scope: [...scope],
       });
+      if (dpop === undefined) {
+        value = bearer;
+      } else {
+        const dpopChallenge = buildChallenge({
+          scheme: 'DPoP',
+          ...(bearerError && dpop.mode === 'allowed' ? {} : errorParams),
+          resourceMetadata,
+          scope: [...scope],
+          algs: dpop.algs,
+        });
+        value = dpop.mode === 'required' ? dpopChallenge : `${bearer}, ${dpopChallenge}`;
+      }
       if (table.size >= CHALLENGE_CACHE_LIMIT) table.clear();
       table.set(key, value);
     }

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { isKeyConfirmation } from './dpop/bound-key.js';
 import { invalidToken } from './errors.js';
 import { checkTokenLifetime } from './token-lifetime.js';
 import type { AudienceMatcher } from './url.js';
@@ -17,6 +18,8 @@ export interface JwtClaimsRule {
   clockToleranceMs: number;
   /** Accepts the `aud` claim when it names the resource (or another accepted audience). */
   audienceAccepted: AudienceMatcher;
+  /** Accept a `cnf` that binds the token to a DPoP key (`jkt`); any other `cnf` is refused. */
+  acceptBoundTokens?: boolean;
 }
 
 /**
@@ -60,7 +63,7 @@ export function checkTokenType(typ: unknown, rule: TokenTypeRule): void {
  * Checks a signature-verified payload beyond what jose checked (issuer, algorithm, required
  * claims): the lifetime with the clock tolerance (`checkTokenLifetime`), `aud` names the
  * resource, `sub` (when present) is a string, no `cnf` (a sender-constrained token is not a
- * bearer token) and no ID token (`nonce` or `at_hash` in a token not typed `at+jwt`). Throws
+ * bearer token; with `acceptBoundTokens`, a DPoP `cnf.jkt` is let through for the proof check) and no ID token (`nonce` or `at_hash` in a token not typed `at+jwt`). Throws
  * the `invalid_token` error of the first failure.
  *
  * @see RFC 9068 §4, RFC 7519 §4.1, RFC 8707, RFC 7800 (cnf)
@@ -77,7 +80,10 @@ export function checkJwtClaims(payload: JWTPayload, typ: unknown, rule: JwtClaim
   if (payload.sub !== undefined && typeof payload.sub !== 'string') {
     throw invalidToken('invalid "sub" claim', 'invalid_claim');
   }
-  if (payload.cnf !== undefined) {
+  if (
+    payload.cnf !== undefined &&
+    !(rule.acceptBoundTokens === true && isKeyConfirmation(payload.cnf))
+  ) {
     throw invalidToken(
       'sender-constrained token (cnf) cannot be used as a bearer token',
       'sender_constrained',

@@ -83,6 +83,7 @@ export function createJwtVerification(
   const claimsRule: JwtClaimsRule = {
     clockToleranceMs: options.clockToleranceMs,
     audienceAccepted: createAudienceMatcher([resource, ...options.additionalAudiences]),
+    acceptBoundTokens: options.acceptBoundTokens,
   };
   return async (token) => {
     try {

@@ -18,6 +18,10 @@ export interface ChallengeParams {
   resourceMetadata?: string;
   /** Optional `realm`. */
   realm?: string;
+  /** The scheme. Default `Bearer`; `DPoP` for a DPoP challenge (RFC 9449 §7.1). */
+  scheme?: 'Bearer' | 'DPoP';
+  /** `algs` of a `DPoP` challenge: the accepted proof algorithms, space-separated. */
+  algs?: string | readonly string[];
 }
 
 /**
@@ -62,8 +66,8 @@ export function formatScope(scope: string | readonly string[] | undefined): stri
 }
 
 /**
- * Builds a `WWW-Authenticate` value: `Bearer` first, then `error`, `error_description`,
- * `resource_metadata`, `scope` and `realm`, each at most once, always quoted, with the
+ * Builds a `WWW-Authenticate` challenge: `Bearer` (or `scheme`), then `error`,
+ * `error_description`, `resource_metadata`, `scope`, `realm` and (DPoP) `algs`, each at most once, always quoted, with the
  * characters RFC 6750 forbids (`"`, `\`, controls, non-ASCII) removed rather than escaped
  * (the MCP SDK's parser reads `"([^"]+)"`). Empty values are omitted.
  *
@@ -84,7 +88,11 @@ export function buildChallenge(params: ChallengeParams): string {
   const scope = formatScope(params.scope);
   if (scope !== '') parts.push(`scope="${scope}"`);
   add(parts, 'realm', params.realm);
-  return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
+  if (params.algs !== undefined) {
+    add(parts, 'algs', typeof params.algs === 'string' ? params.algs : params.algs.join(' '));
+  }
+  const scheme = params.scheme ?? 'Bearer';
+  return parts.length === 0 ? scheme : `${scheme} ${parts.join(', ')}`;
 }
 
 function add(parts: string[], name: string, value: string | undefined): void {

@@ -91,6 +91,7 @@ describe('createJwtVerifier refuses unknown options', () => {
     expect(() => createJwtVerifier({ ...all, issuer: ISSUER, resource: RESOURCE })).not.toThrow();
     expect([...JWT_VERIFIER_OPTION_NAMES].sort()).toEqual(
       [
+        'acceptBoundTokens',
         'acceptedTypes',
         'additionalAudiences',
         'additionalIssuers',

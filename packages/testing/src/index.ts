@@ -35,3 +35,9 @@ export {
   ChallengeSyntaxError,
   parseWwwAuthenticate,
 } from './check-resource-server/parse-www-authenticate.js';
+export {
+  createDpopKey,
+  type DpopKey,
+  type DpopProofOptions,
+  dpopAccessTokenHash,
+} from './dpop-proof.js';
