@@ -32,6 +32,17 @@ export interface SampleConfig {
    * Default off: clients see every tool and step up on a tool's 403.
    */
   hideUnauthorizedTools?: boolean;
+  /**
+   * `MCP_AUTH_REDIS_URL` (`redis://…`): session bindings (and DPoP replay marks) kept in this
+   * Redis, shared by every instance of the server. Default: in this process only.
+   */
+  redisUrl?: string;
+  /**
+   * `MCP_STATELESS=1`: every request served on its own, without MCP sessions — what several
+   * instances behind a round-robin balancer need (the SDK 1.x transport keeps a session in the
+   * process that created it). Default off: stateful sessions.
+   */
+  stateless?: boolean;
 }
 
 /** Default `PORT`. */
@@ -101,6 +112,18 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
       `MCP_HIDE_UNAUTHORIZED_TOOLS must be 1 or 0 (got "${env.MCP_HIDE_UNAUTHORIZED_TOOLS}")`,
     );
   }
+  const flag = (name: string): boolean => {
+    const value = env[name]?.trim().toLowerCase() ?? '';
+    if (!['', '0', '1', 'false', 'true'].includes(value)) {
+      throw new TypeError(`${name} must be 1 or 0 (got "${env[name]}")`);
+    }
+    return value === '1' || value === 'true';
+  };
+  const redisUrl = env.MCP_AUTH_REDIS_URL?.trim();
+  // The value is not echoed: a Redis URL may carry a password.
+  if (redisUrl && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
+    throw new TypeError('MCP_AUTH_REDIS_URL must be a redis:// or rediss:// URL');
+  }
   return {
     port,
     host,
@@ -116,5 +139,7 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
     ...(resourceUrl ? { resourceUrl: url('MCP_RESOURCE_URL', resourceUrl, { path: false }) } : {}),
     allowedOrigins,
     ...(hide === '1' || hide === 'true' ? { hideUnauthorizedTools: true } : {}),
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(flag('MCP_STATELESS') ? { stateless: true } : {}),
   };
 }

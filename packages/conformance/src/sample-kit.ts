@@ -19,6 +19,8 @@ export interface SampleConfigLike {
   jwksUri?: string;
   resourceUrl?: string;
   jwt?: unknown;
+  redisUrl?: string;
+  stateless?: boolean;
 }
 
 /** A started sample (`startServer(config)` in its `src/app.ts`). */
