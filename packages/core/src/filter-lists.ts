@@ -44,6 +44,19 @@ function resourceKeyOf(uri: unknown): string | undefined {
 
 type RequestId = string | number;
 
+/** List requests awaiting their answer, per transport; the oldest is dropped past this. */
+const MAX_PENDING = 1_000;
+
+/** A JSON-RPC response: an id, a result or an error, and no method. */
+function isAnswer(message: unknown): message is Record<string, unknown> & { id: RequestId } {
+  return (
+    isObject(message) &&
+    (typeof message.id === 'string' || typeof message.id === 'number') &&
+    message.method === undefined &&
+    ('result' in message || 'error' in message)
+  );
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -86,9 +99,16 @@ export function filterListsByScope<T extends ListFilterTransport>(
 
   transport.onmessage = (message: unknown, extra?: unknown) => {
     for (const m of Array.isArray(message) ? message : [message]) {
-      if (!isObject(m) || typeof m.method !== 'string' || !(m.method in LISTS)) continue;
+      if (!isObject(m) || typeof m.method !== 'string') continue;
+      // A cancelled request gets no answer: forget it, so nothing piles up.
+      if (m.method === 'notifications/cancelled' && isObject(m.params)) {
+        pending.delete(m.params.requestId as RequestId);
+        continue;
+      }
+      if (!(m.method in LISTS)) continue;
       const id = m.id;
       if (typeof id !== 'string' && typeof id !== 'number') continue;
+      if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value as RequestId);
       const scopes = isObject(extra) && isObject(extra.authInfo) ? extra.authInfo.scopes : [];
       pending.set(id, {
         list: m.method,
@@ -99,7 +119,9 @@ export function filterListsByScope<T extends ListFilterTransport>(
   };
 
   transport.send = (message: unknown, options?: unknown) => {
-    if (isObject(message) && (typeof message.id === 'string' || typeof message.id === 'number')) {
+    // Only an answer (a result or an error, no method) can be the answer to a list: a request
+    // the server sends the client (sampling, elicitation) may carry the same id.
+    if (isAnswer(message)) {
       const request = pending.get(message.id);
       if (request !== undefined) {
         pending.delete(message.id);

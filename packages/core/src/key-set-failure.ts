@@ -12,7 +12,7 @@ import { isMcpAuthError } from './errors.js';
 export class KeySetFetchFailure extends Error {
   readonly url: string;
   constructor(what: string, url: string, cause: unknown) {
-    super(`${what} at ${url}: ${messageOf(cause)}`, { cause });
+    super(`${what} at ${withoutSecrets(url)}: ${messageOf(cause)}`, { cause });
     this.name = 'KeySetFetchFailure';
     this.url = url;
   }
@@ -24,7 +24,7 @@ export class IssuerMismatchError extends Error {
   readonly expected: string;
   constructor(found: unknown, expected: string) {
     super(
-      `metadata issuer ${typeof found === 'string' ? `'${found}'` : 'is missing and'} does not equal the configured issuer '${expected}'${mismatchHint(found, expected)}`,
+      `metadata issuer ${typeof found === 'string' ? quote(found) : 'is missing and'} does not equal the configured issuer ${quote(expected)}${mismatchHint(found, expected)}`,
     );
     this.name = 'IssuerMismatchError';
     this.found = found;
@@ -47,6 +47,26 @@ function mismatchHint(found: unknown, expected: string): string {
     return ' (the hosts differ — localhost and 127.0.0.1 are different issuers: configure the issuer exactly as the metadata says)';
   }
   return ' (configure the issuer exactly as the metadata says)';
+}
+
+/**
+ * A string from the remote server, quoted for a log line: control characters escaped (no
+ * forged lines or terminal sequences), at most 200 characters.
+ */
+function quote(text: string): string {
+  const escaped = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text).slice(1, -1);
+  return `'${escaped.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
+}
+
+/** A URL for logs: no user name, password, query or fragment (they may hold secrets). */
+function withoutSecrets(url: string): string {
+  if (!URL.canParse(url)) return '(an invalid URL)';
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  u.search = '';
+  u.hash = '';
+  return u.href;
 }
 
 function messageOf(error: unknown): string {

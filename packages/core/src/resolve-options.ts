@@ -282,6 +282,12 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
   const policySource = o.policy ?? {}; // one object, so it is compiled once
   const policy = compilePolicy(policySource);
   const mentioned = policyScopes(policySource);
+  if (policy.initial.includes('offline_access')) {
+    throw new McpAuthConfigError(
+      'policy.initialScopes',
+      'must not contain offline_access (a client adds it itself when it wants a refresh token)',
+    );
+  }
   if (mentioned.includes('offline_access')) {
     throw new McpAuthConfigError('policy', 'must not require offline_access');
   }
@@ -306,6 +312,14 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
             ...(dpop.mode === 'required' ? { dpop_bound_access_tokens_required: true } : {}),
           },
   });
+  const advertised = new Set(metadata.document.scopes_supported ?? []);
+  const unlisted = policy.initial.find((scope) => !advertised.has(scope));
+  if (unlisted !== undefined) {
+    throw new McpAuthConfigError(
+      'policy.initialScopes',
+      `names "${unlisted}", which scopesSupported does not list (a 401 would ask for a scope the metadata does not advertise): add it to scopesSupported`,
+    );
+  }
   const sessions = resolveSessions(o, policy);
   const supported = (metadata.document.scopes_supported ?? []).filter(
     (s) => !EXCLUDED_FROM_CHALLENGE.has(s),

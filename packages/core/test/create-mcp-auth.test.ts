@@ -406,7 +406,12 @@ describe('authorize: scopes (403 and step-up)', () => {
         'policy.initialScopes',
       );
       expect(() => make({ policy: { initialScopes: ['offline_access'] } })).toThrow(
-        'must not require offline_access',
+        'option "policy.initialScopes" must not contain offline_access',
+      );
+      expect(() =>
+        make({ policy: { initialScopes: ['todo:read'] }, scopesSupported: ['todo:write'] }),
+      ).toThrow(
+        'option "policy.initialScopes" names "todo:read", which scopesSupported does not list',
       );
     });
   });

@@ -101,6 +101,41 @@ describe('filterListsByScope', () => {
     ]);
   });
 
+  it('only an answer settles a list: a server request reusing the id does not unfilter it', async () => {
+    const [, serverSide] = InMemoryTransport.createLinkedPair();
+    const sent: unknown[] = [];
+    serverSide.onmessage = () => undefined;
+    serverSide.send = async (message) => void sent.push(message);
+    filterListsByScope(serverSide, policy);
+    const authInfo = { token: 't', clientId: 'c', scopes: ['todo:read'] };
+    serverSide.onmessage?.({ jsonrpc: '2.0', id: 0, method: 'tools/list' }, { authInfo });
+    // The server's own request (e.g. elicitation) with the same id passes untouched...
+    const request = { jsonrpc: '2.0' as const, id: 0, method: 'elicitation/create', params: {} };
+    await serverSide.send(request);
+    // ...and the list's answer is still filtered.
+    const tools = ['list_todos', 'add_todo'].map((name) => ({ name, inputSchema: {} }));
+    await serverSide.send({ jsonrpc: '2.0', id: 0, result: { tools } } as never);
+    expect(sent[0]).toBe(request);
+    expect(sent[1]).toEqual({ jsonrpc: '2.0', id: 0, result: { tools: [tools[0]] } });
+  });
+
+  it('forgets a cancelled list request', async () => {
+    const [, serverSide] = InMemoryTransport.createLinkedPair();
+    const sent: unknown[] = [];
+    serverSide.onmessage = () => undefined;
+    serverSide.send = async (message) => void sent.push(message);
+    filterListsByScope(serverSide, policy);
+    serverSide.onmessage?.({ jsonrpc: '2.0', id: 7, method: 'tools/list' }, {});
+    serverSide.onmessage?.({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 7 },
+    });
+    const answer = { jsonrpc: '2.0', id: 7, result: { tools: [{ name: 'add_todo' }] } };
+    await serverSide.send(answer as never);
+    expect(sent[0]).toBe(answer); // nothing pending for id 7 any more: passed as it is
+  });
+
   it('refuses a transport that is not connected yet, saying when to call it', () => {
     const [, serverSide] = InMemoryTransport.createLinkedPair();
     expect(() => filterListsByScope(serverSide, policy)).toThrow(/after server\.connect/);

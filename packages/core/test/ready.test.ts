@@ -23,11 +23,12 @@ async function setup(
     audience: RESOURCE,
     ...issuerOptions,
   });
-  const { configuredIssuer, ...rest } = options;
+  const { configuredIssuer, jwt, ...rest } = options;
   const auth = createMcpAuth({
     resource: RESOURCE,
     issuer: configuredIssuer ?? issuer.issuer,
-    jwt: { fetch: issuer.fetch },
+    // Every fetch goes to the in-process issuer: nothing leaves the process.
+    jwt: { ...jwt, fetch: issuer.fetch },
     ...rest,
   });
   return { issuer, auth };
@@ -79,6 +80,30 @@ describe('auth.ready()', () => {
     expect(error.message).toContain(
       "metadata issuer 'http://localhost:9400/' does not equal the configured issuer 'http://127.0.0.1:9400' (the hosts differ",
     );
+  });
+
+  it('escapes what the remote metadata says, so it cannot forge log lines or move the cursor', async () => {
+    const { auth } = await setup({
+      metadata: { issuer: 'https://auth.example.com\nmcp-auth: all good\u001b[2J' },
+    });
+    const error = await configError(auth.ready({ timeoutMs: 1_000 }));
+    expect(error.message).toContain(
+      "metadata issuer 'https://auth.example.com\\nmcp-auth: all good\\u001b[2J' does not equal",
+    );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+
+  it('never names a user, password or query of the JWKS URL', async () => {
+    const { lines, logger } = recordingLogger();
+    const { issuer, auth } = await setup(
+      {},
+      { logger, jwt: { jwksUri: 'https://user:secret@auth.example.com/jwks?key=secret' } },
+    );
+    issuer.setOutage('network');
+    const report = await auth.ready({ timeoutMs: 0 });
+    expect(report.problems[0]).toContain('JWKS at https://auth.example.com/jwks: ');
+    expect(JSON.stringify([report, lines])).not.toContain('secret');
   });
 
   it('names both metadata locations when an extra path finds no metadata', async () => {
