@@ -52,7 +52,9 @@ const bound = (k: DpopKey = key, claims: Record<string, unknown> = {}) =>
 function dpopRequest(
   token: string,
   proof: string | string[] | undefined,
-  overrides: Partial<AuthorizeRequest> & { headers?: Record<string, string | string[]> } = {},
+  overrides: Omit<Partial<AuthorizeRequest>, 'headers'> & {
+    headers?: Record<string, string | string[]>;
+  } = {},
 ): AuthorizeRequest {
   const headers: Record<string, string | string[]> = {
     authorization: `DPoP ${token}`,

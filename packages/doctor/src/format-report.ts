@@ -18,6 +18,15 @@ const COLORS: Record<CheckStatus, string> = {
 const RESET = '\u001b[0m';
 const BOLD = '\u001b[1m';
 
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching controls is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** Text that may come from the checked server, made inert for a terminal: one line, no controls. */
+function clean(text: string): string {
+  return text.replace(CONTROLS, '\ufffd');
+}
+
 function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
 }
@@ -39,20 +48,20 @@ export function formatReport(
     options.color ? `${COLORS[status]}${text}${RESET}` : text;
   const width = Math.max(0, ...result.checks.map((check) => check.id.length));
   const lines = [
-    `${options.color ? BOLD : ''}mcp-auth-doctor${options.color ? RESET : ''} ${result.url}${options.tokenNote ? ` (${options.tokenNote})` : ''}`,
+    `${options.color ? BOLD : ''}mcp-auth-doctor${options.color ? RESET : ''} ${clean(result.url)}${options.tokenNote ? ` (${options.tokenNote})` : ''}`,
     '',
   ];
   for (const check of result.checks) {
     const head = `${paint(check.status, MARKS[check.status])} ${check.id.padEnd(width)}  ${check.title}`;
     if (check.status === 'skip') {
-      lines.push(`${head} ${paint('skip', `(skipped: ${check.saw})`)}`);
-      if (check.fix) lines.push(`    fix: ${check.fix}`);
+      lines.push(`${head} ${paint('skip', `(skipped: ${clean(check.saw)})`)}`);
+      if (check.fix) lines.push(`    fix: ${clean(check.fix)}`);
       continue;
     }
     lines.push(head);
     if (check.status === 'warn' || check.status === 'fail') {
-      lines.push(`    saw: ${check.saw}`, `    why: ${check.why}`);
-      if (check.fix) lines.push(`    fix: ${check.fix}`);
+      lines.push(`    saw: ${clean(check.saw)}`, `    why: ${clean(check.why)}`);
+      if (check.fix) lines.push(`    fix: ${clean(check.fix)}`);
     }
   }
   const { passed, warnings, failed, skipped } = result.summary;

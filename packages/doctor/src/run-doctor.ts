@@ -3,6 +3,11 @@ import { formatReport } from './format-report.js';
 import { DOCTOR_USAGE, parseDoctorArgs, UsageError } from './parse-doctor-args.js';
 import { readTokenCommand } from './read-token-command.js';
 
+/** How the header line names the token: its first 8 characters, none of a short one. */
+function tokenLabel(token: string): string {
+  return token.length < 24 ? '(short, not shown)' : `${token.slice(0, 8)}…`;
+}
+
 /** Where {@link runDoctor} writes, and what it reads of its environment. */
 export interface DoctorIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -47,7 +52,7 @@ export async function runDoctor(argv: readonly string[], io: DoctorIo): Promise<
     }
   }
   if (token !== undefined) {
-    tokenNote = `token ${token.slice(0, 8)}…${args.tokenCommand !== undefined ? ' from --token-command' : ''}`;
+    tokenNote = `token ${tokenLabel(token)}${args.tokenCommand !== undefined ? ' from --token-command' : ''}`;
   }
   try {
     const result = await checkResourceServer({

@@ -113,12 +113,19 @@ describe('runDoctor', () => {
 
   it('takes the token from --token-command and shows only its first 8 characters', async () => {
     const { io, stdout } = capture();
-    await runDoctor([URL_, '--token-command', 'printf %s abcdefgh-rest-of-token'], {
+    await runDoctor([URL_, '--token-command', 'printf %s abcdefgh-the-rest-of-a-longer-token'], {
       ...io,
       fetch: bareFetch,
     });
     expect(stdout()).toContain('(token abcdefgh… from --token-command)');
-    expect(stdout()).not.toContain('rest-of-token');
+    expect(stdout()).not.toContain('rest-of-a-longer-token');
+  });
+
+  it('shows none of a short token', async () => {
+    const { io, stdout } = capture();
+    await runDoctor([URL_, '--token', 'abcdefgh-short'], { ...io, fetch: bareFetch });
+    expect(stdout()).toContain('(token (short, not shown))');
+    expect(stdout()).not.toContain('abcdefgh');
   });
 
   it('exits 2 when --token-command fails', async () => {

@@ -25,7 +25,13 @@ export interface CheckContext {
 
 /** Shortens a token to its first 8 characters and an ellipsis. */
 export function redactToken(token: string): string {
-  return `${token.slice(0, 8)}…`;
+  // A short token would be mostly shown by its first 8 characters: none of it then.
+  return token.length < 24 ? '(the token)' : `${token.slice(0, 8)}…`;
+}
+
+/** `text` with every occurrence of `token` redacted (nothing to do without a token). */
+function withoutToken(text: string, token: string | undefined): string {
+  return token ? text.split(token).join(redactToken(token)) : text;
 }
 
 /** Records one check; the token never reaches a `saw` text. */
@@ -38,11 +44,7 @@ export function record(
   why: string,
   fix?: string,
 ): Check {
-  let text = saw;
-  if (context.token && context.token.length >= 8) {
-    text = text.split(context.token).join(redactToken(context.token));
-  }
-  const check: Check = { id, title, status, saw: text, why };
+  const check: Check = { id, title, status, saw: withoutToken(saw, context.token), why };
   if (fix !== undefined && status !== 'pass') check.fix = fix;
   context.checks.push(check);
   return check;
@@ -105,7 +107,8 @@ export async function send(
       redirect: 'manual',
       signal: AbortSignal.timeout(context.timeoutMs),
     });
-    const text = await readBody(response);
+    // A server that echoes the token: redacted before any excerpt can cut it in two.
+    const text = withoutToken(await readBody(response), context.token);
     return { ok: true, answer: { status: response.status, headers: response.headers, text } };
   } catch (error) {
     if (error instanceof RangeError) return { ok: false, error: error.message };
@@ -113,9 +116,16 @@ export async function send(
   }
 }
 
-/** A body excerpt for a `saw` text: one line, at most 160 characters. */
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching controls is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * A server's text for a `saw` line: one line, at most 160 characters, control characters
+ * replaced by U+FFFD so a hostile server cannot move the cursor or forge report lines.
+ */
 export function excerpt(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = text.replace(/\s+/g, ' ').replace(CONTROLS, '\ufffd').trim();
   return line.length > 160 ? `${line.slice(0, 160)}…` : line || '(empty body)';
 }
 
