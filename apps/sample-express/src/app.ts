@@ -94,6 +94,8 @@ export function authOptions(
     // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
     // is replaced, and its transport closed by `endSession`. Stateless, nothing is bound.
     sessionBinding: { onSubjectLimit: 'replace-oldest', onSessionEnd: endSession },
+    // MCP_AUTH_DPOP: DPoP-bound tokens need a fresh proof, signed by their key, on each request.
+    ...(config.dpop ? { dpop: { mode: config.dpop } } : {}),
   };
 }
 

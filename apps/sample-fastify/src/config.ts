@@ -32,6 +32,11 @@ export interface SampleConfig {
    * Default off: clients see every tool and step up on a tool's 403.
    */
   hideUnauthorizedTools?: boolean;
+  /**
+   * `MCP_AUTH_DPOP=allowed|required`: accept DPoP-bound tokens (RFC 9449) with a proof per
+   * request (`allowed`: Bearer too; `required`: DPoP only). Default off: Bearer only.
+   */
+  dpop?: 'allowed' | 'required';
 }
 
 /** Default `PORT`. */
@@ -101,6 +106,12 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
       `MCP_HIDE_UNAUTHORIZED_TOOLS must be 1 or 0 (got "${env.MCP_HIDE_UNAUTHORIZED_TOOLS}")`,
     );
   }
+  const dpop = env.MCP_AUTH_DPOP?.trim().toLowerCase() ?? '';
+  if (!['', 'off', 'allowed', 'required'].includes(dpop)) {
+    throw new TypeError(
+      `MCP_AUTH_DPOP must be off, allowed or required (got "${env.MCP_AUTH_DPOP}")`,
+    );
+  }
   return {
     port,
     host,
@@ -116,5 +127,6 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
     ...(resourceUrl ? { resourceUrl: url('MCP_RESOURCE_URL', resourceUrl, { path: false }) } : {}),
     allowedOrigins,
     ...(hide === '1' || hide === 'true' ? { hideUnauthorizedTools: true } : {}),
+    ...(dpop === 'allowed' || dpop === 'required' ? { dpop } : {}),
   };
 }

@@ -19,6 +19,8 @@ export interface SampleConfigLike {
   jwksUri?: string;
   resourceUrl?: string;
   jwt?: unknown;
+  /** `MCP_AUTH_DPOP`: DPoP allowed or required; unset when off. */
+  dpop?: 'allowed' | 'required';
 }
 
 /** A started sample (`startServer(config)` in its `src/app.ts`). */
