@@ -306,7 +306,8 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
   if (mentioned.includes('offline_access')) {
     throw new McpAuthConfigError('policy', 'must not require offline_access');
   }
-  const dpop = resolveDpopOptions(o.dpop);
+  // A shared store also remembers DPoP proofs, so a proof replayed on another instance is caught.
+  const dpop = resolveDpopOptions(o.dpop, o.store);
   const verifier = resolveVerifier(o, dpop !== undefined);
   const authorizationServers = resolveAuthorizationServers(o);
   const { rootResource, ...extra } = o.metadata ?? {};

@@ -9,6 +9,7 @@ import { createIntrospectionVerifier } from '../src/create-introspection-verifie
 import { createMcpAuth, type McpAuth, type McpAuthOptions } from '../src/create-mcp-auth.js';
 import { createMemoryReplayCache, type ReplayCache } from '../src/dpop/replay-cache.js';
 import { McpAuthConfigError } from '../src/errors.js';
+import { createMemoryStore } from '../src/state-store.js';
 import type { AuthorizeRequest, AuthorizeResult } from '../src/types.js';
 import { parseChallenge } from '../src/www-authenticate.js';
 
@@ -618,6 +619,33 @@ describe('the replay cache', () => {
       error: 'dpop_replay_unavailable',
       error_description: 'DPoP replay check unavailable',
     });
+  });
+
+  it('the createMcpAuth store is the replay cache: a proof used on one instance is refused on another', async () => {
+    const store = createMemoryStore();
+    const a = make({ mode: 'allowed' }, { store, sessionBinding: false });
+    const b = make({ mode: 'allowed' }, { store, sessionBinding: false });
+    const token = await bound();
+    const proof = await key.proof({
+      method: 'POST',
+      url: RESOURCE,
+      accessToken: token,
+      jti: 'j-2',
+    });
+    expect((await a.authorize(dpopRequest(token, proof))).type).toBe('allow');
+    expect(store.get(`dpop-jti:${key.jkt}:j-2`)).toBe('1');
+    await expectProofRefused(b, dpopRequest(token, proof), 'DPoP proof has already been used');
+    // An explicit replayCache still wins over the store.
+    const own = createMemoryReplayCache();
+    const c = make({ mode: 'allowed', replayCache: own }, { store, sessionBinding: false });
+    const fresh = await key.proof({
+      method: 'POST',
+      url: RESOURCE,
+      accessToken: token,
+      jti: 'j-3',
+    });
+    expect((await c.authorize(dpopRequest(token, fresh))).type).toBe('allow');
+    expect(store.get(`dpop-jti:${key.jkt}:j-3`)).toBeUndefined();
   });
 
   it('the memory cache forgets an identifier after its TTL, and refuses rather than evicts when full', () => {

@@ -22,9 +22,9 @@ export interface DpopOptions {
   /** How far a proof's `iat` may be from the clock, either way, ms. Default 60 000. */
   iatWindowMs?: number;
   /**
-   * Where proof identifiers (`jti`) are remembered for replay detection. Default an in-memory
-   * cache for this process (`createMemoryReplayCache`); give a shared one when several
-   * instances serve the resource.
+   * Where proof identifiers (`jti`) are remembered for replay detection. Default: the
+   * `createMcpAuth` `store` when one is given (keys `dpop-jti:…`, shared by every instance),
+   * else an in-memory cache for this process (`createMemoryReplayCache`).
    */
   replayCache?: ReplayCache;
 }
@@ -82,7 +82,10 @@ export interface ResolvedDpop {
  * const dpop = resolveDpopOptions({ mode: 'required' });
  * ```
  */
-export function resolveDpopOptions(dpop: unknown): ResolvedDpop | undefined {
+export function resolveDpopOptions(
+  dpop: unknown,
+  sharedCache?: ReplayCache,
+): ResolvedDpop | undefined {
   if (dpop === undefined) return undefined;
   if (!isRecord(dpop)) throw new McpAuthConfigError('dpop', 'must be an object');
   checkChoice(dpop.mode, 'dpop.mode', ['off', 'allowed', 'required']);
@@ -115,7 +118,8 @@ export function resolveDpopOptions(dpop: unknown): ResolvedDpop | undefined {
     rule: {
       algorithms,
       iatWindowMs: (dpop.iatWindowMs as number | undefined) ?? 60_000,
-      replayCache: (replayCache as ReplayCache | undefined) ?? createMemoryReplayCache(),
+      replayCache:
+        (replayCache as ReplayCache | undefined) ?? sharedCache ?? createMemoryReplayCache(),
     },
     algs: algorithms.join(' '),
   };
