@@ -1,5 +1,7 @@
 export { callToolWithOAuth, connectWithOAuth, toolText } from './connect-with-oauth.js';
 export type { ConnectWithOAuthOptions, OAuthSession } from './connect-with-oauth.js';
+export { createDpopClientKey, createDpopFetch } from './create-dpop-fetch.js';
+export type { DpopClientKey, DpopFetchOptions } from './create-dpop-fetch.js';
 export { createObservedFetch } from './create-observed-fetch.js';
 export type { ObservedExchange } from './create-observed-fetch.js';
 export { findFreePort, isPortFree } from './find-free-port.js';

@@ -15,6 +15,8 @@ export interface DemoArgs {
   username: string;
   verbose: boolean;
   help: boolean;
+  /** `--dpop`: DPoP-bound tokens (RFC 9449) on the authorization server and the sample. */
+  dpop?: true;
 }
 
 /**
@@ -25,10 +27,10 @@ export interface DemoArgs {
  * console.error(DEMO_USAGE);
  * ```
  */
-export const DEMO_USAGE = `usage: pnpm demo [--sample ${SAMPLE_NAMES.join('|')}] [--sdk ${SDK_LINES.join('|')}] [--user alice|bob] [--verbose]`;
+export const DEMO_USAGE = `usage: pnpm demo [--sample ${SAMPLE_NAMES.join('|')}] [--sdk ${SDK_LINES.join('|')}] [--user alice|bob] [--dpop] [--verbose]`;
 
 /**
- * Parses `pnpm demo`'s arguments (`--sample`, `--sdk`, `--user`, `--verbose`, `--help`; `--x=value`
+ * Parses `pnpm demo`'s arguments (`--sample`, `--sdk`, `--user`, `--dpop`, `--verbose`, `--help`; `--x=value`
  * or `--x value`; a lone `--` is ignored). Throws a `TypeError` naming the bad argument, with
  * the usage line.
  *
@@ -67,6 +69,8 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
       if (!name || name.startsWith('--'))
         throw new TypeError(`--user needs a username\n${DEMO_USAGE}`);
       result.username = name;
+    } else if (flag === '--dpop' && inline === undefined) {
+      result.dpop = true;
     } else if (flag === '--verbose' || flag === '-v') {
       result.verbose = true;
     } else if (flag === '--help' || flag === '-h') {

@@ -11,6 +11,7 @@ import {
   type OAuthSession,
   toolText,
 } from './connect-with-oauth.js';
+import { createDpopClientKey, createDpopFetch, type DpopClientKey } from './create-dpop-fetch.js';
 import { createObservedFetch, type ObservedExchange } from './create-observed-fetch.js';
 import { findFreePort } from './find-free-port.js';
 import { InMemoryOAuthClientProvider } from './in-memory-oauth-client-provider.js';
@@ -38,6 +39,12 @@ export interface RunDemoOptions {
   write?: (text: string) => void;
   /** Also print the servers' own log lines. Default `false`. */
   verbose?: boolean;
+  /**
+   * DPoP (RFC 9449): the authorization server binds tokens to a key the client holds, the
+   * sample runs with `MCP_AUTH_DPOP=allowed`, the client signs a proof for each request, and a
+   * stolen token is shown refused without its key. Default `false`.
+   */
+  dpop?: boolean;
 }
 
 /**
@@ -84,7 +91,9 @@ const MILESTONES = [
   'step-up token',
   'step-up tool call',
 ] as const;
-type Milestone = (typeof MILESTONES)[number];
+/** The further checks of a DPoP run. */
+const DPOP_MILESTONES = ['DPoP-bound token', 'stolen token refused'] as const;
+type Milestone = (typeof MILESTONES)[number] | (typeof DPOP_MILESTONES)[number];
 
 const BAR = 'Development only: a local authorization server with test users.';
 
@@ -109,6 +118,8 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
     color: options.color ?? false,
     ...(options.write ? { write: options.write } : {}),
   });
+  const dpop = options.dpop === true;
+  const expected: readonly Milestone[] = dpop ? [...MILESTONES, ...DPOP_MILESTONES] : MILESTONES;
   const passed: Milestone[] = [];
   const pass = (milestone: Milestone, text: string) => {
     if (!passed.includes(milestone)) passed.push(milestone);
@@ -131,6 +142,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
     say.step('Start the servers');
     as = await startDevAuthorizationServer({
       port: 0,
+      dpop,
       logger: {
         info: (m) => log(`[dev-as] ${m}`),
         warn: (m) => log(`[dev-as] ${m}`),
@@ -144,6 +156,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
       ...(options.sdk ? { sdk: options.sdk } : {}),
       port,
       issuer: as.issuer,
+      ...(dpop ? { env: { MCP_AUTH_DPOP: 'allowed' } } : {}),
       onOutput: (line) => log(`[sample-${sampleName}] ${line}`),
     });
     say.detail(
@@ -152,6 +165,19 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
     );
     const resource = sample.resource;
     const issuer = as.issuer;
+    let key: DpopClientKey | undefined;
+    if (dpop) {
+      key = await createDpopClientKey();
+      say.detail(
+        'DPoP',
+        'on: the authorization server binds tokens to a key; the sample allows DPoP',
+      );
+      say.detail(
+        'client DPoP key',
+        `ES256, thumbprint ${key.jkt} (the private key never leaves the client)`,
+      );
+    }
+    let lastProof: string | undefined;
 
     // Everything below is observed through the fetch the MCP client uses.
     let cookies: Map<string, string> | undefined;
@@ -273,6 +299,19 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
         check(typeof body.access_token === 'string', 'no access_token in the token response');
         const header = decodeProtectedHeader(body.access_token);
         const claims = decodeJwt(body.access_token);
+        if (key !== undefined) {
+          const cnf = claims.cnf as { jkt?: unknown } | undefined;
+          say.detail(
+            'DPoP proof sent',
+            'yes: a dpop+jwt signed by the client key, htm POST, htu the token endpoint',
+          );
+          check(body.token_type === 'DPoP', `token_type is ${String(body.token_type)}, not DPoP`);
+          check(cnf?.jkt === key.jkt, 'the token is not bound (cnf.jkt) to the client key');
+          pass(
+            'DPoP-bound token',
+            `cnf.jkt = ${key.jkt}: the token works only with proofs by this key`,
+          );
+        }
         say.detail(
           'token_type',
           `${String(body.token_type)}, expires_in ${String(body.expires_in)} s, scope "${String(body.scope)}"`,
@@ -375,10 +414,24 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
       },
     });
 
+    const observed = createObservedFetch(observe);
     session = await connectWithOAuth({
       url: resource,
       provider,
-      fetch: createObservedFetch(observe),
+      fetch:
+        key === undefined
+          ? observed
+          : createDpopFetch(
+              {
+                key,
+                tokenEndpoint: `${issuer}/token`,
+                resource,
+                onResourceProof: (proof) => {
+                  lastProof = proof;
+                },
+              },
+              observed,
+            ),
     });
     const server = session.client.getServerVersion();
     say.step('Connected with the token');
@@ -407,10 +460,12 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
     check(toolText(after).includes(title), 'the new todo is not listed');
     pass('step-up tool call', 'add_todo works after consenting to todo:write');
 
-    const missing = MILESTONES.filter((m) => !passed.includes(m));
+    if (key !== undefined) await showStolenToken(say, provider, resource, lastProof, pass);
+
+    const missing = expected.filter((m) => !passed.includes(m));
     check(missing.length === 0, `steps not seen: ${missing.join(', ')}`);
     say.line();
-    say.ok(`All ${MILESTONES.length} checks passed.`);
+    say.ok(`All ${expected.length} checks passed.`);
     return { milestones: [...passed] };
   } catch (error) {
     say.line();
@@ -428,4 +483,67 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<DemoResult>
     await sample?.stop().catch(() => undefined);
     await as?.close().catch(() => undefined);
   }
+}
+
+/**
+ * An attacker who copied the access token (from a log, a proxy, a compromised host) but not
+ * the client's private key: the token as Bearer, with a proof signed by the attacker's own key,
+ * and with a proof captured from the client — each refused with 401.
+ */
+async function showStolenToken(
+  say: ReturnType<typeof createNarrator>,
+  provider: InMemoryOAuthClientProvider,
+  resource: string,
+  captured: string | undefined,
+  pass: (milestone: Milestone, text: string) => void,
+): Promise<void> {
+  say.step('A stolen token, replayed without its key');
+  const token = (await provider.tokens())?.access_token;
+  check(token !== undefined, 'the client holds no token');
+  check(captured !== undefined, 'no DPoP proof was captured');
+  const thief = await createDpopClientKey();
+  const send = async (authorization: string, proof?: string) => {
+    const response = await fetch(resource, {
+      method: 'POST',
+      headers: {
+        authorization,
+        ...(proof === undefined ? {} : { dpop: proof }),
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'list_todos', arguments: {} },
+      }),
+    });
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    return {
+      status: response.status,
+      error: String(body.error),
+      description: String(body.error_description),
+    };
+  };
+  const attempts = [
+    ['as a Bearer token', await send(`Bearer ${token}`), 'invalid_token'],
+    [
+      "with a proof signed by the thief's own key",
+      await send(`DPoP ${token}`, await thief.proof('POST', resource, token)),
+      'invalid_token',
+    ],
+    [
+      "with a proof captured from the client's last request",
+      await send(`DPoP ${token}`, captured),
+      'invalid_dpop_proof',
+    ],
+  ] as const;
+  for (const [how, result, error] of attempts) {
+    say.detail(how, `${result.status} ${result.error}: ${result.description}`);
+    check(
+      result.status === 401 && result.error === error,
+      `the stolen token ${how} was not refused with 401 ${error}`,
+    );
+  }
+  pass('stolen token refused', 'without the private key the token is useless');
 }

@@ -101,6 +101,8 @@ export function authOptions(
     // MCP_AUTH_REDIS_URL: bindings (and DPoP replay marks) shared by every instance; when Redis
     // cannot answer, requests get 503 + Retry-After, never an allow.
     ...(store ? { store } : {}),
+    // MCP_AUTH_DPOP: DPoP-bound tokens need a fresh proof, signed by their key, on each request.
+    ...(config.dpop ? { dpop: { mode: config.dpop } } : {}),
   };
 }
 

@@ -43,6 +43,11 @@ export interface SampleConfig {
    * process that created it). Default off: stateful sessions.
    */
   stateless?: boolean;
+  /**
+   * `MCP_AUTH_DPOP=allowed|required`: accept DPoP-bound tokens (RFC 9449) with a proof per
+   * request (`allowed`: Bearer too; `required`: DPoP only). Default off: Bearer only.
+   */
+  dpop?: 'allowed' | 'required';
 }
 
 /** Default `PORT`. */
@@ -124,6 +129,12 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
   if (redisUrl && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
     throw new TypeError('MCP_AUTH_REDIS_URL must be a redis:// or rediss:// URL');
   }
+  const dpop = env.MCP_AUTH_DPOP?.trim().toLowerCase() ?? '';
+  if (!['', 'off', 'allowed', 'required'].includes(dpop)) {
+    throw new TypeError(
+      `MCP_AUTH_DPOP must be off, allowed or required (got "${env.MCP_AUTH_DPOP}")`,
+    );
+  }
   return {
     port,
     host,
@@ -141,5 +152,6 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
     ...(hide === '1' || hide === 'true' ? { hideUnauthorizedTools: true } : {}),
     ...(redisUrl ? { redisUrl } : {}),
     ...(flag('MCP_STATELESS') ? { stateless: true } : {}),
+    ...(dpop === 'allowed' || dpop === 'required' ? { dpop } : {}),
   };
 }

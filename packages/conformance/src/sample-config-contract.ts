@@ -72,6 +72,10 @@ function registerReadConfigTests(sample: SampleUnderTest): void {
       'https://keys.example/jwks',
     );
     expect(readConfig({ MCP_AUTH_PROVIDER: 'generic' }).issuer).toBe('http://127.0.0.1:9400');
+    expect(readConfig({}).dpop).toBeUndefined();
+    expect(readConfig({ MCP_AUTH_DPOP: 'off' }).dpop).toBeUndefined();
+    expect(readConfig({ MCP_AUTH_DPOP: 'Allowed' }).dpop).toBe('allowed');
+    expect(readConfig({ MCP_AUTH_DPOP: 'required' }).dpop).toBe('required');
     expect(() =>
       readConfig({
         MCP_AUTH_PROVIDER: 'scalekit',
@@ -98,6 +102,7 @@ function registerReadConfigTests(sample: SampleUnderTest): void {
     ['MCP_ALLOWED_ORIGINS', { MCP_ALLOWED_ORIGINS: 'app.example' }],
     ['MCP_AUTH_REDIS_URL', { MCP_AUTH_REDIS_URL: 'http://127.0.0.1:6379' }],
     ['MCP_STATELESS', { MCP_STATELESS: 'yes' }],
+    ['MCP_AUTH_DPOP', { MCP_AUTH_DPOP: 'sometimes' }],
   ])('names %s when it is invalid', (name, env) => {
     expect(() => readConfig(env)).toThrow(TypeError);
     expect(() => readConfig(env)).toThrow(name);

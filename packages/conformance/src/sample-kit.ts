@@ -21,6 +21,8 @@ export interface SampleConfigLike {
   jwt?: unknown;
   redisUrl?: string;
   stateless?: boolean;
+  /** `MCP_AUTH_DPOP`: DPoP allowed or required; unset when off. */
+  dpop?: 'allowed' | 'required';
 }
 
 /** A started sample (`startServer(config)` in its `src/app.ts`). */

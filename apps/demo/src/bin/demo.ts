@@ -19,6 +19,7 @@ async function main(): Promise<number> {
       sample: args.sample,
       ...(args.sdk ? { sdk: args.sdk } : {}),
       username: args.username,
+      ...(args.dpop ? { dpop: true } : {}),
       verbose: args.verbose,
       color,
     });
