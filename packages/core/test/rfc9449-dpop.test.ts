@@ -437,7 +437,24 @@ describe('DPoP key binding', () => {
     expect((await auth.authorize(dpopRequest(token, second))).type).toBe('allow');
   });
 
-  it('a verifier that lets bound tokens through cannot make them bearer tokens, even with DPoP off', async () => {
+  it('a kept proof key is never handed to a proof signed by another key with the same jwk', async () => {
+    const auth = make({ mode: 'allowed' });
+    const token = await bound(key);
+    const good = await key.proof({ method: 'POST', url: RESOURCE, accessToken: token });
+    expect((await auth.authorize(dpopRequest(token, good))).type).toBe('allow');
+    // The bound key's jwk, now imported and kept, in a proof signed by another key.
+    const forged = await otherKey.proof({
+      method: 'POST',
+      url: RESOURCE,
+      accessToken: token,
+      header: { jwk: key.publicJwk },
+    });
+    await expectProofRefused(auth, dpopRequest(token, forged), 'DPoP proof signature is invalid');
+    const again = await key.proof({ method: 'POST', url: RESOURCE, accessToken: token });
+    expect((await auth.authorize(dpopRequest(token, again))).type).toBe('allow');
+  });
+
+    it('a verifier that lets bound tokens through cannot make them bearer tokens, even with DPoP off', async () => {
     const auth = createMcpAuth({
       resource: RESOURCE,
       authorizationServers: [issuer.issuer],

@@ -1,5 +1,6 @@
 import { McpAuthConfigError } from '../errors.js';
 import { checkChoice, checkInteger, checkList, isRecord } from '../option-checks.js';
+import { createProofKeys } from './proof-keys.js';
 import { createMemoryReplayCache, type ReplayCache } from './replay-cache.js';
 import type { DpopProofRule } from './verify-dpop-proof.js';
 
@@ -116,6 +117,7 @@ export function resolveDpopOptions(dpop: unknown): ResolvedDpop | undefined {
       algorithms,
       iatWindowMs: (dpop.iatWindowMs as number | undefined) ?? 60_000,
       replayCache: (replayCache as ReplayCache | undefined) ?? createMemoryReplayCache(),
+      keys: createProofKeys(),
     },
     algs: algorithms.join(' '),
   };

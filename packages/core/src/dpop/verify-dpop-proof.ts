@@ -3,12 +3,14 @@ import {
   decodeProtectedHeader,
   EmbeddedJWK,
   type JWK,
+  type JWSHeaderParameters,
   type JWTPayload,
   jwtVerify,
 } from 'jose';
 import { McpAuthError } from '../errors.js';
 import { accessTokenHash } from './ath.js';
 import { normalizeHtu } from './htu.js';
+import type { ProofKey } from './proof-keys.js';
 import type { ReplayCache } from './replay-cache.js';
 
 /** What {@link verifyDpopProof} checks a proof against. */
@@ -21,6 +23,8 @@ export interface DpopProofRule {
   readonly replayCache: ReplayCache;
   /** The clock in ms. Default `Date.now`. */
   readonly now?: () => number;
+  /** Imported proof keys kept between requests (see `createProofKeys`). Default: none kept. */
+  readonly keys?: { get(header: JWSHeaderParameters): Promise<ProofKey> };
 }
 
 /** One request's side of {@link verifyDpopProof}. */
@@ -152,8 +156,18 @@ export async function verifyDpopProof(
   const now = (rule.now ?? Date.now)();
   let payload: JWTPayload;
   let jwk: JWK;
+  let jkt: string | undefined;
+  const { keys } = rule;
+  const getKey =
+    keys === undefined
+      ? EmbeddedJWK
+      : async (header: JWSHeaderParameters) => {
+          const found = await keys.get(header);
+          jkt = found.jkt;
+          return found.key;
+        };
   try {
-    const result = await jwtVerify(proof, EmbeddedJWK, {
+    const result = await jwtVerify(proof, getKey, {
       typ: 'dpop+jwt',
       algorithms: [...rule.algorithms],
       currentDate: new Date(now),
@@ -171,7 +185,7 @@ export async function verifyDpopProof(
     );
   }
   const jti = await checkClaims(payload, request, rule, now);
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  jkt ??= await calculateJwkThumbprint(jwk, 'sha256');
   await checkReplay(rule, jkt, jti);
   return { jkt };
 }
