@@ -10,7 +10,7 @@ const sources = workspaceSources(packages);
 const coreIndex = readValueExports(join(root, 'packages/core/src/index.ts'), sources);
 const adapterEntry = readValueExports(join(root, 'packages/core/src/adapter.ts'), sources);
 
-/** The application tier of `@org/mcp-auth-core` (25 runtime names). */
+/** The application tier of `@org/mcp-auth-core` (27 runtime names). */
 const APPLICATION_TIER = [
   'createMcpAuth',
   'createJwtVerifier',
@@ -37,6 +37,8 @@ const APPLICATION_TIER = [
   'extractBearerToken',
   'buildProtectedResourceMetadata',
   'toResponse',
+  'createMemoryStore',
+  'prefixStore',
 ];
 
 /** Names that left the application tier: adapter plumbing, internals and speed tricks. */

@@ -56,6 +56,12 @@ export interface McpAuth {
   /** CORS preflight for the MCP endpoint: 204 with Allow-* headers (403 for a refused origin). No auth. */
   preflight(request: McpAuthRouteRequest): PlainResponse;
   /**
+   * True when session bindings also go to a shared `store`: {@link McpAuth.onResponse} may then
+   * answer a request that opens a session with a Promise, and adapters must hold that response's
+   * head until it settles.
+   */
+  readonly sharedSessions: boolean;
+  /**
    * Tells the core how the application answered an allowed request, when the response head is
    * known and before it reaches the client (Node: at `writeHead`; fetch-style hosts: after the
    * handler). Binds a session the response created (a new `Mcp-Session-Id` on a request that
@@ -64,12 +70,21 @@ export interface McpAuth {
    * response (`status` 0) so a reserved session slot is given back; later calls do nothing.
    * Adapters do this for you.
    *
+   * Returns `undefined` when the application's response may go out as it is. With a shared
+   * `store` ({@link McpAuth.sharedSessions}) a response that opens a session gets a Promise
+   * instead (never rejected): hold the head until it resolves — `undefined` once the binding is
+   * stored, or the 503 + `Retry-After` to send instead of the application's response when it
+   * could not be (the core has then ended the session through `sessionBinding.onSessionEnd`).
+   *
    * @example
    * ```ts
-   * auth.onResponse(result, { status: res.statusCode, sessionId: res.getHeader('mcp-session-id') });
+   * const instead = await auth.onResponse(result, { status: res.statusCode, sessionId: res.getHeader('mcp-session-id') });
    * ```
    */
-  onResponse(result: AllowResult, response: ResponseHead): void;
+  onResponse(
+    result: AllowResult,
+    response: ResponseHead,
+  ): PlainResponse | undefined | Promise<PlainResponse | undefined>;
   /**
    * Loads the authorization server's metadata and key set now, before the first request:
    * rejects with `McpAuthConfigError` naming the exact mismatch when the server answers with
@@ -110,7 +125,7 @@ export interface McpAuth {
  */
 export function createMcpAuth(options: McpAuthOptions): McpAuth {
   const config = resolveOptions(options);
-  const { metadata, sessions, cors } = config;
+  const { metadata, sessions, sharedSessions, cors } = config;
   const challenge = createChallenges(metadata.url, config.dpop);
   const dpopChallenge =
     config.dpop === undefined ? challenge : createChallenges(metadata.url, config.dpop, true);
@@ -122,6 +137,7 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     metadata,
     needsBody: config.needsBody,
     sessionBinding: sessions !== undefined,
+    sharedSessions: sharedSessions !== undefined,
     authorize(request) {
       const result = decide(request);
       return result instanceof Promise ? result : Promise.resolve(result);
@@ -129,7 +145,9 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
     handleMetadataRequest: (request) => answerMetadata(metadata, request),
     preflight: (request) => cors.preflight(headerValue(request.headers, 'origin')),
     onResponse(result, response) {
-      if (sessions !== undefined) settleSession(sessions, result, response);
+      return sessions === undefined
+        ? undefined
+        : settleSession(sessions, sharedSessions, result, response);
     },
     ready: (readyOptions) => whenReady(config.verifier, config.logger, readyOptions),
   };

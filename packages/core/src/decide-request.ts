@@ -20,7 +20,8 @@ import {
   SESSION_RETRY_AFTER_SECONDS,
   unexpectedFailure,
 } from './respond.js';
-import { ownsSession, sessionTicket } from './session-step.js';
+import type { ScopeEvaluation } from './scope-policy.js';
+import { ownsSession, sessionTicket, storeFailure, storeUnavailable } from './session-step.js';
 import { checkTokenLifetime } from './token-lifetime.js';
 import type { AllowResult, AuthInfo, AuthorizeRequest, AuthorizeResult } from './types.js';
 
@@ -200,7 +201,7 @@ function conclude(
   r: Request,
   authInfo: AuthInfo | undefined,
   failure: unknown,
-): AuthorizeResult {
+): Result {
   const { d, ops } = r;
   const state = usable(c, authInfo);
   if (state !== 'ok' || authInfo === undefined) {
@@ -239,14 +240,55 @@ function conclude(
   }
   // Sessions fail closed: a session id must be bound to this token's owner. Unknown, expired
   // and foreign ids get the same 404 as the SDK gives an unknown session, so nothing tells
-  // them apart, and no id is ever adopted.
+  // them apart, and no id is ever adopted. A shared store that cannot answer gets a 503.
   const sessionId =
     c.sessions === undefined ? undefined : headerValue(r.request.headers, 'mcp-session-id');
   if (sessionId !== undefined && c.sessions !== undefined) {
-    if (!ownsSession(c.sessions, sessionId, authInfo)) {
-      return deny(d, 404, 'session_not_found', SESSION_NOT_FOUND);
+    let owned: boolean | Promise<boolean>;
+    try {
+      owned = ownsSession(c.sessions, c.sharedSessions, sessionId, authInfo);
+    } catch (failure) {
+      return storeDown(c, d, failure);
     }
+    const next = (ok: boolean): AuthorizeResult =>
+      ok
+        ? checkScopes(c, ch, r, authInfo, granted, evaluation, sessionId)
+        : deny(d, 404, 'session_not_found', SESSION_NOT_FOUND);
+    if (owned instanceof Promise) {
+      return owned.then(next, (failure: unknown) => storeDown(c, d, failure));
+    }
+    return next(owned);
   }
+  return checkScopes(c, ch, r, authInfo, granted, evaluation, sessionId);
+}
+
+/** 503 + `Retry-After` when the shared store did not answer: never allowed without it. */
+function storeDown(c: McpAuthConfig, d: Decision, failure: unknown): AuthorizeResult {
+  const error = storeFailure(failure);
+  const cause = c.reportOutage(error);
+  if (d.event !== undefined) d.event.cause = cause;
+  const answer = storeUnavailable(error, {});
+  return oauthDeny(
+    d,
+    503,
+    'store_unavailable',
+    (answer.body as { error_description: string }).error_description,
+    undefined,
+    { 'Retry-After': answer.headers['Retry-After'] as string },
+  );
+}
+
+/** The scope stage: 403 with the step-up challenge when scopes are missing, else allow. */
+function checkScopes(
+  c: McpAuthConfig,
+  ch: Challenge,
+  r: Request,
+  authInfo: AuthInfo,
+  granted: readonly string[],
+  evaluation: ScopeEvaluation,
+  sessionId: string | undefined,
+): AuthorizeResult {
+  const { d } = r;
   if (evaluation.unnamedTool !== undefined || evaluation.missing.length > 0) {
     const scope = [...evaluation.required];
     if (c.grantedInChallenge !== undefined) {

@@ -10,6 +10,8 @@
  *   (the same answer for all three, as the MCP SDK transport gives an unknown session).
  * - `session_limit` (503): no room for another bound session (overall, or for this subject).
  * - `jwks_unavailable` / `authorization_server_unavailable` (503): keys or metadata cannot be fetched.
+ * - `store_unavailable` (503): the shared state store (`store` option) did not answer, so a
+ *   session binding could not be checked or stored — never allowed without it.
  * - `jsonrpc_parse_error` / `jsonrpc_header_mismatch` / `jsonrpc_invalid_params` (400): a body the
  *   decision needs is not JSON, contradicts `Mcp-Method`/`Mcp-Name`, or names its target with
  *   something other than a string (JSON-RPC -32700, -32020, -32602).
@@ -31,6 +33,7 @@ export type McpAuthErrorCode =
   | 'dpop_replay_unavailable'
   | 'jwks_unavailable'
   | 'authorization_server_unavailable'
+  | 'store_unavailable'
   | 'jsonrpc_parse_error'
   | 'jsonrpc_header_mismatch'
   | 'jsonrpc_invalid_params';
@@ -48,6 +51,7 @@ const STATUS: Record<McpAuthErrorCode, number> = {
   dpop_replay_unavailable: 503,
   jwks_unavailable: 503,
   authorization_server_unavailable: 503,
+  store_unavailable: 503,
   jsonrpc_parse_error: 400,
   jsonrpc_header_mismatch: 400,
   jsonrpc_invalid_params: 400,

@@ -84,6 +84,8 @@ export type {
 } from './scope-policy.js';
 export { policyScopes } from './scope-policy.js';
 export type { SessionStoreOptions } from './session-binding.js';
+export type { MemoryStoreOptions, StateStore } from './state-store.js';
+export { createMemoryStore, prefixStore } from './state-store.js';
 export type { TokenCacheOptions } from './token-cache.js';
 export type { LifetimeCheckingVerifier } from './token-lifetime.js';
 export { toResponse } from './to-response.js';

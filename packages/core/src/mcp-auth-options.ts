@@ -3,6 +3,7 @@ import type { DpopOptions } from './dpop/dpop-options.js';
 import type { JwtVerifierOptions } from './create-jwt-verifier.js';
 import type { ScopePolicy } from './scope-policy.js';
 import type { SessionStoreOptions } from './session-binding.js';
+import type { StateStore } from './state-store.js';
 import type { AccessTokenVerifier } from './types.js';
 import type { McpAuthLogger } from './logger.js';
 
@@ -74,6 +75,18 @@ export interface McpAuthOptions {
    * (10 000 sessions, 32 per subject, 24 h sliding TTL). See {@link SessionStoreOptions}.
    */
   sessionBinding?: boolean | Omit<SessionStoreOptions, 'now'>;
+  /**
+   * State shared by every instance of this server behind a load balancer, e.g.
+   * `createRedisStore(…)` from `@org/mcp-auth-redis`. Default none: everything stays in this
+   * process. With a store, each session binding is written to it before the session id reaches
+   * the client (adapters hold the response head until then) and every later request on a
+   * session is checked against it, on whichever instance it lands. When the store cannot
+   * answer, the request gets 503 + `Retry-After` — never allowed — and a session that could not
+   * be stored is ended (`sessionBinding.onSessionEnd`: set it to close the application's
+   * transport). `maxSessions` and `maxSessionsPerSubject` stay per instance: each instance
+   * counts the sessions it opened.
+   */
+  store?: StateStore;
   /** One event per `authorize` call; exceptions are ignored. */
   onDecision?: DecisionListener;
   /**

@@ -26,7 +26,13 @@ import type { McpAuthOptions } from './mcp-auth-options.js';
 import { type McpAuthMetadata, buildMetadata } from './metadata-routes.js';
 import { type CompiledPolicy, compilePolicy, policyScopes } from './scope-policy.js';
 import { isScopeToken } from './scope-token.js';
-import { createSessionStore, type SessionStore } from './session-binding.js';
+import {
+  createSessionStore,
+  DEFAULT_SESSION_TTL_MS,
+  type SessionStore,
+} from './session-binding.js';
+import type { SharedSessions } from './session-step.js';
+import { isStateStore } from './state-store.js';
 import { DEFAULT_CLOCK_TOLERANCE_MS } from './token-lifetime.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
 import { assertSecureUrl, isLoopbackHost } from './url.js';
@@ -48,6 +54,8 @@ export interface McpAuthConfig {
   readonly needsBody: boolean;
   readonly cors: Cors;
   readonly sessions: SessionStore | undefined;
+  /** Bindings in the shared `store` as well (set only with a `store` and session binding on). */
+  readonly sharedSessions: SharedSessions | undefined;
   /** A 403 challenge also names the granted scopes that are in this set. */
   readonly grantedInChallenge: ReadonlySet<string> | undefined;
   readonly maxTokenLength: number | undefined;
@@ -114,6 +122,7 @@ const TOP_LEVEL_OPTION_NAMES: ReadonlySet<string> = new Set([
   'maxTokenLength',
   'cors',
   'sessionBinding',
+  'store',
   'onDecision',
   'logger',
   'dpop',
@@ -195,6 +204,12 @@ function checkOptionValues(o: Record<string, unknown>): void {
   checkInteger(o.maxTokenLength, 'maxTokenLength', 1, 1_048_576);
   checkCors(o.cors);
   checkSessionBinding(o.sessionBinding);
+  check(
+    o.store,
+    'store',
+    isStateStore,
+    'must be a StateStore: an object with setIfAbsent, get, touch and delete methods (createMemoryStore(), or a shared store such as @org/mcp-auth-redis)',
+  );
   checkFunction(o.onDecision, 'onDecision');
   checkLogger(o.logger);
 }
@@ -321,6 +336,17 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     );
   }
   const sessions = resolveSessions(o, policy);
+  const reportOutage = createOutageReporter(o.logger);
+  const binding = typeof o.sessionBinding === 'object' ? o.sessionBinding : {};
+  const sharedSessions: SharedSessions | undefined =
+    sessions === undefined || o.store === undefined
+      ? undefined
+      : {
+          store: o.store,
+          ttlMs: binding.ttlMs ?? DEFAULT_SESSION_TTL_MS,
+          onSessionEnd: binding.onSessionEnd,
+          report: reportOutage,
+        };
   const supported = (metadata.document.scopes_supported ?? []).filter(
     (s) => !EXCLUDED_FROM_CHALLENGE.has(s),
   );
@@ -348,6 +374,7 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
       dpop !== undefined,
     ),
     sessions,
+    sharedSessions,
     grantedInChallenge:
       (o.challengeScopes ?? 'required-and-granted') === 'required-and-granted'
         ? new Set(supported)
@@ -356,7 +383,7 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
     onDecision: o.onDecision,
     metadata,
     logger: o.logger,
-    reportOutage: createOutageReporter(o.logger),
+    reportOutage,
     dpop,
     resourceOrigin: resourceUrl.origin,
   };

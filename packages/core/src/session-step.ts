@@ -1,14 +1,69 @@
+import { isMcpAuthError, McpAuthError } from './errors.js';
 import type { SessionOwner, SessionReservation, SessionStore } from './session-binding.js';
-import type { AllowResult, AuthInfo, ResponseHead, SessionTicket } from './types.js';
+import type { StateStore } from './state-store.js';
+import type { AllowResult, AuthInfo, PlainResponse, ResponseHead, SessionTicket } from './types.js';
+
+/**
+ * Session bindings kept in a shared {@link StateStore} besides the instance's own
+ * {@link SessionStore}: the shared store is the authority on who owns a session id (any
+ * instance may be asked), the local one still counts the sessions this instance opened
+ * (`maxSessions`, per subject).
+ */
+export interface SharedSessions {
+  readonly store: StateStore;
+  /** Sliding lifetime of a binding, ms. */
+  readonly ttlMs: number;
+  readonly onSessionEnd: ((sessionId: string) => void) | undefined;
+  /** Tells the operator why a request got 503 (once per cause and cooldown); returns the cause. */
+  readonly report: (failure: unknown) => string;
+}
+
+/** Where a session binding lives in the shared store. */
+export const SESSION_KEY_PREFIX = 'session:';
+
+/** `Retry-After` of a 503 caused by the shared store, seconds. */
+const STORE_RETRY_AFTER_SECONDS = 5;
+
+/** The error a store failure is reported as (its own, when it is one of ours). */
+export function storeFailure(failure: unknown): McpAuthError {
+  if (isMcpAuthError(failure) && failure.code === 'store_unavailable') return failure;
+  return new McpAuthError('store_unavailable', 'Session state store unavailable; retry later', {
+    cause: failure,
+    retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+  });
+}
 
 /**
  * Whether a request carrying `sessionId` may go on: only with the token of the owner bound to
  * it. Unknown, expired and foreign ids are all refused alike (the caller answers the SDK's 404),
- * and only the owner's use extends the binding.
+ * and only the owner's use extends the binding. With a shared store the answer may be a Promise,
+ * which rejects when the store cannot answer (the caller fails closed).
  */
-export function ownsSession(store: SessionStore, sessionId: string, authInfo: AuthInfo): boolean {
+export function ownsSession(
+  store: SessionStore,
+  shared: SharedSessions | undefined,
+  sessionId: string,
+  authInfo: AuthInfo,
+): boolean | Promise<boolean> {
   const owner = sessionOwner(authInfo);
-  return owner !== undefined && store.isOwner(sessionId, owner.key);
+  if (owner === undefined) return false;
+  if (shared === undefined) return store.isOwner(sessionId, owner.key);
+  const key = SESSION_KEY_PREFIX + sessionId;
+  const decide = (value: string | undefined): boolean => {
+    if (value !== owner.key) return false;
+    // The owner's use slides the binding (everywhere, and in this instance's count). A failed
+    // extension only shortens the binding's life, so the request need not wait for it.
+    store.isOwner(sessionId, owner.key);
+    try {
+      const touched = shared.store.touch(key, shared.ttlMs);
+      if (touched instanceof Promise) touched.catch(() => undefined);
+    } catch {
+      // As above.
+    }
+    return true;
+  };
+  const value = shared.store.get(key);
+  return value instanceof Promise ? value.then(decide) : decide(value);
 }
 
 /** Why an allowed request may not open a session: no owner to bind to, or no room. */
@@ -44,21 +99,99 @@ export function sessionTicket(
  * Settles an allow result's ticket once the response head is known: binds a session the response
  * created to the token's owner (with its reservation), gives back unused room, and ends a
  * binding only after a 2xx to its `DELETE`. Later calls do nothing.
+ *
+ * With a shared store a new binding is stored there too, and the answer is a Promise: the
+ * response head must wait for it. It resolves `undefined` once the binding is stored, or the 503
+ * to send instead when it could not be (the instance's binding is then ended and the
+ * application told through `onSessionEnd`, so it closes the session nobody will ever reach).
  */
-export function settleSession(store: SessionStore, result: AllowResult, head: ResponseHead): void {
+export function settleSession(
+  store: SessionStore,
+  shared: SharedSessions | undefined,
+  result: AllowResult,
+  head: ResponseHead,
+): PlainResponse | undefined | Promise<PlainResponse | undefined> {
   const ticket = result.session;
-  if (ticket === undefined || ticket.settled) return;
+  if (ticket === undefined || ticket.settled) return undefined;
   ticket.settled = true;
   if (ticket.action === 'close') {
-    if (head.status >= 200 && head.status < 300) store.forget(ticket.sessionId);
-    return;
+    if (head.status >= 200 && head.status < 300) {
+      store.forget(ticket.sessionId);
+      if (shared !== undefined) forgetShared(shared, ticket.sessionId);
+    }
+    return undefined;
   }
   const owner =
     typeof head.sessionId === 'string' && head.sessionId !== '' && result.authInfo !== undefined
       ? sessionOwner(result.authInfo)
       : undefined;
-  if (owner !== undefined) store.bind(head.sessionId as string, owner, ticket.reservation);
-  else if (ticket.reservation !== undefined) store.release(ticket.reservation);
+  if (owner === undefined) {
+    if (ticket.reservation !== undefined) store.release(ticket.reservation);
+    return undefined;
+  }
+  const sessionId = head.sessionId as string;
+  if (!store.bind(sessionId, owner, ticket.reservation) || shared === undefined) return undefined;
+  const refuse = (failure: unknown): PlainResponse => {
+    store.forget(sessionId);
+    if (shared.onSessionEnd !== undefined) {
+      try {
+        shared.onSessionEnd(sessionId);
+      } catch {
+        // The application's cleanup must not change the answer.
+      }
+    }
+    const error = storeFailure(failure);
+    shared.report(error);
+    return storeUnavailable(error, result.headers);
+  };
+  const key = SESSION_KEY_PREFIX + sessionId;
+  const answer = (ok: boolean) =>
+    ok ? undefined : refuse(new Error('session id already bound in the shared store'));
+  // Taken already: fine only when it is this owner's (a retried settle); else an id collision.
+  const confirm = (
+    created: boolean,
+  ): PlainResponse | undefined | Promise<PlainResponse | undefined> => {
+    if (created) return undefined;
+    const value = shared.store.get(key);
+    return value instanceof Promise
+      ? value.then((v) => answer(v === owner.key), refuse)
+      : answer(value === owner.key);
+  };
+  try {
+    const created = shared.store.setIfAbsent(key, shared.ttlMs, owner.key);
+    return created instanceof Promise
+      ? created.then(confirm).then(undefined, refuse)
+      : confirm(created);
+  } catch (failure) {
+    return refuse(failure);
+  }
+}
+
+/** Ends a binding in the shared store; a failure leaves it to its TTL (only its owner can use it). */
+function forgetShared(shared: SharedSessions, sessionId: string): void {
+  try {
+    const done = shared.store.delete(SESSION_KEY_PREFIX + sessionId);
+    if (done instanceof Promise) done.catch(() => undefined);
+  } catch {
+    // As above.
+  }
+}
+
+/** The 503 for a store that did not answer, with the request's CORS headers. */
+export function storeUnavailable(error: McpAuthError, cors: Record<string, string>): PlainResponse {
+  return {
+    status: 503,
+    headers: Object.assign(
+      {
+        'Retry-After': String(
+          Math.max(1, Math.ceil(error.retryAfterSeconds ?? STORE_RETRY_AFTER_SECONDS)),
+        ),
+      },
+      { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+      cors,
+    ),
+    body: { error: 'store_unavailable', error_description: error.message.slice(0, 200) },
+  };
 }
 
 /**

@@ -224,15 +224,23 @@ export function mcpAuth(
     }
     // The response head reaches the core before the client sees it: a new session is bound to
     // its creator, a DELETE ends one only after a 2xx; a handler that throws gives back a
-    // reserved session slot (status 0).
+    // reserved session slot (status 0). With a shared store the response waits here until the
+    // binding is stored, or becomes the core's 503 when it cannot be.
     let head = { status: 0, sessionId: undefined as string | undefined };
+    let instead: ReturnType<McpAuth['onResponse']>;
     try {
       await next();
       const { headers: out, status } = c.res;
       applyHeaders(out, result.headers);
       head = { status, sessionId: out.get('mcp-session-id') ?? undefined };
     } finally {
-      core.onResponse(result, head);
+      instead = core.onResponse(result, head);
+    }
+    if (instead instanceof Promise) instead = await instead;
+    if (instead !== undefined) {
+      c.res.body?.cancel().catch(() => undefined);
+      c.res = undefined; // so none of the application's headers (its session id) is carried over
+      c.res = toResponse(instead);
     }
   };
   return { core, protect, metadata: mcpAuthMetadata(core) };

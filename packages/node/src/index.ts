@@ -1,6 +1,7 @@
 export { applyAllow } from './apply-allow.js';
 export type { NodeAuthorization, NodeHandler } from './create-node-handler.js';
 export { createNodeHandler } from './create-node-handler.js';
+export { holdResponseHead } from './hold-response-head.js';
 export type { NodeResponseHead } from './on-response-head.js';
 export { onResponseHead } from './on-response-head.js';
 export type { ReadJsonBodyOptions, ReadJsonBodyResult } from './read-json-body.js';
