@@ -306,7 +306,7 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
   if (mentioned.includes('offline_access')) {
     throw new McpAuthConfigError('policy', 'must not require offline_access');
   }
-  const dpop = resolveDpopOptions(o.dpop);
+  const dpop = resolveDpopOptions(o.dpop, o.store);
   const verifier = resolveVerifier(o, dpop !== undefined);
   const authorizationServers = resolveAuthorizationServers(o);
   const { rootResource, ...extra } = o.metadata ?? {};

@@ -9,6 +9,7 @@ import { createIntrospectionVerifier } from '../src/create-introspection-verifie
 import { createMcpAuth, type McpAuth, type McpAuthOptions } from '../src/create-mcp-auth.js';
 import { createMemoryReplayCache, type ReplayCache } from '../src/dpop/replay-cache.js';
 import { McpAuthConfigError } from '../src/errors.js';
+import { createMemoryStore } from '../src/state-store.js';
 import type { AuthorizeRequest, AuthorizeResult } from '../src/types.js';
 import { parseChallenge } from '../src/www-authenticate.js';
 
@@ -454,7 +455,7 @@ describe('DPoP key binding', () => {
     expect((await auth.authorize(dpopRequest(token, again))).type).toBe('allow');
   });
 
-    it('a verifier that lets bound tokens through cannot make them bearer tokens, even with DPoP off', async () => {
+  it('a verifier that lets bound tokens through cannot make them bearer tokens, even with DPoP off', async () => {
     const auth = createMcpAuth({
       resource: RESOURCE,
       authorizationServers: [issuer.issuer],
@@ -615,6 +616,22 @@ describe('the replay cache', () => {
     });
     expect((await auth.authorize(dpopRequest(token, proof))).type).toBe('allow');
     expect(calls).toEqual([[`dpop-jti:${key.jkt}:j-1`, 60_000]]);
+  });
+
+  it('uses the shared store by default: a proof one instance accepted is refused by another', async () => {
+    const store = createMemoryStore();
+    const first = make({ mode: 'allowed' }, { store });
+    const second = make({ mode: 'allowed' }, { store });
+    const token = await bound();
+    const proof = await key.proof({
+      method: 'POST',
+      url: RESOURCE,
+      accessToken: token,
+      jti: 'shared-1',
+    });
+    expect((await first.authorize(dpopRequest(token, proof))).type).toBe('allow');
+    expect(await store.get(`dpop-jti:${key.jkt}:shared-1`)).toBe('1');
+    await expectProofRefused(second, dpopRequest(token, proof), 'DPoP proof has already been used');
   });
 
   it('a replay cache that fails → 503 with Retry-After (fail closed)', async () => {

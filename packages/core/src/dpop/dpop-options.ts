@@ -23,9 +23,10 @@ export interface DpopOptions {
   /** How far a proof's `iat` may be from the clock, either way, ms. Default 60 000. */
   iatWindowMs?: number;
   /**
-   * Where proof identifiers (`jti`) are remembered for replay detection. Default an in-memory
-   * cache for this process (`createMemoryReplayCache`); give a shared one when several
-   * instances serve the resource.
+   * Where proof identifiers (`jti`) are remembered for replay detection, under keys starting
+   * `dpop-jti:`. Default: `createMcpAuth`'s `store` when one is given (so several instances
+   * sharing it refuse a proof any of them accepted), else an in-memory cache for this process
+   * (`createMemoryReplayCache`).
    */
   replayCache?: ReplayCache;
 }
@@ -83,7 +84,10 @@ export interface ResolvedDpop {
  * const dpop = resolveDpopOptions({ mode: 'required' });
  * ```
  */
-export function resolveDpopOptions(dpop: unknown): ResolvedDpop | undefined {
+export function resolveDpopOptions(
+  dpop: unknown,
+  store?: ReplayCache,
+): ResolvedDpop | undefined {
   if (dpop === undefined) return undefined;
   if (!isRecord(dpop)) throw new McpAuthConfigError('dpop', 'must be an object');
   checkChoice(dpop.mode, 'dpop.mode', ['off', 'allowed', 'required']);
@@ -116,7 +120,8 @@ export function resolveDpopOptions(dpop: unknown): ResolvedDpop | undefined {
     rule: {
       algorithms,
       iatWindowMs: (dpop.iatWindowMs as number | undefined) ?? 60_000,
-      replayCache: (replayCache as ReplayCache | undefined) ?? createMemoryReplayCache(),
+      // A shared store, when `createMcpAuth` has one, so every instance sees every proof.
+      replayCache: (replayCache as ReplayCache | undefined) ?? store ?? createMemoryReplayCache(),
       keys: createProofKeys(),
     },
     algs: algorithms.join(' '),
