@@ -84,10 +84,7 @@ export interface ResolvedDpop {
  * const dpop = resolveDpopOptions({ mode: 'required' });
  * ```
  */
-export function resolveDpopOptions(
-  dpop: unknown,
-  store?: ReplayCache,
-): ResolvedDpop | undefined {
+export function resolveDpopOptions(dpop: unknown, store?: ReplayCache): ResolvedDpop | undefined {
   if (dpop === undefined) return undefined;
   if (!isRecord(dpop)) throw new McpAuthConfigError('dpop', 'must be an object');
   checkChoice(dpop.mode, 'dpop.mode', ['off', 'allowed', 'required']);
