@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sourced by scripts/demo.sh, scripts/test.sh and .ci/run: makes sure Node.js is recent enough,
 # installs pnpm 12.4.2 under ~/.local when it is missing and puts it on PATH, installs Debian's
-# chromium when asked (MCP_AUTH_SETUP_CHROMIUM=1, for the headless-browser test), then installs
-# the workspace from the lockfile.
+# chromium and redis-server when asked (MCP_AUTH_SETUP_CHROMIUM=1, for the headless-browser test
+# and the tests against a real Redis), then installs the workspace from the lockfile.
 
 if ! command -v node >/dev/null 2>&1; then
   echo "setup: Node.js >= 20.19 is required (node was not found on PATH)" >&2
@@ -26,9 +26,9 @@ export PATH="$PNPM_PREFIX/bin:$PATH"
 if [ "${MCP_AUTH_SETUP_CHROMIUM:-0}" = 1 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  elif ! [ -x /usr/bin/chromium ]; then
-    echo "setup: the browser test needs Debian's chromium: sudo apt-get install -y chromium" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium redis-server >/dev/null
+  elif ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/redis-server ]; then
+    echo "setup: the tests need Debian's chromium and redis-server: sudo apt-get install -y chromium redis-server" >&2
     exit 1
   fi
 fi

@@ -51,6 +51,7 @@ const PROMISED_EXPORTS: Record<string, string[]> = {
   ],
   '@org/mcp-auth-testing': ['createTestIssuer', 'checkResourceServer'],
   '@org/mcp-auth-doctor': ['runDoctor', 'formatReport'],
+  '@org/mcp-auth-redis': ['createRedisStore', 'RedisStoreError'],
 };
 
 /** Version pins the consumer installs, taken from the workspace so they never drift. */
@@ -63,6 +64,7 @@ function consumerDependencies(tarballs: ReadonlyMap<string, string>): Record<str
     '@types/express': devOf('packages/express')['@types/express'],
     fastify: devOf('packages/fastify').fastify,
     hono: devOf('packages/hono').hono,
+    redis: devOf('packages/redis').redis,
     '@modelcontextprotocol/sdk': devOf('packages/express')['@modelcontextprotocol/sdk'],
     typescript: dependencyMap(rootManifest, 'devDependencies').typescript,
     '@types/node': dependencyMap(rootManifest, 'devDependencies')['@types/node'],

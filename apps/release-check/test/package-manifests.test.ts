@@ -18,6 +18,8 @@ const FRAMEWORK_PEERS: Record<string, Record<string, string>> = {
   },
   '@org/mcp-auth-fastify': { fastify: '^5.0.0' },
   '@org/mcp-auth-hono': { hono: '^4.0.0' },
+  // node-redis is the user's: one client (and one version) for the app and the store.
+  '@org/mcp-auth-redis': { redis: '^5.8.0' },
 };
 
 /** Peers a user may leave out: type packages, and the SDK behind Express's `./sdk` entry. */
@@ -49,7 +51,7 @@ const SUBPATHS: Record<string, Record<string, string>> = {
 };
 
 describe('published packages', () => {
-  it('are exactly the core, the three adapters, the Node plumbing, the testing package and the doctor', () => {
+  it('are exactly the core, the three adapters, the Node plumbing, the Redis store, the testing package and the doctor', () => {
     expect(packages.map((pkg) => pkg.manifest.name)).toEqual([
       '@org/mcp-auth-core',
       '@org/mcp-auth-doctor',
@@ -57,6 +59,7 @@ describe('published packages', () => {
       '@org/mcp-auth-fastify',
       '@org/mcp-auth-hono',
       '@org/mcp-auth-node',
+      '@org/mcp-auth-redis',
       '@org/mcp-auth-testing',
     ]);
   });

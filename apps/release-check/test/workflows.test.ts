@@ -93,7 +93,7 @@ describe('.github/workflows/ci.yml', () => {
     );
     const steps = [
       'apt-get update -qq',
-      'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null',
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium redis-server >/dev/null',
       'pnpm install --frozen-lockfile',
       'pnpm build',
       'pnpm check:packaging',

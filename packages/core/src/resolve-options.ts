@@ -306,6 +306,7 @@ export function resolveOptions(options: McpAuthOptions): McpAuthConfig {
   if (mentioned.includes('offline_access')) {
     throw new McpAuthConfigError('policy', 'must not require offline_access');
   }
+  // A shared store also remembers DPoP proofs, so a proof replayed on another instance is caught.
   const dpop = resolveDpopOptions(o.dpop, o.store);
   const verifier = resolveVerifier(o, dpop !== undefined);
   const authorizationServers = resolveAuthorizationServers(o);

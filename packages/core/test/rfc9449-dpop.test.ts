@@ -714,22 +714,6 @@ describe('the replay cache', () => {
     expect(calls).toEqual([[`dpop-jti:${key.jkt}:j-1`, 60_000]]);
   });
 
-  it('uses the shared store by default: a proof one instance accepted is refused by another', async () => {
-    const store = createMemoryStore();
-    const first = make({ mode: 'allowed' }, { store });
-    const second = make({ mode: 'allowed' }, { store });
-    const token = await bound();
-    const proof = await key.proof({
-      method: 'POST',
-      url: RESOURCE,
-      accessToken: token,
-      jti: 'shared-1',
-    });
-    expect((await first.authorize(dpopRequest(token, proof))).type).toBe('allow');
-    expect(await store.get(`dpop-jti:${key.jkt}:shared-1`)).toBe('1');
-    await expectProofRefused(second, dpopRequest(token, proof), 'DPoP proof has already been used');
-  });
-
   it('a replay cache that fails → 503 with Retry-After (fail closed)', async () => {
     const auth = make({
       mode: 'allowed',
@@ -748,6 +732,33 @@ describe('the replay cache', () => {
       error: 'dpop_replay_unavailable',
       error_description: 'DPoP replay check unavailable',
     });
+  });
+
+  it('the createMcpAuth store is the replay cache: a proof used on one instance is refused on another', async () => {
+    const store = createMemoryStore();
+    const a = make({ mode: 'allowed' }, { store, sessionBinding: false });
+    const b = make({ mode: 'allowed' }, { store, sessionBinding: false });
+    const token = await bound();
+    const proof = await key.proof({
+      method: 'POST',
+      url: RESOURCE,
+      accessToken: token,
+      jti: 'j-2',
+    });
+    expect((await a.authorize(dpopRequest(token, proof))).type).toBe('allow');
+    expect(store.get(`dpop-jti:${key.jkt}:j-2`)).toBe('1');
+    await expectProofRefused(b, dpopRequest(token, proof), 'DPoP proof has already been used');
+    // An explicit replayCache still wins over the store.
+    const own = createMemoryReplayCache();
+    const c = make({ mode: 'allowed', replayCache: own }, { store, sessionBinding: false });
+    const fresh = await key.proof({
+      method: 'POST',
+      url: RESOURCE,
+      accessToken: token,
+      jti: 'j-3',
+    });
+    expect((await c.authorize(dpopRequest(token, fresh))).type).toBe('allow');
+    expect(store.get(`dpop-jti:${key.jkt}:j-3`)).toBeUndefined();
   });
 
   it('the memory cache forgets an identifier after its TTL, and refuses rather than evicts when full', () => {

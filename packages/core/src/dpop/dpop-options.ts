@@ -24,10 +24,9 @@ export interface DpopOptions {
   /** How far a proof's `iat` may be from the clock, either way, ms. Default 60 000. */
   iatWindowMs?: number;
   /**
-   * Where proof identifiers (`jti`) are remembered for replay detection, under keys starting
-   * `dpop-jti:`. Default: `createMcpAuth`'s `store` when one is given (so several instances
-   * sharing it refuse a proof any of them accepted), else an in-memory cache for this process
-   * (`createMemoryReplayCache`).
+   * Where proof identifiers (`jti`) are remembered for replay detection. Default: the
+   * `createMcpAuth` `store` when one is given (keys `dpop-jti:…`, shared by every instance),
+   * else an in-memory cache for this process (`createMemoryReplayCache`).
    */
   replayCache?: ReplayCache;
   /**
@@ -96,7 +95,10 @@ export interface ResolvedDpop {
  * const dpop = resolveDpopOptions({ mode: 'required' });
  * ```
  */
-export function resolveDpopOptions(dpop: unknown, store?: ReplayCache): ResolvedDpop | undefined {
+export function resolveDpopOptions(
+  dpop: unknown,
+  sharedCache?: ReplayCache,
+): ResolvedDpop | undefined {
   if (dpop === undefined) return undefined;
   if (!isRecord(dpop)) throw new McpAuthConfigError('dpop', 'must be an object');
   checkChoice(dpop.mode, 'dpop.mode', ['off', 'allowed', 'required']);
@@ -130,8 +132,8 @@ export function resolveDpopOptions(dpop: unknown, store?: ReplayCache): Resolved
     rule: {
       algorithms,
       iatWindowMs: (dpop.iatWindowMs as number | undefined) ?? 60_000,
-      // A shared store, when `createMcpAuth` has one, so every instance sees every proof.
-      replayCache: (replayCache as ReplayCache | undefined) ?? store ?? createMemoryReplayCache(),
+      replayCache:
+        (replayCache as ReplayCache | undefined) ?? sharedCache ?? createMemoryReplayCache(),
       keys: createProofKeys(),
       ...(nonces === undefined ? {} : { nonces }),
     },
