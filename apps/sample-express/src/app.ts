@@ -8,10 +8,13 @@ import {
   type McpAuthOptions,
   mcpAuth,
   type ReadyReport,
+  type StateStore,
 } from '@org/mcp-auth-express';
+import { createRedisStore, type RedisStore } from '@org/mcp-auth-redis';
 import express, {
   type ErrorRequestHandler,
   type Express,
+  type Request,
   type RequestHandler,
   type Response,
 } from 'express';
@@ -69,6 +72,7 @@ export function authOptions(
   config: AppConfig,
   resourceName: string,
   endSession: (sessionId: string) => void,
+  store?: StateStore,
 ): McpAuthOptions {
   return {
     resource: config.resourceUrl,
@@ -94,9 +98,27 @@ export function authOptions(
     // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
     // is replaced, and its transport closed by `endSession`. Stateless, nothing is bound.
     sessionBinding: { onSubjectLimit: 'replace-oldest', onSessionEnd: endSession },
+    // MCP_AUTH_REDIS_URL: bindings (and DPoP replay marks) shared by every instance; when Redis
+    // cannot answer, requests get 503 + Retry-After, never an allow.
+    ...(store ? { store } : {}),
     // MCP_AUTH_DPOP: DPoP-bound tokens need a fresh proof, signed by their key, on each request.
     ...(config.dpop ? { dpop: { mode: config.dpop } } : {}),
   };
+}
+
+/**
+ * The shared store when `MCP_AUTH_REDIS_URL` is set (its connection problems go to the
+ * console, at most every 30 s).
+ *
+ * @example
+ * ```ts
+ * const shared = sharedStore(config); // undefined without MCP_AUTH_REDIS_URL
+ * ```
+ */
+export function sharedStore(config: AppConfig): RedisStore | undefined {
+  return config.redisUrl === undefined
+    ? undefined
+    : createRedisStore({ url: config.redisUrl, logger: console });
 }
 
 /**
@@ -111,10 +133,14 @@ export function authOptions(
  */
 export function createApp(config: AppConfig): SampleApp {
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const shared = sharedStore(config);
   const auth = mcpAuth(
-    authOptions(config, 'Sample MCP server (Express)', (sessionId) => {
-      void transports.get(sessionId)?.close();
-    }),
+    authOptions(
+      config,
+      'Sample MCP server (Express)',
+      (sessionId) => void transports.get(sessionId)?.close(),
+      shared,
+    ),
     // The JSON body auth.protect reads for the scope policy: at most 4 MiB (the default).
     { maxBodyBytes: 4 * 1024 * 1024 },
   );
@@ -122,6 +148,7 @@ export function createApp(config: AppConfig): SampleApp {
 
   // Runs after auth.protect: req.auth holds the verified token, read by the transport.
   const handleMcp: RequestHandler = async (req, res) => {
+    if (config.stateless) return serveStateless(req, res);
     const sessionId = req.header('mcp-session-id');
     let transport = sessionId === undefined ? undefined : transports.get(sessionId);
     if (transport === undefined) {
@@ -144,6 +171,24 @@ export function createApp(config: AppConfig): SampleApp {
     }
     await transport.handleRequest(req, res, req.body);
   };
+
+  // MCP_STATELESS=1: a transport and a server per request, no session to keep (any instance
+  // behind a balancer can answer any request). Only POST carries messages then.
+  async function serveStateless(req: Request, res: Response): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return jsonRpcError(res, 405, -32000, 'Method not allowed: this server is stateless');
+    }
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const server = createMcpServer(store);
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    if (config.hideUnauthorizedTools) filterListsByScope(transport, SCOPE_POLICY);
+    await transport.handleRequest(req, res, req.body);
+  }
 
   const notFound: RequestHandler = (_req, res) => {
     res.status(404).json({ error: 'not_found', error_description: 'Not found' });
@@ -185,6 +230,7 @@ export function createApp(config: AppConfig): SampleApp {
       const open = [...transports.values()];
       transports.clear();
       await Promise.allSettled(open.map((transport) => transport.close()));
+      await shared?.close();
     },
   };
 }

@@ -8,7 +8,9 @@ import {
   type McpAuthOptions,
   mcpAuth,
   type ReadyReport,
+  type StateStore,
 } from '@org/mcp-auth-fastify';
+import { createRedisStore, type RedisStore } from '@org/mcp-auth-redis';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { SampleConfig } from './config.js';
 import { createMcpServer, createUserStore, SCOPE_POLICY, SCOPES } from './tools.js';
@@ -64,6 +66,7 @@ export function authOptions(
   config: AppConfig,
   resourceName: string,
   endSession: (sessionId: string) => void,
+  store?: StateStore,
 ): McpAuthOptions {
   return {
     resource: config.resourceUrl,
@@ -89,9 +92,27 @@ export function authOptions(
     // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
     // is replaced, and its transport closed by `endSession`. Stateless, nothing is bound.
     sessionBinding: { onSubjectLimit: 'replace-oldest', onSessionEnd: endSession },
+    // MCP_AUTH_REDIS_URL: bindings (and DPoP replay marks) shared by every instance; when Redis
+    // cannot answer, requests get 503 + Retry-After, never an allow.
+    ...(store ? { store } : {}),
     // MCP_AUTH_DPOP: DPoP-bound tokens need a fresh proof, signed by their key, on each request.
     ...(config.dpop ? { dpop: { mode: config.dpop } } : {}),
   };
+}
+
+/**
+ * The shared store when `MCP_AUTH_REDIS_URL` is set (its connection problems go to the
+ * console, at most every 30 s).
+ *
+ * @example
+ * ```ts
+ * const shared = sharedStore(config); // undefined without MCP_AUTH_REDIS_URL
+ * ```
+ */
+export function sharedStore(config: AppConfig): RedisStore | undefined {
+  return config.redisUrl === undefined
+    ? undefined
+    : createRedisStore({ url: config.redisUrl, logger: console });
 }
 
 /**
@@ -117,10 +138,14 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
   });
 
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const shared = sharedStore(config);
   await app.register(mcpAuth, {
-    ...authOptions(config, 'Sample MCP server (Fastify)', (sessionId) => {
-      void transports.get(sessionId)?.close();
-    }),
+    ...authOptions(
+      config,
+      'Sample MCP server (Fastify)',
+      (sessionId) => void transports.get(sessionId)?.close(),
+      shared,
+    ),
     maxBodyBytes: 4 * 1024 * 1024,
     // Only the routes given app.mcpAuth.protect are protected (the default protects the
     // resource's path wherever its routes are registered).
@@ -134,6 +159,24 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
     url: mcpPath,
     onRequest: app.mcpAuth.protect,
     handler: async (request, reply) => {
+      // MCP_STATELESS=1: a transport and a server per request, no session to keep (any
+      // instance behind a balancer can answer any request). Only POST carries messages then.
+      if (config.stateless) {
+        if (request.method !== 'POST') {
+          reply.header('Allow', 'POST');
+          return jsonRpcError(reply, 405, -32000, 'Method not allowed: this server is stateless');
+        }
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+        const server = createMcpServer(store);
+        reply.raw.on('close', () => {
+          void transport.close();
+          void server.close();
+        });
+        await server.connect(transport);
+        if (config.hideUnauthorizedTools) filterListsByScope(transport, SCOPE_POLICY);
+        reply.hijack();
+        return transport.handleRequest(request.raw, reply.raw, request.body);
+      }
       const header = request.headers['mcp-session-id'];
       const sessionId = typeof header === 'string' ? header : undefined;
       let transport = sessionId === undefined ? undefined : transports.get(sessionId);
@@ -191,6 +234,7 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
       const open = [...transports.values()];
       transports.clear();
       await Promise.allSettled(open.map((transport) => transport.close()));
+      await shared?.close();
     },
   };
 }

@@ -10,7 +10,9 @@ import {
   type McpAuthOptions,
   mcpAuth,
   type ReadyReport,
+  type StateStore,
 } from '@org/mcp-auth-hono';
+import { createRedisStore, type RedisStore } from '@org/mcp-auth-redis';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -68,6 +70,7 @@ export function authOptions(
   config: AppConfig,
   resourceName: string,
   endSession: (sessionId: string) => void,
+  store?: StateStore,
 ): McpAuthOptions {
   return {
     resource: config.resourceUrl,
@@ -93,9 +96,27 @@ export function authOptions(
     // 404). Clients that never send DELETE would pile sessions up: past 32 per user the oldest
     // is replaced, and its transport closed by `endSession`. Stateless, nothing is bound.
     sessionBinding: { onSubjectLimit: 'replace-oldest', onSessionEnd: endSession },
+    // MCP_AUTH_REDIS_URL: bindings (and DPoP replay marks) shared by every instance; when Redis
+    // cannot answer, requests get 503 + Retry-After, never an allow.
+    ...(store ? { store } : {}),
     // MCP_AUTH_DPOP: DPoP-bound tokens need a fresh proof, signed by their key, on each request.
     ...(config.dpop ? { dpop: { mode: config.dpop } } : {}),
   };
+}
+
+/**
+ * The shared store when `MCP_AUTH_REDIS_URL` is set (its connection problems go to the
+ * console, at most every 30 s).
+ *
+ * @example
+ * ```ts
+ * const shared = sharedStore(config); // undefined without MCP_AUTH_REDIS_URL
+ * ```
+ */
+export function sharedStore(config: AppConfig): RedisStore | undefined {
+  return config.redisUrl === undefined
+    ? undefined
+    : createRedisStore({ url: config.redisUrl, logger: console });
 }
 
 /**
@@ -111,10 +132,14 @@ export function authOptions(
  */
 export function createApp(config: AppConfig): SampleApp {
   const transports = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const shared = sharedStore(config);
   const auth = mcpAuth(
-    authOptions(config, 'Sample MCP server (Hono)', (sessionId) => {
-      void transports.get(sessionId)?.close();
-    }),
+    authOptions(
+      config,
+      'Sample MCP server (Hono)',
+      (sessionId) => void transports.get(sessionId)?.close(),
+      shared,
+    ),
   );
   const store = createUserStore();
 
@@ -124,6 +149,20 @@ export function createApp(config: AppConfig): SampleApp {
   // body it read (at most 4 MiB, else a JSON-RPC 413), both handed to the transport.
   app.all(new URL(config.resourceUrl).pathname, auth.protect, async (c) => {
     const body = c.var.parsedBody;
+    // MCP_STATELESS=1: a transport and a server per request, no session to keep (any instance
+    // behind a balancer can answer any request). Only POST carries messages then.
+    if (config.stateless) {
+      if (c.req.method !== 'POST') {
+        c.header('Allow', 'POST');
+        return jsonRpcError(c, 405, -32000, 'Method not allowed: this server is stateless');
+      }
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+      });
+      await createMcpServer(store).connect(transport);
+      if (config.hideUnauthorizedTools) filterListsByScope(transport, SCOPE_POLICY);
+      return transport.handleRequest(c.req.raw, { authInfo: c.var.auth, parsedBody: body });
+    }
     const sessionId = c.req.header('mcp-session-id');
     let transport = sessionId === undefined ? undefined : transports.get(sessionId);
     if (transport === undefined) {
@@ -164,6 +203,7 @@ export function createApp(config: AppConfig): SampleApp {
       const open = [...transports.values()];
       transports.clear();
       await Promise.allSettled(open.map((transport) => transport.close()));
+      await shared?.close();
     },
   };
 }

@@ -33,6 +33,17 @@ export interface SampleConfig {
    */
   hideUnauthorizedTools?: boolean;
   /**
+   * `MCP_AUTH_REDIS_URL` (`redis://…`): session bindings (and DPoP replay marks) kept in this
+   * Redis, shared by every instance of the server. Default: in this process only.
+   */
+  redisUrl?: string;
+  /**
+   * `MCP_STATELESS=1`: every request served on its own, without MCP sessions — what several
+   * instances behind a round-robin balancer need (the SDK 1.x transport keeps a session in the
+   * process that created it). Default off: stateful sessions.
+   */
+  stateless?: boolean;
+  /**
    * `MCP_AUTH_DPOP=allowed|required`: accept DPoP-bound tokens (RFC 9449) with a proof per
    * request (`allowed`: Bearer too; `required`: DPoP only). Default off: Bearer only.
    */
@@ -106,6 +117,18 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
       `MCP_HIDE_UNAUTHORIZED_TOOLS must be 1 or 0 (got "${env.MCP_HIDE_UNAUTHORIZED_TOOLS}")`,
     );
   }
+  const flag = (name: string): boolean => {
+    const value = env[name]?.trim().toLowerCase() ?? '';
+    if (!['', '0', '1', 'false', 'true'].includes(value)) {
+      throw new TypeError(`${name} must be 1 or 0 (got "${env[name]}")`);
+    }
+    return value === '1' || value === 'true';
+  };
+  const redisUrl = env.MCP_AUTH_REDIS_URL?.trim();
+  // The value is not echoed: a Redis URL may carry a password.
+  if (redisUrl && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
+    throw new TypeError('MCP_AUTH_REDIS_URL must be a redis:// or rediss:// URL');
+  }
   const dpop = env.MCP_AUTH_DPOP?.trim().toLowerCase() ?? '';
   if (!['', 'off', 'allowed', 'required'].includes(dpop)) {
     throw new TypeError(
@@ -127,6 +150,8 @@ export function readConfig(env: Record<string, string | undefined>): SampleConfi
     ...(resourceUrl ? { resourceUrl: url('MCP_RESOURCE_URL', resourceUrl, { path: false }) } : {}),
     allowedOrigins,
     ...(hide === '1' || hide === 'true' ? { hideUnauthorizedTools: true } : {}),
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(flag('MCP_STATELESS') ? { stateless: true } : {}),
     ...(dpop === 'allowed' || dpop === 'required' ? { dpop } : {}),
   };
 }

@@ -33,6 +33,19 @@ function registerReadConfigTests(sample: SampleUnderTest): void {
     });
   });
 
+  it('reads MCP_AUTH_REDIS_URL and MCP_STATELESS (off and in-process by default)', () => {
+    expect(readConfig({}).redisUrl).toBeUndefined();
+    expect(readConfig({}).stateless).toBeUndefined();
+    expect(
+      readConfig({ MCP_AUTH_REDIS_URL: 'redis://127.0.0.1:6379/0', MCP_STATELESS: '1' }),
+    ).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379/0', stateless: true });
+    expect(readConfig({ MCP_STATELESS: '0' }).stateless).toBeUndefined();
+    // A Redis URL may carry a password: a bad one is named, never echoed.
+    expect(() => readConfig({ MCP_AUTH_REDIS_URL: 'tcp://:s3cret@host' })).toThrow(
+      /^MCP_AUTH_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/,
+    );
+  });
+
   it('takes the issuer, keys and token rules from MCP_AUTH_PROVIDER; MCP_AUTH_JWKS_URI still overrides', () => {
     const env = {
       MCP_AUTH_PROVIDER: 'scalekit',
@@ -87,6 +100,8 @@ function registerReadConfigTests(sample: SampleUnderTest): void {
     ['MCP_AUTH_JWKS_URI', { MCP_AUTH_JWKS_URI: 'ftp://127.0.0.1/jwks' }],
     ['MCP_RESOURCE_URL', { MCP_RESOURCE_URL: 'http://127.0.0.1:3000/mcp?x=1' }],
     ['MCP_ALLOWED_ORIGINS', { MCP_ALLOWED_ORIGINS: 'app.example' }],
+    ['MCP_AUTH_REDIS_URL', { MCP_AUTH_REDIS_URL: 'http://127.0.0.1:6379' }],
+    ['MCP_STATELESS', { MCP_STATELESS: 'yes' }],
     ['MCP_AUTH_DPOP', { MCP_AUTH_DPOP: 'sometimes' }],
   ])('names %s when it is invalid', (name, env) => {
     expect(() => readConfig(env)).toThrow(TypeError);

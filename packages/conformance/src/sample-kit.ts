@@ -19,6 +19,8 @@ export interface SampleConfigLike {
   jwksUri?: string;
   resourceUrl?: string;
   jwt?: unknown;
+  redisUrl?: string;
+  stateless?: boolean;
   /** `MCP_AUTH_DPOP`: DPoP allowed or required; unset when off. */
   dpop?: 'allowed' | 'required';
 }

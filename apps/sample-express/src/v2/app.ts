@@ -22,6 +22,7 @@ import {
   type RunningServer,
   type SampleApp,
   serveApp,
+  sharedStore,
 } from '../app.js';
 import type { SampleConfig } from '../config.js';
 import { createMcpServer, createUserStore, SCOPE_POLICY } from './tools.js';
@@ -88,11 +89,15 @@ async function isSessionTraffic(req: Request): Promise<boolean> {
  */
 export function createApp(config: AppConfig, options: V2Options = {}): SampleApp {
   const stateless = options.stateless === true;
+  const shared = sharedStore(config);
   const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
   const auth = mcpAuth(
-    authOptions(config, 'Sample MCP server (Express, MCP SDK v2)', (sessionId) => {
-      void sessions.get(sessionId)?.close();
-    }),
+    authOptions(
+      config,
+      'Sample MCP server (Express, MCP SDK v2)',
+      (sessionId) => void sessions.get(sessionId)?.close(),
+      shared,
+    ),
     { maxBodyBytes: 4 * 1024 * 1024 },
   );
   const store = createUserStore();
@@ -175,6 +180,7 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
       const open = [...sessions.values()];
       sessions.clear();
       await Promise.allSettled([perRequest.close(), ...open.map((transport) => transport.close())]);
+      await shared?.close();
     },
   };
 }

@@ -18,6 +18,7 @@ import {
   type RunningServer,
   type SampleApp,
   serveApp,
+  sharedStore,
 } from '../app.js';
 import type { SampleConfig } from '../config.js';
 import { createMcpServer, createUserStore, SCOPE_POLICY } from './tools.js';
@@ -100,11 +101,15 @@ export async function createApp(
       : {}),
   });
 
+  const shared = sharedStore(config);
   const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
   await app.register(mcpAuth, {
-    ...authOptions(config, 'Sample MCP server (Fastify, MCP SDK v2)', (sessionId) => {
-      void sessions.get(sessionId)?.close();
-    }),
+    ...authOptions(
+      config,
+      'Sample MCP server (Fastify, MCP SDK v2)',
+      (sessionId) => void sessions.get(sessionId)?.close(),
+      shared,
+    ),
     maxBodyBytes: 4 * 1024 * 1024,
     // Only the routes given app.mcpAuth.protect are protected.
     paths: [],
@@ -192,6 +197,7 @@ export async function createApp(
       const open = [...sessions.values()];
       sessions.clear();
       await Promise.allSettled([perRequest.close(), ...open.map((transport) => transport.close())]);
+      await shared?.close();
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   type RunningServer,
   type SampleApp,
   serveApp,
+  sharedStore,
 } from '../app.js';
 import type { SampleConfig } from '../config.js';
 import { createMcpServer, createUserStore, SCOPE_POLICY } from './tools.js';
@@ -81,11 +82,15 @@ function isSessionTraffic(c: Context<McpAuthEnv>): Promise<boolean> | true {
  */
 export function createApp(config: AppConfig, options: V2Options = {}): SampleApp {
   const stateless = options.stateless === true;
+  const shared = sharedStore(config);
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   const auth = mcpAuth(
-    authOptions(config, 'Sample MCP server (Hono, MCP SDK v2)', (sessionId) => {
-      void sessions.get(sessionId)?.close();
-    }),
+    authOptions(
+      config,
+      'Sample MCP server (Hono, MCP SDK v2)',
+      (sessionId) => void sessions.get(sessionId)?.close(),
+      shared,
+    ),
   );
   const store = createUserStore();
 
@@ -149,6 +154,7 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
       const open = [...sessions.values()];
       sessions.clear();
       await Promise.allSettled([perRequest.close(), ...open.map((transport) => transport.close())]);
+      await shared?.close();
     },
   };
 }
