@@ -93,6 +93,8 @@ export interface LoadResult {
 export interface Load {
   /** A fixed Authorization header, or a function picking one per request. */
   authorization?: string | (() => string);
+  /** A `DPoP` proof per request (each proof is single-use). */
+  dpop?: () => string;
   body: string;
 }
 
@@ -104,7 +106,16 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (typeof load.authorization === 'string') headers.authorization = load.authorization;
-  const pick = typeof load.authorization === 'function' ? load.authorization : undefined;
+  const pickAuthorization =
+    typeof load.authorization === 'function' ? load.authorization : undefined;
+  const { dpop } = load;
+  const perRequest =
+    pickAuthorization === undefined && dpop === undefined
+      ? undefined
+      : () => ({
+          ...(pickAuthorization === undefined ? {} : { authorization: pickAuthorization() }),
+          ...(dpop === undefined ? {} : { dpop: dpop() }),
+        });
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/mcp`,
     connections: 10,
@@ -113,14 +124,14 @@ export async function runLoad(
     headers,
     body: load.body,
     ...(run.amount === undefined ? { duration: run.durationSec ?? 5 } : { amount: run.amount }),
-    ...(pick === undefined
+    ...(perRequest === undefined
       ? {}
       : {
           requests: [
             {
               setupRequest: (request: { headers?: Record<string, string> }) => ({
                 ...request,
-                headers: { ...request.headers, authorization: pick() },
+                headers: { ...request.headers, ...perRequest() },
               }),
             },
           ],

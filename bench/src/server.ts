@@ -29,6 +29,8 @@ export interface ServerConfig {
   jwksUri: string;
   /** Path of the MCP endpoint; the resource is `http://127.0.0.1:<port><path>` — fixed below. */
   resource: string;
+  /** `dpop: { mode: 'allowed' }` on the protected variants (the DPoP benchmark). */
+  dpop?: boolean;
 }
 
 /** The scope policy every protected variant applies. */
@@ -53,6 +55,7 @@ const ourOptions = () => ({
   jwt: { jwksUri: config.jwksUri },
   policy: POLICY,
   sessionBinding: false as const,
+  ...(config.dpop === true ? { dpop: { mode: 'allowed' as const } } : {}),
 });
 
 /** The peer: the MCP SDK's requireBearerAuth with a jose verifier over the same JWKS. */

@@ -96,6 +96,22 @@ function withoutToken(c: McpAuthConfig, ch: Challenge, r: Request, read: Operati
 function rejectProof(c: McpAuthConfig, ch: Challenge, r: Request, failure: unknown): Result {
   const { required } = evaluateCompiled(c.policy, r.ops, undefined);
   const scope = scopeToAskFor(c, required);
+  const nonces = c.dpop?.nonces;
+  if (isMcpAuthError(failure) && failure.code === 'use_dpop_nonce' && nonces !== undefined) {
+    // The fresh nonce the client must put in its next proof (RFC 9449 §8).
+    return nonces
+      .current()
+      .then((nonce) =>
+        oauthDeny(
+          r.d,
+          401,
+          'use_dpop_nonce',
+          failure.message,
+          ch('use_dpop_nonce', failure.message, scope),
+          { 'DPoP-Nonce': nonce },
+        ),
+      );
+  }
   if (isMcpAuthError(failure) && failure.code === 'invalid_dpop_proof') {
     return oauthDeny(
       r.d,
@@ -136,10 +152,17 @@ function checkProof(c: McpAuthConfig, ch: Challenge, r: Request, token: string):
     },
     dpop.rule,
   );
+  const { nonces } = dpop;
   return proof.then(
     ({ jkt }) => {
       r.proofJkt = jkt;
-      return verify(c, ch, r, token);
+      const result = verify(c, ch, r, token);
+      if (nonces === undefined) return result;
+      // With server nonces, every answer to a DPoP request carries the current one.
+      return Promise.all([result, nonces.current()]).then(([decided, nonce]) => {
+        decided.headers['DPoP-Nonce'] = nonce;
+        return decided;
+      });
     },
     (failure: unknown) => rejectProof(c, ch, r, failure),
   );

@@ -18,6 +18,8 @@
  * - `invalid_dpop_proof` (401): the DPoP proof is missing, malformed, replayed or does not match
  *   the request, the token or the token's key binding (RFC 9449 §7.1).
  * - `dpop_replay_unavailable` (503): the DPoP replay cache cannot answer (fail closed).
+ * - `use_dpop_nonce` (401): with server nonces on, the proof lacks the current `nonce`; the
+ *   answer carries a fresh one in `DPoP-Nonce` (RFC 9449 §8).
  * - `invalid_configuration`: thrown as a `TypeError` subclass at construction only.
  */
 export type McpAuthErrorCode =
@@ -31,6 +33,7 @@ export type McpAuthErrorCode =
   | 'invalid_origin'
   | 'invalid_dpop_proof'
   | 'dpop_replay_unavailable'
+  | 'use_dpop_nonce'
   | 'jwks_unavailable'
   | 'authorization_server_unavailable'
   | 'store_unavailable'
@@ -49,6 +52,7 @@ const STATUS: Record<McpAuthErrorCode, number> = {
   invalid_origin: 403,
   invalid_dpop_proof: 401,
   dpop_replay_unavailable: 503,
+  use_dpop_nonce: 401,
   jwks_unavailable: 503,
   authorization_server_unavailable: 503,
   store_unavailable: 503,

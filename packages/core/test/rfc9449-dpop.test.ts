@@ -438,6 +438,23 @@ describe('DPoP key binding', () => {
     expect((await auth.authorize(dpopRequest(token, second))).type).toBe('allow');
   });
 
+  it('a kept proof key is never handed to a proof signed by another key with the same jwk', async () => {
+    const auth = make({ mode: 'allowed' });
+    const token = await bound(key);
+    const good = await key.proof({ method: 'POST', url: RESOURCE, accessToken: token });
+    expect((await auth.authorize(dpopRequest(token, good))).type).toBe('allow');
+    // The bound key's jwk, now imported and kept, in a proof signed by another key.
+    const forged = await otherKey.proof({
+      method: 'POST',
+      url: RESOURCE,
+      accessToken: token,
+      header: { jwk: key.publicJwk },
+    });
+    await expectProofRefused(auth, dpopRequest(token, forged), 'DPoP proof signature is invalid');
+    const again = await key.proof({ method: 'POST', url: RESOURCE, accessToken: token });
+    expect((await auth.authorize(dpopRequest(token, again))).type).toBe('allow');
+  });
+
   it('a verifier that lets bound tokens through cannot make them bearer tokens, even with DPoP off', async () => {
     const auth = createMcpAuth({
       resource: RESOURCE,
@@ -577,6 +594,102 @@ describe('DPoP required and off', () => {
       off.preflight({ method: 'OPTIONS', url: '/mcp', headers: { origin: 'https://app.example' } })
         .headers['Access-Control-Allow-Headers'],
     ).not.toContain('DPoP');
+  });
+});
+
+describe('server nonces (RFC 9449 §8)', () => {
+  it('a proof without a nonce → 401 use_dpop_nonce with a fresh DPoP-Nonce; with it, accepted and told the current one', async () => {
+    const auth = make({ mode: 'allowed', nonce: true });
+    const token = await bound();
+    const first = await key.proof({ method: 'POST', url: RESOURCE, accessToken: token });
+    const refused = denied(await auth.authorize(dpopRequest(token, first)));
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({
+      error: 'use_dpop_nonce',
+      error_description: 'DPoP proof nonce required',
+    });
+    expect(dpopChallenge(refused.headers['WWW-Authenticate'])?.params.error).toBe('use_dpop_nonce');
+    const nonce = refused.headers['DPoP-Nonce'];
+    expect(nonce).toMatch(/^[\w-]{43}$/);
+    const second = await key.proof({
+      method: 'POST',
+      url: RESOURCE,
+      accessToken: token,
+      claims: { nonce },
+    });
+    const ok = await auth.authorize(dpopRequest(token, second));
+    expect(ok.type).toBe('allow');
+    expect(ok.headers['DPoP-Nonce']).toBe(nonce);
+    // Bearer requests are not asked for a nonce.
+    const plain = await issuer.mintAccessToken();
+    const bearer = await auth.authorize(
+      dpopRequest(plain, undefined, { headers: { authorization: `Bearer ${plain}` } }),
+    );
+    expect(bearer.type).toBe('allow');
+    expect(bearer.headers['DPoP-Nonce']).toBeUndefined();
+  });
+
+  it('a nonce lasts one to two lifetimes, then is refused with a new one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-07T12:00:00Z'));
+    const auth = make({ mode: 'allowed', nonce: { lifetimeMs: 60_000 } });
+    const token = await bound();
+    const ask = async () =>
+      denied(
+        await auth.authorize(
+          dpopRequest(
+            token,
+            await key.proof({ method: 'POST', url: RESOURCE, accessToken: token }),
+          ),
+        ),
+      ).headers['DPoP-Nonce'] as string;
+    const nonce = await ask();
+    const withNonce = async () =>
+      auth.authorize(
+        dpopRequest(
+          token,
+          await key.proof({ method: 'POST', url: RESOURCE, accessToken: token, claims: { nonce } }),
+        ),
+      );
+    vi.setSystemTime(new Date('2026-12-07T12:01:30Z')); // the next slot: still accepted
+    expect((await withNonce()).type).toBe('allow');
+    vi.setSystemTime(new Date('2026-12-07T12:02:30Z')); // two slots later: stale
+    const stale = denied(await withNonce());
+    expect(stale.body).toEqual({
+      error: 'use_dpop_nonce',
+      error_description: 'DPoP proof nonce is not current',
+    });
+    expect(stale.headers['DPoP-Nonce']).not.toBe(nonce);
+  });
+
+  it('instances sharing a secret accept each other’s nonces; others do not', async () => {
+    const secret = 'a-shared-secret-of-at-least-32-characters';
+    const a = make({ mode: 'allowed', nonce: { secret } });
+    const b = make({ mode: 'allowed', nonce: { secret } });
+    const c = make({ mode: 'allowed', nonce: true });
+    const token = await bound();
+    const nonce = denied(
+      await a.authorize(
+        dpopRequest(token, await key.proof({ method: 'POST', url: RESOURCE, accessToken: token })),
+      ),
+    ).headers['DPoP-Nonce'];
+    const proof = () =>
+      key.proof({ method: 'POST', url: RESOURCE, accessToken: token, claims: { nonce } });
+    expect((await b.authorize(dpopRequest(token, await proof()))).type).toBe('allow');
+    expect(denied(await c.authorize(dpopRequest(token, await proof()))).body).toMatchObject({
+      error: 'use_dpop_nonce',
+    });
+  });
+
+  it.each([
+    [{ secret: 'short' }, 'dpop.nonce.secret'],
+    [{ lifetimeMs: 10 }, 'dpop.nonce.lifetimeMs'],
+    [{ ttl: 5 }, 'dpop.nonce.ttl'],
+    ['yes', 'dpop.nonce'],
+  ])('nonce %j → McpAuthConfigError naming %s', (nonce, option) => {
+    expect(() => make({ mode: 'allowed', nonce: nonce as never })).toThrow(
+      expect.objectContaining({ option }),
+    );
   });
 });
 

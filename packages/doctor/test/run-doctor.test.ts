@@ -174,4 +174,25 @@ describe('formatReport', () => {
       ].join('\n'),
     );
   });
+
+  it('makes what a server sent inert on a terminal: no escape sequences, no forged lines', () => {
+    const text = formatReport({
+      url: URL_,
+      checks: [
+        {
+          id: 'prm.json',
+          title: 'metadata',
+          status: 'fail',
+          saw: 'body \u001b[2J\u001b[1;1H✓ all good\r\n32 passed\u009b',
+          why: 'RFC 9728',
+        },
+      ],
+      summary: { passed: 0, warnings: 0, failed: 1, skipped: 0 },
+    });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters
+    expect(text.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(text).toContain(
+      '    saw: body \ufffd[2J\ufffd[1;1H✓ all good\ufffd\ufffd32 passed\ufffd',
+    );
+  });
 });

@@ -1,5 +1,7 @@
 import { McpAuthConfigError } from '../errors.js';
 import { checkChoice, checkInteger, checkList, isRecord } from '../option-checks.js';
+import { createNonceSource, type NonceSource } from './nonce.js';
+import { createProofKeys } from './proof-keys.js';
 import { createMemoryReplayCache, type ReplayCache } from './replay-cache.js';
 import type { DpopProofRule } from './verify-dpop-proof.js';
 
@@ -27,6 +29,14 @@ export interface DpopOptions {
    * else an in-memory cache for this process (`createMemoryReplayCache`).
    */
   replayCache?: ReplayCache;
+  /**
+   * Server-provided nonces (RFC 9449 §8): every proof must carry a `nonce` this server handed
+   * out in a `DPoP-Nonce` header (a proof without one gets 401 `use_dpop_nonce` with a fresh
+   * nonce). `true` for a random secret per process; `{ secret }` (at least 32 characters) so
+   * instances sharing it accept each other's nonces; `lifetimeMs` is how long a nonce lasts
+   * (it is accepted for one to two lifetimes; default 300 000). Default off.
+   */
+  nonce?: boolean | { secret?: string; lifetimeMs?: number };
 }
 
 /**
@@ -65,6 +75,7 @@ export const DPOP_OPTION_NAMES: ReadonlySet<string> = new Set([
   'algorithms',
   'iatWindowMs',
   'replayCache',
+  'nonce',
 ]);
 
 /** DPoP as `createMcpAuth` applies it: the mode and the proof rule. */
@@ -73,6 +84,8 @@ export interface ResolvedDpop {
   readonly rule: DpopProofRule;
   /** `dpop algs="…"` of the challenges. */
   readonly algs: string;
+  /** Server nonces, when on. */
+  readonly nonces: NonceSource | undefined;
 }
 
 /**
@@ -110,6 +123,7 @@ export function resolveDpopOptions(
       'must be an object with a setIfAbsent(key, ttlMs) method',
     );
   }
+  const nonces = resolveNonce(dpop.nonce);
   const mode = (dpop.mode ?? 'off') as DpopOptions['mode'];
   if (mode === 'off') return undefined;
   const algorithms = [...((dpop.algorithms as string[] | undefined) ?? DEFAULT_DPOP_ALGORITHMS)];
@@ -120,7 +134,39 @@ export function resolveDpopOptions(
       iatWindowMs: (dpop.iatWindowMs as number | undefined) ?? 60_000,
       replayCache:
         (replayCache as ReplayCache | undefined) ?? sharedCache ?? createMemoryReplayCache(),
+      keys: createProofKeys(),
+      ...(nonces === undefined ? {} : { nonces }),
     },
     algs: algorithms.join(' '),
+    nonces,
   };
 }
+
+/** `dpop.nonce` checked and turned into a nonce source (`undefined` when off). */
+function resolveNonce(nonce: unknown): NonceSource | undefined {
+  if (nonce === undefined || nonce === false) return undefined;
+  if (nonce === true) return createNonceSource({ lifetimeMs: DEFAULT_NONCE_LIFETIME_MS });
+  if (!isRecord(nonce)) {
+    throw new McpAuthConfigError('dpop.nonce', 'must be true, false or { secret?, lifetimeMs? }');
+  }
+  for (const name of Object.keys(nonce)) {
+    if (name !== 'secret' && name !== 'lifetimeMs') {
+      throw new McpAuthConfigError(
+        `dpop.nonce.${name}`,
+        'is not a known option (secret, lifetimeMs)',
+      );
+    }
+  }
+  const { secret, lifetimeMs } = nonce;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
+    throw new McpAuthConfigError('dpop.nonce.secret', 'must be a string of at least 32 characters');
+  }
+  checkInteger(lifetimeMs, 'dpop.nonce.lifetimeMs', 1_000, 86_400_000);
+  return createNonceSource({
+    ...(secret === undefined ? {} : { secret: secret as string }),
+    lifetimeMs: (lifetimeMs as number | undefined) ?? DEFAULT_NONCE_LIFETIME_MS,
+  });
+}
+
+/** Default `dpop.nonce.lifetimeMs`: five minutes. */
+const DEFAULT_NONCE_LIFETIME_MS = 300_000;

@@ -3,12 +3,15 @@ import {
   decodeProtectedHeader,
   EmbeddedJWK,
   type JWK,
+  type JWSHeaderParameters,
   type JWTPayload,
   jwtVerify,
 } from 'jose';
 import { McpAuthError } from '../errors.js';
 import { accessTokenHash } from './ath.js';
 import { normalizeHtu } from './htu.js';
+import type { NonceSource } from './nonce.js';
+import type { ProofKey } from './proof-keys.js';
 import type { ReplayCache } from './replay-cache.js';
 
 /** What {@link verifyDpopProof} checks a proof against. */
@@ -21,6 +24,10 @@ export interface DpopProofRule {
   readonly replayCache: ReplayCache;
   /** The clock in ms. Default `Date.now`. */
   readonly now?: () => number;
+  /** Imported proof keys kept between requests (see `createProofKeys`). Default: none kept. */
+  readonly keys?: { get(header: JWSHeaderParameters): Promise<ProofKey> };
+  /** Server nonces: the proof's `nonce` must be a current one. Default: no nonce asked. */
+  readonly nonces?: NonceSource;
 }
 
 /** One request's side of {@link verifyDpopProof}. */
@@ -132,8 +139,9 @@ async function checkReplay(rule: DpopProofRule, jkt: string, jti: string): Promi
  * or symmetric members); the signature with that key; `htm` equal to the method; `htu` equal to
  * the request URI without query and fragment after RFC 3986 normalization; `iat` within
  * `iatWindowMs` of the clock; `jti` present and not seen before (`replayCache`); `ath` equal to
- * base64url(SHA-256(access token)). Rejects with `invalid_dpop_proof` (401), or
- * `dpop_replay_unavailable` (503) when the replay cache cannot answer.
+ * base64url(SHA-256(access token)); with `nonces`, `nonce` a current server nonce. Rejects with
+ * `invalid_dpop_proof` (401), `use_dpop_nonce` (401), or `dpop_replay_unavailable` (503) when
+ * the replay cache cannot answer.
  *
  * @see RFC 9449 §4.3, §7.1; RFC 7638
  * @example
@@ -152,8 +160,18 @@ export async function verifyDpopProof(
   const now = (rule.now ?? Date.now)();
   let payload: JWTPayload;
   let jwk: JWK;
+  let jkt: string | undefined;
+  const { keys } = rule;
+  const getKey =
+    keys === undefined
+      ? EmbeddedJWK
+      : async (header: JWSHeaderParameters) => {
+          const found = await keys.get(header);
+          jkt = found.jkt;
+          return found.key;
+        };
   try {
-    const result = await jwtVerify(proof, EmbeddedJWK, {
+    const result = await jwtVerify(proof, getKey, {
       typ: 'dpop+jwt',
       algorithms: [...rule.algorithms],
       currentDate: new Date(now),
@@ -171,7 +189,13 @@ export async function verifyDpopProof(
     );
   }
   const jti = await checkClaims(payload, request, rule, now);
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  if (rule.nonces !== undefined && !(await rule.nonces.accepts(payload.nonce))) {
+    throw new McpAuthError(
+      'use_dpop_nonce',
+      payload.nonce === undefined ? 'DPoP proof nonce required' : 'DPoP proof nonce is not current',
+    );
+  }
+  jkt ??= await calculateJwkThumbprint(jwk, 'sha256');
   await checkReplay(rule, jkt, jti);
   return { jkt };
 }

@@ -109,7 +109,14 @@ export async function send(
     });
     // A server that echoes the token: redacted before any excerpt can cut it in two.
     const text = withoutToken(await readBody(response), context.token);
-    return { ok: true, answer: { status: response.status, headers: response.headers, text } };
+    let headers = response.headers;
+    if (context.token) {
+      headers = new Headers();
+      for (const [name, value] of response.headers) {
+        headers.append(name, withoutToken(value, context.token));
+      }
+    }
+    return { ok: true, answer: { status: response.status, headers, text } };
   } catch (error) {
     if (error instanceof RangeError) return { ok: false, error: error.message };
     return { ok: false, error: describeError(error, context.timeoutMs) };
