@@ -18,6 +18,7 @@ import {
 } from './resolve-introspection-options.js';
 import { type CachedRejection, createTokenCache } from './token-cache.js';
 import { tokenHash } from './token-hash.js';
+import type { StateStore } from './state-store.js';
 import type { LifetimeCheckingVerifier } from './token-lifetime.js';
 import type { AccessTokenVerifier, AuthInfo } from './types.js';
 
@@ -48,6 +49,49 @@ export interface IntrospectionVerifier extends AccessTokenVerifier, LifetimeChec
 
 /** What one introspection concluded: an accepted response (frozen) or why it was refused. */
 type Outcome = { response: IntrospectionResponse } | { rejection: CachedRejection };
+
+/** Where an active introspection result is kept in a shared store. */
+const STORE_PREFIX = 'introspection:';
+
+/**
+ * An introspection result another instance kept in the shared store, or `undefined`: nothing
+ * there, or a store that failed or answered something else (a cache miss, never a refusal).
+ */
+async function recall(
+  store: StateStore | undefined,
+  key: string,
+): Promise<IntrospectionResponse | undefined> {
+  if (store === undefined) return undefined;
+  try {
+    const text = await store.get(STORE_PREFIX + key);
+    if (text === undefined) return undefined;
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as IntrospectionResponse)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps an accepted result for the other instances: `maxAgeMs` at most, never past `exp`. */
+function share(
+  store: StateStore,
+  key: string,
+  response: IntrospectionResponse,
+  maxAgeMs: number,
+): void {
+  const exp = response.exp;
+  const left = typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 - Date.now() : maxAgeMs;
+  const ttlMs = Math.floor(Math.min(maxAgeMs, left));
+  if (ttlMs < 1) return;
+  try {
+    const done = store.setIfAbsent(STORE_PREFIX + key, ttlMs, JSON.stringify(response));
+    if (done instanceof Promise) done.catch(() => undefined);
+  } catch {
+    // Only a cache: the next instance asks the endpoint itself.
+  }
+}
 
 /**
  * The {@link AuthInfo} of an accepted introspection response. RFC 7662 makes `iss` optional;
@@ -103,7 +147,7 @@ export function createIntrospectionVerifier(
   options: IntrospectionVerifierOptions,
 ): IntrospectionVerifier {
   const resolved = resolveIntrospectionOptions(options);
-  const { issuer, maxTokenLength } = resolved;
+  const { issuer, maxTokenLength, store } = resolved;
   const rule: IntrospectionResponseRule = resolved;
   const endpoint = createIntrospectionEndpoint(resolved);
   const cache =
@@ -112,13 +156,20 @@ export function createIntrospectionVerifier(
       : createTokenCache(resolved.cache, { keepWithoutExpiry: true });
   const inflight = new Map<string, Promise<Outcome>>();
 
-  /** Asks the endpoint, judges the answer and remembers the outcome. */
+  /**
+   * Asks the shared store, else the endpoint, judges the answer (a stored one as a fresh one:
+   * its lifetime may have run out since) and remembers the outcome.
+   */
   async function introspect(key: string, token: string): Promise<Outcome> {
-    const response = await endpoint.introspect(token);
+    const remembered = await recall(store, key);
+    const response = remembered ?? (await endpoint.introspect(token));
     const rejection = checkIntrospectionResponse(response, rule, Date.now());
     if (rejection !== undefined) {
       cache?.reject(key, rejection, 0);
       return { rejection };
+    }
+    if (remembered === undefined && store !== undefined && resolved.cache !== undefined) {
+      share(store, key, response, resolved.cache.maxAgeMs);
     }
     // Shared read-only by every request waiting on this lookup, and by later cache hits.
     freezePlainData(response);

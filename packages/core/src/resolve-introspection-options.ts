@@ -2,6 +2,7 @@ import { DEFAULT_MAX_TOKEN_LENGTH } from './bearer-token.js';
 import { resolveMaxResponseBytes } from './bounded-fetch.js';
 import { McpAuthConfigError } from './errors.js';
 import { resolveScopeClaims, type ScopeClaim, type ScopeClaimOption } from './normalize-claims.js';
+import { isStateStore, type StateStore } from './state-store.js';
 import { cacheOption, type TokenCacheOptions } from './token-cache-options.js';
 import { DEFAULT_CLOCK_TOLERANCE_MS } from './token-lifetime.js';
 import { assertSecureUrl, createAudienceMatcher, type AudienceMatcher } from './url.js';
@@ -79,6 +80,15 @@ export interface IntrospectionVerifierOptions {
    * `false` turns it off.
    */
   cache?: false | TokenCacheOptions;
+  /**
+   * A store shared by every instance (e.g. `@org/mcp-auth-redis`): active results are kept
+   * there too, under `introspection:<SHA-256 of the token>`, for the cache's `maxAgeMs` and never
+   * past `exp`, so a token introspected by one instance is not introspected again by the others.
+   * A result read from the store is judged again (lifetime, audience, issuer) like a fresh one.
+   * The store is only a cache: one that fails or does not answer counts as a miss (the endpoint
+   * is asked). Not used with `cache: false`. Default none.
+   */
+  store?: StateStore;
   /** Total deadline of each introspection request, ms: connection to last byte. Default 5 000. */
   timeoutMs?: number;
   /**
@@ -111,6 +121,7 @@ const INTROSPECTION_VERIFIER_OPTION_NAMES: ReadonlySet<string> = new Set<
   'scopeClaims',
   'clockToleranceMs',
   'cache',
+  'store',
   'timeoutMs',
   'failureCooldownMs',
   'maxResponseBytes',
@@ -147,11 +158,25 @@ export interface ResolvedIntrospectionOptions {
   clockToleranceMs: number;
   /** Validated, defaults filled in; `undefined` when the cache is off. */
   cache: Required<TokenCacheOptions> | undefined;
+  /** The shared store of active results; `undefined` when none (or the cache is off). */
+  store: StateStore | undefined;
   timeoutMs: number;
   failureCooldownMs: number;
   maxResponseBytes: number;
   maxTokenLength: number;
   fetch: typeof fetch;
+}
+
+/** The `store` option, checked; dropped when the cache is off. */
+function resolveStore(o: IntrospectionVerifierOptions): StateStore | undefined {
+  if (o.store === undefined) return undefined;
+  if (!isStateStore(o.store)) {
+    throw new McpAuthConfigError(
+      'store',
+      'must be a StateStore: an object with setIfAbsent, get, touch and delete methods',
+    );
+  }
+  return o.cache === false ? undefined : o.store;
 }
 
 function nonEmpty(option: string, value: unknown): string {
@@ -210,6 +235,7 @@ export function resolveIntrospectionOptions(
       0,
     ),
     cache: cacheOption(o.cache, INTROSPECTION_CACHE_DEFAULTS),
+    store: resolveStore(o),
     timeoutMs: numberOption('timeoutMs', o.timeoutMs, 5_000, 0, true),
     failureCooldownMs: numberOption('failureCooldownMs', o.failureCooldownMs, 5_000, 0),
     maxResponseBytes: resolveMaxResponseBytes(o.maxResponseBytes),

@@ -6,6 +6,8 @@ import {
 import { BoundedFetchError } from '../src/bounded-fetch.js';
 import { createMcpAuth } from '../src/create-mcp-auth.js';
 import { isMcpAuthError, type McpAuthError } from '../src/errors.js';
+import { createMemoryStore } from '../src/state-store.js';
+import { tokenHash } from '../src/token-hash.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
 const ENDPOINT = 'https://auth.example.com/oauth2/introspect';
@@ -557,5 +559,82 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
     expect(inactive.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token"/);
     mode = 'ok';
     expect((await auth.authorize(request)).type).toBe('allow');
+  });
+});
+
+describe('introspection results in a shared store (several instances)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('a token introspected by one instance is not introspected again by another', async () => {
+    const store = createMemoryStore();
+    const { fetch, calls } = endpoint(() => json(active()));
+    const first = verifier(fetch, { store });
+    const second = verifier(fetch, { store });
+    expect((await first.verifyAccessToken('opaque-1')).extra?.sub).toBe('alice');
+    expect(calls).toHaveLength(1);
+    const info = await second.verifyAccessToken('opaque-1');
+    expect(calls).toHaveLength(1);
+    expect(info).toMatchObject({ clientId: 'host-app', scopes: ['todo:read', 'todo:write'] });
+    expect(info.extra?.sub).toBe('alice');
+    // Kept under the token's digest, never the token, for the cache's 60 s at most.
+    const digest = await tokenHash('opaque-1');
+    expect(JSON.parse(store.get(`introspection:${digest}`) as string)).toMatchObject({
+      active: true,
+      sub: 'alice',
+    });
+    vi.setSystemTime(NOW + 60_001);
+    expect(store.get(`introspection:${digest}`)).toBeUndefined();
+  });
+
+  it('never keeps a result past its exp, and judges a stored result again', async () => {
+    const store = createMemoryStore();
+    const { fetch, calls } = endpoint(() => json(active({ exp: nowSeconds + 10 })));
+    await verifier(fetch, { store }).verifyAccessToken('short');
+    const digest = await tokenHash('short');
+    vi.setSystemTime(NOW + 10_001);
+    expect(store.get(`introspection:${digest}`)).toBeUndefined();
+    // A stored result whose audience is not this resource is refused, not trusted.
+    store.setIfAbsent(
+      `introspection:${await tokenHash('planted')}`,
+      60_000,
+      JSON.stringify(active({ aud: 'https://other.example/mcp', exp: nowSeconds + 600 })),
+    );
+    const error = await failure(verifier(fetch, { store }).verifyAccessToken('planted'));
+    expect(error).toMatchObject({ code: 'invalid_token', reason: 'audience' });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('keeps no refusals there, and a failing store is only a miss', async () => {
+    const store = createMemoryStore();
+    const { fetch, calls } = endpoint((token) =>
+      token === 'revoked' ? json({ active: false }) : json(active()),
+    );
+    await failure(verifier(fetch, { store }).verifyAccessToken('revoked'));
+    expect(store.get(`introspection:${await tokenHash('revoked')}`)).toBeUndefined();
+    const broken = {
+      ...store,
+      get: () => Promise.reject(new Error('ECONNREFUSED')),
+      setIfAbsent: () => {
+        throw new Error('ECONNREFUSED');
+      },
+    };
+    expect((await verifier(fetch, { store: broken }).verifyAccessToken('fine')).extra?.sub).toBe(
+      'alice',
+    );
+    expect(calls).toHaveLength(2);
+  });
+
+  it('store must be a StateStore; with cache: false it is not used', async () => {
+    expect(() => verifier(endpoint(() => json(active())).fetch, { store: {} as never })).toThrow(
+      /"store" must be a StateStore/,
+    );
+    const store = createMemoryStore();
+    const { fetch } = endpoint(() => json(active()));
+    await verifier(fetch, { store, cache: false }).verifyAccessToken('uncached');
+    expect(store.get(`introspection:${await tokenHash('uncached')}`)).toBeUndefined();
   });
 });
