@@ -2,7 +2,8 @@
  * Scale-out: two instances of a sample behind a round-robin proxy, sharing one real Redis
  * (`MCP_AUTH_REDIS_URL`). A session bound on one instance is refused to another subject on the
  * other; the whole OAuth flow with a step-up works through the proxy with the SDK client
- * (`MCP_STATELESS=1`: the SDK 1.x transport keeps sessions in the process that created them).
+ * (`MCP_STATELESS=1`: the SDK 1.x transport keeps sessions in the process that created them);
+ * a DPoP proof accepted by one instance is refused when replayed on the other.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,7 @@ import {
   startDevAuthorizationServer,
 } from '@org/mcp-auth-dev-authorization-server';
 import { startRedisServer, type TestRedis } from '@org/mcp-auth-conformance/redis';
+import { createDpopKey, type RunningTestIssuer, startTestIssuer } from '@org/mcp-auth-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   initializeMessage,
@@ -76,7 +78,7 @@ async function startProxy(): Promise<Proxy> {
 
 /** Two instances of the Express sample for `proxy`'s resource, sharing `redis`. */
 async function startPair(
-  as: DevAuthorizationServer,
+  as: { issuer: string },
   redis: TestRedis,
   proxy: Proxy,
   env: Record<string, string> = {},
@@ -210,6 +212,64 @@ describe('scale-out: two sample instances, one Redis, a round-robin proxy', () =
         .map((exchange) => exchange.response.status);
       expect(statuses).toContain(403);
       expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    });
+  });
+
+  describe('DPoP (MCP_AUTH_DPOP=allowed): the replay check is shared', () => {
+    let proxy: Proxy;
+    let issuer: RunningTestIssuer;
+    let a: RunningSample;
+    let b: RunningSample;
+
+    beforeAll(async () => {
+      // A test issuer mints the key-bound token directly (cnf.jkt), as a DPoP-enabled
+      // authorization server would after the client's proof at its token endpoint.
+      issuer = await startTestIssuer();
+      proxy = await startProxy();
+      proxies.push(proxy);
+      [a, b] = (await startPair(issuer, redis, proxy, {
+        MCP_STATELESS: '1',
+        MCP_AUTH_DPOP: 'allowed',
+      })) as [RunningSample, RunningSample];
+      samples.push(a, b);
+    });
+    afterAll(async () => {
+      await issuer?.close();
+    });
+
+    it('a proof accepted by one instance is refused when replayed on the other', async () => {
+      const resource = `${proxy.url}/mcp`;
+      const key = await createDpopKey();
+      const token = await issuer.mintAccessToken({
+        claims: { aud: resource, sub: 'alice', scope: 'todo:read', cnf: { jkt: key.jkt } },
+      });
+      const call = (origin: string, proof: string) =>
+        fetch(`${origin}/mcp`, {
+          method: 'POST',
+          headers: {
+            authorization: `DPoP ${token}`,
+            dpop: proof,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body: JSON.stringify(toolCallMessage('whoami')),
+        });
+      // htu is the resource's scheme and authority with the request's path: the proxy's.
+      const proof = await key.proof({ method: 'POST', url: resource, accessToken: token });
+      const first = await call(a.origin, proof);
+      expect(first.status).toBe(200);
+      expect(JSON.stringify(await readJsonRpc(first))).toContain('alice');
+
+      const replayed = await call(b.origin, proof);
+      expect(replayed.status).toBe(401);
+      expect(replayed.headers.get('www-authenticate')).toContain('error="invalid_dpop_proof"');
+      expect(await replayed.json()).toMatchObject({ error: 'invalid_dpop_proof' });
+
+      // A fresh proof from the key holder works on the second instance too.
+      const fresh = await key.proof({ method: 'POST', url: resource, accessToken: token });
+      const second = await call(b.origin, fresh);
+      expect(second.status).toBe(200);
+      await second.body?.cancel();
     });
   });
 });
