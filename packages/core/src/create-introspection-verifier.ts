@@ -50,8 +50,24 @@ export interface IntrospectionVerifier extends AccessTokenVerifier, LifetimeChec
 /** What one introspection concluded: an accepted response (frozen) or why it was refused. */
 type Outcome = { response: IntrospectionResponse } | { rejection: CachedRejection };
 
-/** Where an active introspection result is kept in a shared store. */
-const STORE_PREFIX = 'introspection:';
+/**
+ * Where this verifier keeps active introspection results in a shared store: under
+ * `introspection:<scope>:`, the scope a digest of the endpoint, client id, issuer and resource,
+ * so servers that introspect elsewhere, as another client or for another resource never read
+ * each other's results even with one store and one key prefix.
+ */
+function storePrefix(o: ResolvedIntrospectionOptions): string {
+  const text = JSON.stringify([o.endpoint, o.clientId, o.issuer ?? null, o.resource]);
+  // FNV-1a, two 32-bit lanes: a namespace, not a secret (write access to the store is trust).
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x811c9dc5) ^ (a >>> 13);
+  }
+  return `introspection:${(a >>> 0).toString(36)}${(b >>> 0).toString(36)}:`;
+}
 
 /**
  * An introspection result another instance kept in the shared store, or `undefined`: nothing
@@ -63,7 +79,7 @@ async function recall(
 ): Promise<IntrospectionResponse | undefined> {
   if (store === undefined) return undefined;
   try {
-    const text = await store.get(STORE_PREFIX + key);
+    const text = await store.get(key);
     if (text === undefined) return undefined;
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -86,7 +102,7 @@ function share(
   const ttlMs = Math.floor(Math.min(maxAgeMs, left));
   if (ttlMs < 1) return;
   try {
-    const done = store.setIfAbsent(STORE_PREFIX + key, ttlMs, JSON.stringify(response));
+    const done = store.setIfAbsent(key, ttlMs, JSON.stringify(response));
     if (done instanceof Promise) done.catch(() => undefined);
   } catch {
     // Only a cache: the next instance asks the endpoint itself.
@@ -155,13 +171,14 @@ export function createIntrospectionVerifier(
       ? undefined
       : createTokenCache(resolved.cache, { keepWithoutExpiry: true });
   const inflight = new Map<string, Promise<Outcome>>();
+  const prefix = storePrefix(resolved);
 
   /**
    * Asks the shared store, else the endpoint, judges the answer (a stored one as a fresh one:
    * its lifetime may have run out since) and remembers the outcome.
    */
   async function introspect(key: string, token: string): Promise<Outcome> {
-    const remembered = await recall(store, key);
+    const remembered = await recall(store, prefix + key);
     const response = remembered ?? (await endpoint.introspect(token));
     const rejection = checkIntrospectionResponse(response, rule, Date.now());
     if (rejection !== undefined) {
@@ -169,7 +186,7 @@ export function createIntrospectionVerifier(
       return { rejection };
     }
     if (remembered === undefined && store !== undefined && resolved.cache !== undefined) {
-      share(store, key, response, resolved.cache.maxAgeMs);
+      share(store, prefix + key, response, resolved.cache.maxAgeMs);
     }
     // Shared read-only by every request waiting on this lookup, and by later cache hits.
     freezePlainData(response);

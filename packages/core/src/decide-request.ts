@@ -50,6 +50,8 @@ interface Request {
   readonly scheme: 'bearer' | 'dpop';
   /** The thumbprint of the DPoP proof's key, once the proof was verified. */
   proofJkt?: string;
+  /** Records the proof as used: run once the token is verified and bound to its key. */
+  markProofUsed?: () => Promise<void>;
 }
 
 /** The audit event's methods and tools, sanitised (only when someone listens). */
@@ -121,6 +123,10 @@ function rejectProof(c: McpAuthConfig, ch: Challenge, r: Request, failure: unkno
       ch('invalid_dpop_proof', failure.message, scope),
     );
   }
+  if (isMcpAuthError(failure) && failure.status === 503) {
+    const cause = c.reportOutage(failure);
+    if (r.d.event !== undefined) r.d.event.cause = cause;
+  }
   return rejectToken(r.d, ch, failure, scope);
 }
 
@@ -154,8 +160,9 @@ function checkProof(c: McpAuthConfig, ch: Challenge, r: Request, token: string):
   );
   const { nonces } = dpop;
   return proof.then(
-    ({ jkt }) => {
+    ({ jkt, markUsed }) => {
       r.proofJkt = jkt;
+      r.markProofUsed = markUsed;
       const result = verify(c, ch, r, token);
       if (nonces === undefined) return result;
       // With server nonces, every answer to a DPoP request carries the current one.
@@ -249,6 +256,20 @@ function conclude(
       ch('invalid_token', bindingRefusal, scopeToAskFor(c, required)),
     );
   }
+  // The proof's jti is recorded only now, for a valid token bound to the proof's key.
+  const { markProofUsed } = r;
+  if (markProofUsed !== undefined) {
+    return markProofUsed().then(
+      () => concludeVerified(c, ch, r, authInfo),
+      (failure: unknown) => rejectProof(c, ch, r, failure),
+    );
+  }
+  return concludeVerified(c, ch, r, authInfo);
+}
+
+/** The decision for a verified token whose key binding fits: session, then scopes. */
+function concludeVerified(c: McpAuthConfig, ch: Challenge, r: Request, authInfo: AuthInfo): Result {
+  const { d, ops } = r;
   const granted = Array.isArray(authInfo.scopes) ? authInfo.scopes : [];
   const evaluation = evaluateCompiled(c.policy, ops, granted);
   const { event } = d;

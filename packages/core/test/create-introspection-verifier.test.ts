@@ -563,6 +563,41 @@ describe('createIntrospectionVerifier (RFC 7662)', () => {
 });
 
 describe('introspection results in a shared store (several instances)', () => {
+  /** The prefix this file's verifiers use: `introspection:<scope of endpoint, client, issuer, resource>:`. */
+  async function prefixOf(options: Partial<IntrospectionVerifierOptions> = {}): Promise<string> {
+    const keys: string[] = [];
+    const memory = createMemoryStore();
+    const recording = {
+      ...memory,
+      setIfAbsent: (key: string, ttlMs: number, value?: string) => {
+        keys.push(key);
+        return memory.setIfAbsent(key, ttlMs, value);
+      },
+    };
+    const { fetch } = endpoint(() => json(active({ aud: options.resource ?? RESOURCE })));
+    await verifier(fetch, { store: recording, ...options }).verifyAccessToken('probe');
+    const [key] = keys;
+    expect(key).toMatch(/^introspection:[0-9a-z]+:/);
+    return (key as string).slice(0, (key as string).lastIndexOf(':') + 1);
+  }
+
+  it('keeps results under a prefix scoped to the endpoint, client, issuer and resource', async () => {
+    const mine = await prefixOf();
+    expect(await prefixOf()).toBe(mine);
+    expect(await prefixOf({ resource: 'https://other.example/mcp' })).not.toBe(mine);
+    expect(await prefixOf({ clientId: 'another client' })).not.toBe(mine);
+    // Another resource's verifier on the same store asks its own endpoint.
+    const store = createMemoryStore();
+    const { fetch, calls } = endpoint(() => json(active()));
+    await verifier(fetch, { store }).verifyAccessToken('opaque-x');
+    await failure(
+      verifier(fetch, { store, resource: 'https://other.example/mcp' }).verifyAccessToken(
+        'opaque-x',
+      ),
+    );
+    expect(calls).toHaveLength(2);
+  });
+
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(NOW);
@@ -581,25 +616,25 @@ describe('introspection results in a shared store (several instances)', () => {
     expect(info).toMatchObject({ clientId: 'host-app', scopes: ['todo:read', 'todo:write'] });
     expect(info.extra?.sub).toBe('alice');
     // Kept under the token's digest, never the token, for the cache's 60 s at most.
-    const digest = await tokenHash('opaque-1');
-    expect(JSON.parse(store.get(`introspection:${digest}`) as string)).toMatchObject({
+    const key = (await prefixOf()) + (await tokenHash('opaque-1'));
+    expect(JSON.parse(store.get(key) as string)).toMatchObject({
       active: true,
       sub: 'alice',
     });
     vi.setSystemTime(NOW + 60_001);
-    expect(store.get(`introspection:${digest}`)).toBeUndefined();
+    expect(store.get(key)).toBeUndefined();
   });
 
   it('never keeps a result past its exp, and judges a stored result again', async () => {
     const store = createMemoryStore();
     const { fetch, calls } = endpoint(() => json(active({ exp: nowSeconds + 10 })));
     await verifier(fetch, { store }).verifyAccessToken('short');
-    const digest = await tokenHash('short');
+    const prefix = await prefixOf();
     vi.setSystemTime(NOW + 10_001);
-    expect(store.get(`introspection:${digest}`)).toBeUndefined();
+    expect(store.get(prefix + (await tokenHash('short')))).toBeUndefined();
     // A stored result whose audience is not this resource is refused, not trusted.
     store.setIfAbsent(
-      `introspection:${await tokenHash('planted')}`,
+      prefix + (await tokenHash('planted')),
       60_000,
       JSON.stringify(active({ aud: 'https://other.example/mcp', exp: nowSeconds + 600 })),
     );
@@ -614,7 +649,7 @@ describe('introspection results in a shared store (several instances)', () => {
       token === 'revoked' ? json({ active: false }) : json(active()),
     );
     await failure(verifier(fetch, { store }).verifyAccessToken('revoked'));
-    expect(store.get(`introspection:${await tokenHash('revoked')}`)).toBeUndefined();
+    expect(store.get((await prefixOf()) + (await tokenHash('revoked')))).toBeUndefined();
     const broken = {
       ...store,
       get: () => Promise.reject(new Error('ECONNREFUSED')),
@@ -635,6 +670,6 @@ describe('introspection results in a shared store (several instances)', () => {
     const store = createMemoryStore();
     const { fetch } = endpoint(() => json(active()));
     await verifier(fetch, { store, cache: false }).verifyAccessToken('uncached');
-    expect(store.get(`introspection:${await tokenHash('uncached')}`)).toBeUndefined();
+    expect(store.get((await prefixOf()) + (await tokenHash('uncached')))).toBeUndefined();
   });
 });

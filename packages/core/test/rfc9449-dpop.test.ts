@@ -714,6 +714,54 @@ describe('the replay cache', () => {
     expect(calls).toEqual([[`dpop-jti:${key.jkt}:j-1`, 60_000]]);
   });
 
+  it('refuses an RSA proof key with another exponent or over 4096 bits, before any signature work', async () => {
+    const auth = make({ mode: 'allowed' });
+    const token = await bound();
+    const rsa = await createDpopKey('RS256');
+    const base = await rsa.proof({ method: 'POST', url: RESOURCE, accessToken: token });
+    const jwk = JSON.parse(Buffer.from(base.split('.')[0] as string, 'base64url').toString()).jwk;
+    for (const bad of [
+      { ...jwk, e: 'AQAAAQ' },
+      { ...jwk, n: 'A'.repeat(684) },
+    ]) {
+      const proof = await rsa.proof({
+        method: 'POST',
+        url: RESOURCE,
+        accessToken: token,
+        header: { jwk: bad },
+      });
+      const result = denied(await auth.authorize(dpopRequest(token, proof)));
+      expect(result.status).toBe(401);
+      expect(result.body).toMatchObject({
+        error: 'invalid_dpop_proof',
+        error_description: 'DPoP proof RSA key must have e = 65537 and at most 4096 bits',
+      });
+    }
+  });
+
+  it('is written only for a valid token bound to the proof key (no filling it without one)', async () => {
+    const calls: string[] = [];
+    const replayCache: ReplayCache = {
+      async setIfAbsent(k) {
+        calls.push(k);
+        return true;
+      },
+    };
+    const auth = make({ mode: 'allowed', replayCache });
+    // Self-signed proofs with a garbage token, a token bound to another key, an unbound token.
+    const unbound = await issuer.mintAccessToken();
+    for (const token of ['garbage-token', await bound(otherKey), unbound]) {
+      const proof = await key.proof({ method: 'POST', url: RESOURCE, accessToken: token });
+      const result = denied(await auth.authorize(dpopRequest(token, proof)));
+      expect(result.status).toBe(401);
+    }
+    expect(calls).toEqual([]);
+    const token = await bound();
+    const proof = await key.proof({ method: 'POST', url: RESOURCE, accessToken: token });
+    expect((await auth.authorize(dpopRequest(token, proof))).type).toBe('allow');
+    expect(calls).toHaveLength(1);
+  });
+
   it('a replay cache that fails → 503 with Retry-After (fail closed)', async () => {
     const auth = make({
       mode: 'allowed',

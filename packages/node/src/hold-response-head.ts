@@ -3,6 +3,18 @@ import type { PlainResponse } from '@org/mcp-auth-core/adapter';
 import type { NodeResponseHead } from './on-response-head.js';
 import { writeResponse } from './write-response.js';
 
+/** The answer when settling a session-opening response failed unexpectedly: retry later. */
+function unsettled(): PlainResponse {
+  return {
+    status: 503,
+    headers: { 'Content-Type': 'application/json', 'Retry-After': '5' },
+    body: {
+      error: 'store_unavailable',
+      error_description: 'The session could not be recorded; retry later',
+    },
+  };
+}
+
 type Settle = (
   head: NodeResponseHead,
 ) => PlainResponse | undefined | Promise<PlainResponse | undefined>;
@@ -90,13 +102,14 @@ export function holdResponseHead(res: ServerResponse, settle: Settle): void {
     try {
       answer = settle(head);
     } catch {
-      answer = undefined;
+      // Whether the binding was stored is unknown: the session id must not leave (fail closed).
+      answer = head.sessionId === undefined ? undefined : unsettled();
     }
     if (answer instanceof Promise) {
       state = 'holding';
       answer.then(
         (a) => (a === undefined ? flush() : replace(a)),
-        () => flush(),
+        () => replace(unsettled()),
       );
       return true;
     }
@@ -114,9 +127,10 @@ export function holdResponseHead(res: ServerResponse, settle: Settle): void {
       if (state === 'waiting') {
         const explicit = m === 'writeHead';
         const status = explicit && typeof args[0] === 'number' ? args[0] : res.statusCode;
+        // Headers given to writeHead win over those set before, as Node sends them.
         const id =
-          res.getHeader('mcp-session-id') ??
-          (explicit ? headerIn(args[2] ?? args[1], 'mcp-session-id') : undefined);
+          (explicit ? headerIn(args[2] ?? args[1], 'mcp-session-id') : undefined) ??
+          res.getHeader('mcp-session-id');
         const waits = start({
           status,
           sessionId: typeof id === 'string' && id !== '' ? id : undefined,

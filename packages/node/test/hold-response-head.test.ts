@@ -130,4 +130,34 @@ describe('holdResponseHead', () => {
     await later(undefined, 20);
     expect(heads).toEqual([{ status: 0, sessionId: undefined }]);
   });
+
+  it('a settle that fails unexpectedly never lets the session id out: 503 instead', async () => {
+    for (const settle of [
+      () => Promise.reject(new Error('boom')),
+      () => {
+        throw new Error('boom');
+      },
+    ]) {
+      const seen = await serveOnce(settle, (res) => {
+        res.setHeader('Mcp-Session-Id', 'abc');
+        res.end('created');
+      });
+      expect(seen.status).toBe(503);
+      expect(seen.headers.get('mcp-session-id')).toBeNull();
+      expect(JSON.parse(seen.body)).toMatchObject({ error: 'store_unavailable' });
+    }
+  });
+
+  it('the session id given to writeHead is the one settled, as Node sends it', async () => {
+    const seen = await serveOnce(
+      () => undefined,
+      (res) => {
+        res.setHeader('Mcp-Session-Id', 'set-before');
+        res.writeHead(200, { 'Mcp-Session-Id': 'given-to-writeHead' });
+        res.end('ok');
+      },
+    );
+    expect(seen.heads[0]?.sessionId).toBe('given-to-writeHead');
+    expect(seen.headers.get('mcp-session-id')).toBe('given-to-writeHead');
+  });
 });

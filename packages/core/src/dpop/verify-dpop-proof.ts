@@ -61,6 +61,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** base64url characters of a 4096-bit RSA modulus (512 bytes). */
+const MAX_RSA_MODULUS_CHARS = 683;
+
 /** The one proof of the request, its header checked before any signature work. */
 function readProof(proofs: readonly string[], rule: DpopProofRule): string {
   if (proofs.length === 0) throw invalidProof('DPoP proof missing');
@@ -87,6 +90,14 @@ function readProof(proofs: readonly string[], rule: DpopProofRule): string {
   if (!isRecord(jwk)) throw invalidProof('DPoP proof jwk is missing');
   if (jwk.kty === 'oct' || PRIVATE_MEMBERS.some((m) => Object.hasOwn(jwk, m))) {
     throw invalidProof('DPoP proof jwk must be a public key');
+  }
+  // An RSA key costs what its size and exponent make it cost: at most 4096 bits, e = 65537,
+  // so a proof cannot buy many times the CPU of a normal one before its signature fails.
+  if (
+    jwk.kty === 'RSA' &&
+    (jwk.e !== 'AQAB' || typeof jwk.n !== 'string' || jwk.n.length > MAX_RSA_MODULUS_CHARS)
+  ) {
+    throw invalidProof('DPoP proof RSA key must have e = 65537 and at most 4096 bits');
   }
   return proof;
 }
@@ -117,6 +128,18 @@ async function checkClaims(
   return jti;
 }
 
+/**
+ * A proof that passed every check but the replay check, which the caller runs with `markUsed`
+ * once the access token is verified and bound to `jkt`: a request without a valid bound token
+ * never writes to the replay cache (no one can fill it with self-signed proofs alone).
+ */
+export interface VerifiedDpopProof {
+  /** RFC 7638 thumbprint of the proof's key. */
+  jkt: string;
+  /** Records the proof's `jti`: rejects with `invalid_dpop_proof` when it was used before. */
+  markUsed(): Promise<void>;
+}
+
 /** The replay check last, so only proofs that passed everything else are remembered. */
 async function checkReplay(rule: DpopProofRule, jkt: string, jti: string): Promise<void> {
   let fresh: boolean;
@@ -138,7 +161,7 @@ async function checkReplay(rule: DpopProofRule, jkt: string, jti: string): Promi
  * a compact JWS with `typ` `dpop+jwt`; `alg` in the allow-list; `jwk` a public key (no private
  * or symmetric members); the signature with that key; `htm` equal to the method; `htu` equal to
  * the request URI without query and fragment after RFC 3986 normalization; `iat` within
- * `iatWindowMs` of the clock; `jti` present and not seen before (`replayCache`); `ath` equal to
+ * `iatWindowMs` of the clock; `jti` present (and, by `markUsed`, not seen before in `replayCache`); `ath` equal to
  * base64url(SHA-256(access token)); with `nonces`, `nonce` a current server nonce. Rejects with
  * `invalid_dpop_proof` (401), `use_dpop_nonce` (401), or `dpop_replay_unavailable` (503) when
  * the replay cache cannot answer.
@@ -155,7 +178,7 @@ async function checkReplay(rule: DpopProofRule, jkt: string, jti: string): Promi
 export async function verifyDpopProof(
   request: DpopProofRequest,
   rule: DpopProofRule,
-): Promise<{ jkt: string }> {
+): Promise<VerifiedDpopProof> {
   const proof = readProof(request.proofs, rule);
   const now = (rule.now ?? Date.now)();
   let payload: JWTPayload;
@@ -196,6 +219,6 @@ export async function verifyDpopProof(
     );
   }
   jkt ??= await calculateJwkThumbprint(jwk, 'sha256');
-  await checkReplay(rule, jkt, jti);
-  return { jkt };
+  const key = jkt;
+  return { jkt, markUsed: () => checkReplay(rule, key, jti) };
 }
