@@ -13,8 +13,8 @@ const root = repositoryRoot();
 const resultsFile = join(root, 'apps/release-check/bundle-size.md');
 
 /** The edge-bundle budget of the core's application entry (`@org/mcp-auth-core`), in KiB. */
-const CORE_MAX_MINIFIED_KIB = 110;
-const CORE_MAX_GZIP_KIB = 37;
+const CORE_MAX_MINIFIED_KIB = 112;
+const CORE_MAX_GZIP_KIB = 38;
 
 let index: BundleSize;
 let adapter: BundleSize;
