@@ -5,6 +5,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import {
   filterListsByScope,
+  type McpAuthExpress,
   type McpAuthOptions,
   mcpAuth,
   type ReadyReport,
@@ -54,8 +55,60 @@ export interface SampleApp {
   ready(): Promise<ReadyReport>;
 }
 
-function jsonRpcError(res: Response, status: number, code: number, message: string): void {
+/**
+ * Answers with a JSON-RPC error (`id: null`), as the MCP transport does.
+ *
+ * @example
+ * ```ts
+ * return jsonRpcError(res, 404, -32001, 'Session not found');
+ * ```
+ */
+export function jsonRpcError(res: Response, status: number, code: number, message: string): void {
   res.status(status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
+}
+
+/**
+ * The Express app around an MCP handler, for both entries: Protected Resource Metadata, the MCP
+ * endpoint behind `auth.protect`, a JSON 404, and JSON-RPC errors instead of Express's HTML page
+ * or a stack.
+ *
+ * @example
+ * ```ts
+ * const app = expressApp(config.resourceUrl, auth, handleMcp);
+ * ```
+ */
+export function expressApp(
+  resourceUrl: string,
+  auth: McpAuthExpress,
+  handleMcp: RequestHandler,
+): Express {
+  const notFound: RequestHandler = (_req, res) => {
+    res.status(404).json({ error: 'not_found', error_description: 'Not found' });
+  };
+
+  // Body-parser and any other error: a JSON-RPC error, never Express's HTML page or a stack.
+  const jsonErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+    if (res.headersSent) return void res.end();
+    const status = typeof err?.status === 'number' && err.status >= 400 ? err.status : 500;
+    if (err?.type === 'entity.parse.failed') {
+      return jsonRpcError(res, 400, -32700, 'Parse error: Invalid JSON');
+    }
+    if (status === 413) return jsonRpcError(res, 413, -32600, 'Request body too large');
+    if (status < 500) return jsonRpcError(res, status, -32600, 'Invalid request');
+    console.error('Unexpected error:', err instanceof Error ? err.message : err);
+    jsonRpcError(res, 500, -32603, 'Internal server error');
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(auth.metadata);
+  // auth.protect first: it reads the JSON body itself (capped at 4 MiB) for the scope policy
+  // and the Mcp-Method / Mcp-Name check, so a request without a token gets its 401 challenge
+  // whatever its body holds; express.json() then finds the body read and leaves it alone.
+  app.all(new URL(resourceUrl).pathname, auth.protect, express.json({ limit: '4mb' }), handleMcp);
+  app.use(notFound);
+  app.use(jsonErrors);
+  return app;
 }
 
 /**
@@ -190,37 +243,7 @@ export function createApp(config: AppConfig): SampleApp {
     await transport.handleRequest(req, res, req.body);
   }
 
-  const notFound: RequestHandler = (_req, res) => {
-    res.status(404).json({ error: 'not_found', error_description: 'Not found' });
-  };
-
-  // Body-parser and any other error: a JSON-RPC error, never Express's HTML page or a stack.
-  const jsonErrors: ErrorRequestHandler = (err, _req, res, _next) => {
-    if (res.headersSent) return void res.end();
-    const status = typeof err?.status === 'number' && err.status >= 400 ? err.status : 500;
-    if (err?.type === 'entity.parse.failed') {
-      return jsonRpcError(res, 400, -32700, 'Parse error: Invalid JSON');
-    }
-    if (status === 413) return jsonRpcError(res, 413, -32600, 'Request body too large');
-    if (status < 500) return jsonRpcError(res, status, -32600, 'Invalid request');
-    console.error('Unexpected error:', err instanceof Error ? err.message : err);
-    jsonRpcError(res, 500, -32603, 'Internal server error');
-  };
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(auth.metadata);
-  // auth.protect first: it reads the JSON body itself (capped at 4 MiB) for the scope policy,
-  // so a request without a token gets its 401 challenge whatever its body holds; express.json()
-  // then finds the body read and leaves it alone.
-  app.all(
-    new URL(config.resourceUrl).pathname,
-    auth.protect,
-    express.json({ limit: '4mb' }),
-    handleMcp,
-  );
-  app.use(notFound);
-  app.use(jsonErrors);
+  const app = expressApp(config.resourceUrl, auth, handleMcp);
 
   return {
     app,

@@ -48,8 +48,46 @@ export interface SampleApp {
   ready(): Promise<ReadyReport>;
 }
 
-function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string) {
+/**
+ * Answers with a JSON-RPC error (`id: null`), as the MCP transport does.
+ *
+ * @example
+ * ```ts
+ * return jsonRpcError(reply, 404, -32001, 'Session not found');
+ * ```
+ */
+export function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string) {
   return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code, message } });
+}
+
+/**
+ * The JSON 404 and the JSON-RPC error answers both entries give (the MCP route's body errors
+ * are answered by the plugin as the core does): never an HTML page or a stack.
+ *
+ * @example
+ * ```ts
+ * answerErrorsAsJson(app);
+ * ```
+ */
+export function answerErrorsAsJson(app: FastifyInstance): void {
+  app.setNotFoundHandler((_request, reply) => {
+    return reply.code(404).send({ error: 'not_found', error_description: 'Not found' });
+  });
+  app.setErrorHandler(
+    (error: { statusCode?: number; code?: string; name?: string }, _request, reply) => {
+      const status =
+        typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+      const parse =
+        error.name === 'SyntaxError' ||
+        /^FST_ERR_CTP_(INVALID|EMPTY)_JSON_BODY$/.test(error.code ?? '');
+      if (status === 400 && parse)
+        return jsonRpcError(reply, 400, -32700, 'Parse error: Invalid JSON');
+      if (status === 413) return jsonRpcError(reply, 413, -32600, 'Request body too large');
+      if (status < 500) return jsonRpcError(reply, status, -32600, 'Invalid request');
+      console.error('Unexpected error:', error instanceof Error ? error.message : error);
+      return jsonRpcError(reply, 500, -32603, 'Internal server error');
+    },
+  );
 }
 
 /**
@@ -203,27 +241,7 @@ export async function createApp(config: AppConfig, server?: Server): Promise<Sam
     },
   });
 
-  app.setNotFoundHandler((_request, reply) => {
-    return reply.code(404).send({ error: 'not_found', error_description: 'Not found' });
-  });
-
-  // Any other error (the MCP route's body errors are answered by the plugin as the core
-  // does): a JSON-RPC error, never a stack.
-  app.setErrorHandler(
-    (error: { statusCode?: number; code?: string; name?: string }, _request, reply) => {
-      const status =
-        typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-      const parse =
-        error.name === 'SyntaxError' ||
-        /^FST_ERR_CTP_(INVALID|EMPTY)_JSON_BODY$/.test(error.code ?? '');
-      if (status === 400 && parse)
-        return jsonRpcError(reply, 400, -32700, 'Parse error: Invalid JSON');
-      if (status === 413) return jsonRpcError(reply, 413, -32600, 'Request body too large');
-      if (status < 500) return jsonRpcError(reply, status, -32600, 'Invalid request');
-      console.error('Unexpected error:', error instanceof Error ? error.message : error);
-      return jsonRpcError(reply, 500, -32603, 'Internal server error');
-    },
-  );
+  answerErrorsAsJson(app);
 
   await app.ready();
   return {

@@ -52,8 +52,40 @@ export interface SampleApp {
   ready(): Promise<ReadyReport>;
 }
 
-function jsonRpcError(c: Context, status: ContentfulStatusCode, code: number, message: string) {
+/**
+ * Answers with a JSON-RPC error (`id: null`), as the MCP transport does.
+ *
+ * @example
+ * ```ts
+ * return jsonRpcError(c, 404, -32001, 'Session not found');
+ * ```
+ */
+export function jsonRpcError(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: number,
+  message: string,
+) {
   return c.json({ jsonrpc: '2.0', id: null, error: { code, message } }, status);
+}
+
+/**
+ * The JSON 404 and the error answers both entries give: `auth.protect`'s refusals as they are
+ * (an `HTTPException` carrying the exact 400/401/403/413/503), anything else a JSON-RPC error,
+ * never a stack.
+ *
+ * @example
+ * ```ts
+ * answerErrorsAsJson(app);
+ * ```
+ */
+export function answerErrorsAsJson(app: Hono<McpAuthEnv>): void {
+  app.notFound((c) => c.json({ error: 'not_found', error_description: 'Not found' }, 404));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    console.error('Unexpected error:', error.message);
+    return jsonRpcError(c, 500, -32603, 'Internal server error');
+  });
 }
 
 /**
@@ -186,14 +218,7 @@ export function createApp(config: AppConfig): SampleApp {
     return transport.handleRequest(c.req.raw, { authInfo: c.var.auth, parsedBody: body });
   });
 
-  app.notFound((c) => c.json({ error: 'not_found', error_description: 'Not found' }, 404));
-  app.onError((error, c) => {
-    // auth.protect refuses with an HTTPException carrying the exact 400/401/403/413/503.
-    if (error instanceof HTTPException) return error.getResponse();
-    // Any unexpected error: a JSON-RPC error, never a stack.
-    console.error('Unexpected error:', error.message);
-    return jsonRpcError(c, 500, -32603, 'Internal server error');
-  });
+  answerErrorsAsJson(app);
 
   return {
     app,

@@ -10,15 +10,12 @@ import {
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
 import { filterListsByScope, mcpAuth } from '@org/mcp-auth-express';
-import express, {
-  type ErrorRequestHandler,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import type { Request, RequestHandler } from 'express';
 import {
   type AppConfig,
   authOptions,
+  expressApp,
+  jsonRpcError,
   type RunningServer,
   type SampleApp,
   serveApp,
@@ -58,10 +55,6 @@ export function readStateless(env: Record<string, string | undefined>): boolean 
   if (value === '1' || value === 'true') return true;
   if (value === '' || value === '0' || value === 'false') return false;
   throw new TypeError(`MCP_STATELESS must be 1 or 0 (got "${env.MCP_STATELESS}")`);
-}
-
-function jsonRpcError(res: Response, status: number, code: number, message: string): void {
-  res.status(status).json({ jsonrpc: '2.0', id: null, error: { code, message } });
 }
 
 /**
@@ -141,36 +134,7 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
     await transport.handleRequest(req, res, req.body);
   };
 
-  const notFound: RequestHandler = (_req, res) => {
-    res.status(404).json({ error: 'not_found', error_description: 'Not found' });
-  };
-
-  // Body-parser and any other error: a JSON-RPC error, never Express's HTML page or a stack.
-  const jsonErrors: ErrorRequestHandler = (err, _req, res, _next) => {
-    if (res.headersSent) return void res.end();
-    const status = typeof err?.status === 'number' && err.status >= 400 ? err.status : 500;
-    if (err?.type === 'entity.parse.failed') {
-      return jsonRpcError(res, 400, -32700, 'Parse error: Invalid JSON');
-    }
-    if (status === 413) return jsonRpcError(res, 413, -32600, 'Request body too large');
-    if (status < 500) return jsonRpcError(res, status, -32600, 'Invalid request');
-    console.error('Unexpected error:', err instanceof Error ? err.message : err);
-    jsonRpcError(res, 500, -32603, 'Internal server error');
-  };
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(auth.metadata);
-  // auth.protect first: it reads the JSON body itself (capped at 4 MiB) for the scope policy
-  // and the Mcp-Method / Mcp-Name check; express.json() then finds the body read.
-  app.all(
-    new URL(config.resourceUrl).pathname,
-    auth.protect,
-    express.json({ limit: '4mb' }),
-    handleMcp,
-  );
-  app.use(notFound);
-  app.use(jsonErrors);
+  const app = expressApp(config.resourceUrl, auth, handleMcp);
 
   return {
     app,

@@ -11,10 +11,12 @@ import {
   isLegacyRequest,
 } from '@modelcontextprotocol/server';
 import { filterListsByScope, mcpAuth } from '@org/mcp-auth-fastify';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import {
   type AppConfig,
+  answerErrorsAsJson,
   authOptions,
+  jsonRpcError,
   type RunningServer,
   type SampleApp,
   serveApp,
@@ -54,10 +56,6 @@ export function readStateless(env: Record<string, string | undefined>): boolean 
   if (value === '1' || value === 'true') return true;
   if (value === '' || value === '0' || value === 'false') return false;
   throw new TypeError(`MCP_STATELESS must be 1 or 0 (got "${env.MCP_STATELESS}")`);
-}
-
-function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string) {
-  return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code, message } });
 }
 
 /**
@@ -166,27 +164,7 @@ export async function createApp(
     },
   });
 
-  app.setNotFoundHandler((_request, reply) => {
-    return reply.code(404).send({ error: 'not_found', error_description: 'Not found' });
-  });
-
-  // Any other error (the MCP route's body errors are answered by the plugin as the core
-  // does): a JSON-RPC error, never a stack.
-  app.setErrorHandler(
-    (error: { statusCode?: number; code?: string; name?: string }, _request, reply) => {
-      const status =
-        typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-      const parse =
-        error.name === 'SyntaxError' ||
-        /^FST_ERR_CTP_(INVALID|EMPTY)_JSON_BODY$/.test(error.code ?? '');
-      if (status === 400 && parse)
-        return jsonRpcError(reply, 400, -32700, 'Parse error: Invalid JSON');
-      if (status === 413) return jsonRpcError(reply, 413, -32600, 'Request body too large');
-      if (status < 500) return jsonRpcError(reply, status, -32600, 'Invalid request');
-      console.error('Unexpected error:', error instanceof Error ? error.message : error);
-      return jsonRpcError(reply, 500, -32603, 'Internal server error');
-    },
-  );
+  answerErrorsAsJson(app);
 
   await app.ready();
   return {

@@ -6,11 +6,11 @@ import {
 } from '@modelcontextprotocol/server';
 import { filterListsByScope, type McpAuthEnv, mcpAuth } from '@org/mcp-auth-hono';
 import { type Context, Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   type AppConfig,
+  answerErrorsAsJson,
   authOptions,
+  jsonRpcError,
   type RunningServer,
   type SampleApp,
   serveApp,
@@ -50,10 +50,6 @@ export function readStateless(env: Record<string, string | undefined>): boolean 
   if (value === '1' || value === 'true') return true;
   if (value === '' || value === '0' || value === 'false') return false;
   throw new TypeError(`MCP_STATELESS must be 1 or 0 (got "${env.MCP_STATELESS}")`);
-}
-
-function jsonRpcError(c: Context, status: ContentfulStatusCode, code: number, message: string) {
-  return c.json({ jsonrpc: '2.0', id: null, error: { code, message } }, status);
 }
 
 /**
@@ -137,14 +133,7 @@ export function createApp(config: AppConfig, options: V2Options = {}): SampleApp
     return transport.handleRequest(c.req.raw, passed);
   });
 
-  app.notFound((c) => c.json({ error: 'not_found', error_description: 'Not found' }, 404));
-  app.onError((error, c) => {
-    // auth.protect refuses with an HTTPException carrying the exact 400/401/403/413/503.
-    if (error instanceof HTTPException) return error.getResponse();
-    // Any unexpected error: a JSON-RPC error, never a stack.
-    console.error('Unexpected error:', error.message);
-    return jsonRpcError(c, 500, -32603, 'Internal server error');
-  });
+  answerErrorsAsJson(app);
 
   return {
     app,
