@@ -61,6 +61,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The least margin a replay mark outlives the iat window by, ms (clocks of other instances). */
+const CLOCK_SKEW_MARGIN_MS = 30_000;
+
 /** base64url characters of a 4096-bit RSA modulus (512 bytes). */
 const MAX_RSA_MODULUS_CHARS = 683;
 
@@ -144,8 +147,12 @@ export interface VerifiedDpopProof {
 async function checkReplay(rule: DpopProofRule, jkt: string, jti: string): Promise<void> {
   let fresh: boolean;
   try {
-    // Long enough to cover every moment at which the proof's iat is still in the window.
-    fresh = await rule.replayCache.setIfAbsent(`dpop-jti:${jkt}:${jti}`, 2 * rule.iatWindowMs);
+    // Long enough to cover every moment at which the proof's iat is still in the window, plus
+    // a margin for instances whose clocks differ from the one that recorded it.
+    fresh = await rule.replayCache.setIfAbsent(
+      `dpop-jti:${jkt}:${jti}`,
+      2 * rule.iatWindowMs + Math.max(rule.iatWindowMs, CLOCK_SKEW_MARGIN_MS),
+    );
   } catch (cause) {
     throw new McpAuthError('dpop_replay_unavailable', 'DPoP replay check unavailable', {
       cause,
