@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { InsufficientScopeError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { createMcpFastifyApp } from '@modelcontextprotocol/fastify';
 import {
   NodeStreamableHTTPServerTransport,
@@ -7,17 +6,10 @@ import {
   toWebRequest,
 } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
-import { rawToolCall } from '@org/mcp-auth-conformance/mcp';
-import {
-  buildMcpServerV2,
-  connectClientV2,
-  createE2eFixture,
-  MODERN_PROTOCOL_VERSION,
-  recordingFetch,
-  whoamiV2,
-} from '@org/mcp-auth-conformance/mcp-v2';
+import { buildMcpServerV2, createE2eFixture } from '@org/mcp-auth-conformance/mcp-v2';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeSdkV2Endpoints } from '@org/mcp-auth-conformance/sdk-v2';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { mcpAuth } from '../src/index.js';
 
 // MCP SDK v2 behind the plugin: the v2 SDK's own createMcpFastifyApp, the v2 Node transports
@@ -78,80 +70,5 @@ describe('Fastify 5 + MCP SDK v2 over HTTP on 127.0.0.1', () => {
     await app.close();
   });
 
-  it('2026-07-28: a tool and the server factory see the verified token; no session', async () => {
-    const recorder = recordingFetch();
-    const { client, transport } = await connectClientV2(`${url}/stateless/mcp`, fixture.alice, {
-      era: 'auto',
-      fetch: recorder.fetch,
-    });
-    expect(client.getNegotiatedProtocolVersion()).toBe(MODERN_PROTOCOL_VERSION);
-    expect(await whoamiV2(client)).toMatchObject({
-      sub: 'alice',
-      factorySub: 'alice',
-      token: fixture.alice,
-      clientId: 'test-client',
-      scopes: ['todo:read'],
-      resource: 'https://mcp.example/mcp',
-    });
-    expect(transport.sessionId).toBeUndefined();
-    expect(recorder.seen.filter((r) => r.sessionId !== undefined)).toEqual([]);
-    expect(recorder.seen).toContainEqual({
-      method: 'POST',
-      mcpMethod: 'tools/call',
-      mcpName: 'whoami',
-    });
-    await client.close();
-  });
-
-  it('2025 clients are served by the stateless fallback', async () => {
-    const { client } = await connectClientV2(`${url}/stateless/mcp`, fixture.bob);
-    expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
-    expect(await whoamiV2(client)).toMatchObject({ sub: 'bob', factorySub: 'bob' });
-    await client.close();
-  });
-
-  it('401 without a token, 403 insufficient_scope naming the step-up scope', async () => {
-    const refused = connectClientV2(`${url}/stateless/mcp`, '', { era: 'modern' });
-    await expect(refused).rejects.toBeInstanceOf(SdkHttpError);
-    await expect(refused).rejects.toMatchObject({ code: SdkErrorCode.ClientHttpAuthentication });
-
-    const { client } = await connectClientV2(`${url}/stateless/mcp`, fixture.alice, {
-      era: 'modern',
-    });
-    const denied = client.callTool({ name: 'add_todo', arguments: {} });
-    await expect(denied).rejects.toBeInstanceOf(InsufficientScopeError);
-    await expect(denied).rejects.toMatchObject({
-      requiredScope: expect.stringContaining('todo:write'),
-    });
-    await client.close();
-  });
-
-  it('stateful (2025 era): the session is bound; another subject on it gets 404', async () => {
-    const { client, transport } = await connectClientV2(`${url}/mcp`, fixture.alice);
-    const sessionId = transport.sessionId!;
-    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await whoamiV2(client)).sub).toBe('alice');
-
-    const stolen = await rawToolCall(`${url}/mcp`, fixture.bob, sessionId);
-    expect(stolen.status).toBe(404);
-    expect(await stolen.json()).toEqual({
-      jsonrpc: '2.0',
-      id: null,
-      error: { code: -32001, message: 'Session not found' },
-    });
-    const bob = await connectClientV2(`${url}/mcp`, fixture.bob, { sessionId });
-    await expect(whoamiV2(bob.client)).rejects.toBeInstanceOf(SdkHttpError);
-    expect((await whoamiV2(client)).sub).toBe('alice');
-    await client.close();
-  });
-
-  it('stateful endpoint: a 2026-07-28 client negotiates up and runs without a session', async () => {
-    const { client, transport } = await connectClientV2(`${url}/mcp`, fixture.alice, {
-      era: 'auto',
-    });
-    expect(client.getNegotiatedProtocolVersion()).toBe(MODERN_PROTOCOL_VERSION);
-    expect(await whoamiV2(client)).toMatchObject({ sub: 'alice', factorySub: 'alice' });
-    expect(transport.sessionId).toBeUndefined();
-    await client.close();
-  });
+  describeSdkV2Endpoints(() => ({ url, fixture }));
 });
