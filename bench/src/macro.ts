@@ -83,16 +83,20 @@ export async function startServer(
   };
 }
 
-/** Starts servers in parallel; if one fails, stops the others and throws its error. */
-export async function startServers(configs: ServerConfig[]): Promise<RunningServer[]> {
-  const started = await Promise.allSettled(configs.map((config) => startServer(config)));
+/**
+ * Starts every group's servers in parallel and answers them grouped as given; if one fails,
+ * stops the others and throws its error.
+ */
+export async function startGroups(groups: ServerConfig[][]): Promise<RunningServer[][]> {
+  const started = await Promise.allSettled(groups.flat().map((config) => startServer(config)));
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
     await Promise.all(servers.map((s) => s.stop()));
     throw (failed as PromiseRejectedResult).reason;
   }
-  return servers;
+  let next = 0;
+  return groups.map((group) => group.map(() => servers[next++] as RunningServer));
 }
 
 export interface LoadResult {

@@ -8,7 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startTestIssuer } from '@org/mcp-auth-testing';
-import { analyse, MCP_SCENARIO, type Measurement, type MemoryResult } from './analyse.js';
+import {
+  analyse,
+  MCP_SCENARIO,
+  type Measurement,
+  type MemoryResult,
+  type RunScenario,
+} from './analyse.js';
 import {
   BODY,
   baseConfig,
@@ -25,9 +31,9 @@ import {
   type RunningServer,
   runLoad,
   startServer,
-  startServers,
+  startGroups,
 } from './macro.js';
-import { MCP_GROUPS, type McpTarget, mcpServerName, prepareMcpTarget } from './mcp.js';
+import { MCP_GROUPS, type McpTarget, prepareMcpTarget } from './mcp.js';
 import { runMicro } from './micro.js';
 import { renderReadme } from './report.js';
 import { runSmoke } from './smoke.js';
@@ -80,10 +86,10 @@ function packageVersion(name: string): string {
  * a 401 — would otherwise pay its JIT warm-up there), then measures the groups round by round:
  * within a group the baseline and its targets interleaved, the order flipped every round.
  */
-async function measureGroups(
+async function measureGroups<S extends RunScenario>(
   groups: RunningServer[][],
-  scenarios: readonly Measurement['scenario'][],
-  loadFor: (scenario: Measurement['scenario'], server: RunningServer) => Load,
+  scenarios: readonly S[],
+  loadFor: (scenario: S, server: RunningServer) => Load,
   measurements: Measurement[],
 ): Promise<void> {
   log('warming up (every scenario)');
@@ -111,12 +117,6 @@ async function measureGroups(
       }
     }
   }
-}
-
-/** Groups of started servers by name, in the order `names` gives. */
-function byNames(servers: RunningServer[], names: string[][]): RunningServer[][] {
-  const byName = new Map(servers.map((s) => [s.name, s]));
-  return names.map((group) => group.map((n) => byName.get(n) as RunningServer));
 }
 
 async function main(): Promise<void> {
@@ -152,42 +152,33 @@ async function main(): Promise<void> {
     const base = baseConfig(issuer);
     if (runs('macro')) {
       log('starting servers (one child process each)');
-      const servers = await startServers(
-        GROUPS.flat().map(([framework, variant]) => ({ ...base, framework, variant })),
+      const groups = await startGroups(
+        GROUPS.map((g) => g.map(([framework, variant]) => ({ ...base, framework, variant }))),
       );
       try {
-        const loadFor = createLoads(tokens, servers);
-        const names = GROUPS.map((g) => g.map(([framework, variant]) => `${framework}-${variant}`));
-        await measureGroups(
-          byNames(servers, names),
-          SCENARIOS,
-          (scenario, server) => loadFor(scenario as (typeof SCENARIOS)[number], server),
-          measurements,
-        );
+        const loadFor = createLoads(tokens, groups.flat());
+        await measureGroups(groups, SCENARIOS, loadFor, measurements);
       } finally {
-        await Promise.all(servers.map((s) => s.stop()));
+        await Promise.all(groups.flat().map((s) => s.stop()));
       }
     }
 
     // -- MCP servers -------------------------------------------------------------------------
     if (runs('mcp')) {
       log('MCP: starting the MCP SDK servers, bare and protected, stateless and stateful');
-      const servers = await startServers(MCP_GROUPS.flat().map((c) => ({ ...base, ...c })));
+      const groups = await startGroups(MCP_GROUPS.map((g) => g.map((c) => ({ ...base, ...c }))));
       try {
-        const targets = new Map<string, McpTarget>();
-        for (const server of servers)
-          targets.set(server.name, await prepareMcpTarget(server, tokens.valid));
+        const targets = new Map<RunningServer, McpTarget>();
+        for (const server of groups.flat())
+          targets.set(server, await prepareMcpTarget(server, tokens.valid));
         await measureGroups(
-          byNames(
-            servers,
-            MCP_GROUPS.map((g) => g.map((c) => mcpServerName(c.framework, c.mcp, c.variant))),
-          ),
+          groups,
           [MCP_SCENARIO],
-          (_scenario, server) => (targets.get(server.name) as McpTarget).load,
+          (_scenario, server) => (targets.get(server) as McpTarget).load,
           measurements,
         );
       } finally {
-        await Promise.all(servers.map((s) => s.stop()));
+        await Promise.all(groups.flat().map((s) => s.stop()));
       }
     }
 

@@ -17,7 +17,7 @@ import {
   RESOURCE,
   SCENARIOS,
 } from './fixtures.js';
-import { type Measured, measure, type RunningServer, startServers } from './macro.js';
+import { type Measured, measure, type RunningServer, startGroups } from './macro.js';
 import { checkMcpRefusal, MCP_GROUPS, prepareMcpTarget } from './mcp.js';
 import { runMicro } from './micro.js';
 import type { ServerConfig } from './server.js';
@@ -86,20 +86,23 @@ export async function runSmoke(
   try {
     const tokens = await mintTokens(issuer, 2 * AMOUNT);
     const base = baseConfig(issuer);
-    const configs: ServerConfig[] = [
-      ...GROUPS.flat().map(([framework, variant]) => ({ ...base, framework, variant })),
-      ...MCP_GROUPS.flat().map((c) => ({ ...base, ...c })),
-    ];
-    log(`smoke: starting ${configs.length} servers`);
-    servers = await startServers(configs);
-    const loadFor = createLoads(tokens, servers);
-    for (const server of servers.filter((s) => !s.name.includes('-mcp-'))) {
+    const fixed: ServerConfig[] = GROUPS.flat().map(([framework, variant]) => ({
+      ...base,
+      framework,
+      variant,
+    }));
+    const mcp: ServerConfig[] = MCP_GROUPS.flat().map((c) => ({ ...base, ...c }));
+    log(`smoke: starting ${fixed.length + mcp.length} servers`);
+    const [fixedServers = [], mcpServers = []] = await startGroups([fixed, mcp]);
+    servers = [...fixedServers, ...mcpServers];
+    const loadFor = createLoads(tokens, fixedServers);
+    for (const server of fixedServers) {
       for (const scenario of SCENARIOS) {
         const measured = await measure(server, loadFor(scenario, server), RUN);
         record(server, scenario, expectedStatus(scenario, server.variant), measured);
       }
     }
-    for (const server of servers.filter((s) => s.name.includes('-mcp-'))) {
+    for (const server of mcpServers) {
       const target = await prepareMcpTarget(server, tokens.valid).catch((error: Error) => {
         failures.push(error.message);
       });
