@@ -108,14 +108,24 @@ export const invalidToken = (description: string): Vector['expect'] => ({
   body: oauth('invalid_token', description),
   handled: false,
 });
-/** The CORS headers of the default (any origin) configuration. */
-export const cors = { 'access-control-allow-origin': '*', 'access-control-expose-headers': EXPOSE };
+/** An answer to a request without an `Origin` (not a browser's): no CORS header at all. */
+export const noCors = {
+  'access-control-allow-origin': null,
+  'access-control-expose-headers': null,
+  vary: null,
+};
+/** The CORS headers of the default (any origin) configuration, for a request with an `Origin`. */
+export const cors = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': EXPOSE,
+  vary: 'Origin',
+};
 /** The 401 answer to a request without credentials. */
 export const noToken: Vector['expect'] = {
   status: 401,
   challenge: challenge(`${rm}, scope="todo:read"`),
   body: oauth('missing_credentials', 'Authorization required'),
-  headers: cors,
+  headers: noCors,
   handled: false,
 };
 /** What the recording handler answers once the adapter let a request through. */

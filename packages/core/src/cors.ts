@@ -29,7 +29,10 @@ export interface CorsOptions {
 export interface Cors {
   /** False only when origins are listed and the request's `Origin` is not among them. */
   isAllowed(origin: string | undefined): boolean;
-  /** Headers for an actual response (allow or deny): Allow-Origin, Expose-Headers, Vary. */
+  /**
+   * Headers for an actual response (allow or deny), a fresh object: none without an `Origin`;
+   * with one, `Vary: Origin` and — when it is allowed — Allow-Origin and Expose-Headers.
+   */
   responseHeaders(origin: string | undefined): Record<string, string>;
   /** 204 with the Allow-* headers, or 403 for an origin that is not allowed. */
   preflight(origin: string | undefined): PlainResponse;
@@ -62,17 +65,19 @@ export const CORS_ALLOW_HEADERS =
 export const CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
 
 /**
- * Precomputes CORS headers for the MCP endpoint. With `'*'` every response carries
- * `Access-Control-Allow-Origin: *`; with a list, a listed `Origin` is echoed with
- * `Vary: Origin` and any other origin gets no Allow-Origin (and a 403 from `authorize`).
- * `Access-Control-Expose-Headers: WWW-Authenticate, Mcp-Session-Id` is always set so
- * browser-based hosts can read challenges.
+ * Precomputes CORS headers for the MCP endpoint. They go only on answers to requests that
+ * carry an `Origin` (a browser's): a server-side client, the common case, never reads them.
+ * Such an answer carries `Vary: Origin`, since its headers depend on that request header. With
+ * `'*'` an allowed answer has `Access-Control-Allow-Origin: *`; with a list, a listed `Origin`
+ * is echoed and any other gets no Allow-Origin (and a 403 from `authorize`). Allowed answers
+ * expose `WWW-Authenticate, Mcp-Session-Id` so browser-based hosts can read challenges.
  *
  * @example
  * ```ts
  * const cors = createCors({ allowedOrigins: ['https://app.example'] });
  * cors.responseHeaders('https://app.example');
  * // { 'Access-Control-Allow-Origin': 'https://app.example', 'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id', Vary: 'Origin' }
+ * cors.responseHeaders(undefined); // {}
  * ```
  */
 export function createCors(options: CorsOptions = {}, dpop = false): Cors {
@@ -85,6 +90,7 @@ export function createCors(options: CorsOptions = {}, dpop = false): Cors {
     const headers = Object.freeze({
       'Access-Control-Allow-Origin': '*',
       'Access-Control-Expose-Headers': exposeHeaders,
+      Vary: 'Origin',
     });
     const preflightHeaders = Object.freeze({
       'Access-Control-Allow-Origin': '*',
@@ -95,7 +101,7 @@ export function createCors(options: CorsOptions = {}, dpop = false): Cors {
     return {
       isAllowed: () => true,
       // Object.assign, not spread: spreading these header records is ~20× slower in V8.
-      responseHeaders: () => Object.assign({}, headers),
+      responseHeaders: (origin) => (origin === undefined ? {} : Object.assign({}, headers)),
       preflight: () => ({ status: 204, headers: Object.assign({}, preflightHeaders) }),
     };
   }
@@ -106,13 +112,13 @@ export function createCors(options: CorsOptions = {}, dpop = false): Cors {
   return {
     isAllowed,
     responseHeaders(origin) {
-      const headers: Record<string, string> = {};
-      if (origin !== undefined && listed(origin)) {
-        headers['Access-Control-Allow-Origin'] = origin;
-      }
-      headers['Access-Control-Expose-Headers'] = exposeHeaders;
-      headers.Vary = 'Origin';
-      return headers;
+      if (origin === undefined) return {};
+      if (!listed(origin)) return { Vary: 'Origin' };
+      return {
+        'Access-Control-Allow-Origin': origin,
+        'Access-Control-Expose-Headers': exposeHeaders,
+        Vary: 'Origin',
+      };
     },
     preflight(origin) {
       if (!isAllowed(origin)) {

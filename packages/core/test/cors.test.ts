@@ -8,10 +8,20 @@ describe('createCors', () => {
     expect(cors.responseHeaders('https://a.example')).toEqual({
       'Access-Control-Allow-Origin': '*',
       'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
+      Vary: 'Origin',
     });
-    const first = cors.responseHeaders(undefined);
+    const first = cors.responseHeaders('https://a.example');
     first.x = 'mutated';
-    expect(cors.responseHeaders(undefined)).not.toHaveProperty('x');
+    expect(cors.responseHeaders('https://a.example')).not.toHaveProperty('x');
+  });
+
+  it('no Origin, no CORS header: a fresh empty record under either configuration', () => {
+    for (const cors of [createCors(), createCors({ allowedOrigins: ['https://app.example'] })]) {
+      const first = cors.responseHeaders(undefined);
+      expect(first).toEqual({});
+      first.x = 'mutated';
+      expect(cors.responseHeaders(undefined)).toEqual({});
+    }
   });
 
   it("'*' preflight answers 204 with methods, headers and max-age", () => {
@@ -39,10 +49,7 @@ describe('createCors', () => {
       'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
       Vary: 'Origin',
     });
-    expect(cors.responseHeaders('https://evil.example')).toEqual({
-      'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
-      Vary: 'Origin',
-    });
+    expect(cors.responseHeaders('https://evil.example')).toEqual({ Vary: 'Origin' });
     const ok = cors.preflight('http://localhost:5173');
     expect(ok.status).toBe(204);
     expect(ok.headers['Access-Control-Allow-Origin']).toBe('http://localhost:5173');

@@ -221,7 +221,9 @@ describe('createMcpAuth options (TypeError naming the option)', () => {
 
 describe('authorize: credentials (RFC 6750)', () => {
   it('no token → 401 without error, baseline + operation scope, JSON body, CORS', async () => {
-    const result = denied(await make().authorize(post({}, call('add_todo'))));
+    const result = denied(
+      await make().authorize(post({ origin: 'https://app.example' }, call('add_todo'))),
+    );
     expect(result.status).toBe(401);
     expect(result.headers).toEqual({
       'WWW-Authenticate': `Bearer resource_metadata="${PRM}", scope="todo:write"`,
@@ -229,7 +231,15 @@ describe('authorize: credentials (RFC 6750)', () => {
       'Cache-Control': 'no-store',
       'Access-Control-Allow-Origin': '*',
       'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
+      Vary: 'Origin',
     });
+    // A request without an Origin (not a browser's) gets no CORS header.
+    const plain = denied(await make().authorize(post({}, call('add_todo'))));
+    expect(Object.keys(plain.headers)).toEqual([
+      'WWW-Authenticate',
+      'Content-Type',
+      'Cache-Control',
+    ]);
     expect(result.body).toEqual({
       error: 'missing_credentials',
       error_description: 'Authorization required',
@@ -350,13 +360,15 @@ describe('authorize: credentials (RFC 6750)', () => {
   });
 
   it('allows a valid token with CORS headers and the verifier authInfo', async () => {
-    const result = await make().authorize(post(bearer('alice')));
+    expect((await make().authorize(post(bearer('alice')))).headers).toEqual({});
+    const result = await make().authorize(post(bearer('alice', { origin: 'https://a.example' })));
     expect(result).toEqual({
       type: 'allow',
       authInfo: tokens.alice,
       headers: {
         'Access-Control-Allow-Origin': '*',
         'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id',
+        Vary: 'Origin',
       },
       // Not an initialize: a session id in the response would still be bound to alice.
       session: {

@@ -454,9 +454,13 @@ for (const [name, express] of [
       });
       const server = await serve(app);
       const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
-      const anonymous = await request(server).post('/mcp').send(ping);
+      const anonymous = await request(server)
+        .post('/mcp')
+        .set('Origin', 'http://localhost:5173')
+        .send(ping);
       expect(anonymous.status).toBe(200);
       expect(anonymous.body).toEqual({ hasAuth: false, sub: null });
+      expect(anonymous.headers.vary).toBe('Origin');
       expect(anonymous.headers['access-control-expose-headers']).toBe(
         'WWW-Authenticate, Mcp-Session-Id',
       );

@@ -58,8 +58,14 @@ describe('Fastify plugin', () => {
       sub: request.auth?.extra?.sub ?? null,
     }));
     const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
-    const anonymous = await app.inject({ method: 'POST', url: '/mcp', payload: ping });
+    const anonymous = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { origin: 'http://localhost:5173' },
+      payload: ping,
+    });
     expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.headers.vary).toBe('Origin');
     expect(anonymous.json()).toEqual({ auth: 'undefined', rawAuth: false, sub: null });
     expect(anonymous.headers['access-control-expose-headers']).toBe(
       'WWW-Authenticate, Mcp-Session-Id',

@@ -97,7 +97,10 @@ describe('Hono middleware', () => {
       c.json({ hasAuth: c.var.auth !== undefined, sub: c.var.auth?.extra?.sub ?? null }),
     );
     const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
-    const anonymous = await app.request('/mcp', json(undefined, ping));
+    const anonymous = await app.request(
+      '/mcp',
+      json(undefined, ping, { Origin: 'http://localhost:5173' }),
+    );
     expect(anonymous.status).toBe(200);
     expect(await anonymous.json()).toEqual({ hasAuth: false, sub: null });
     expect(anonymous.headers.get('access-control-expose-headers')).toBe(
@@ -131,7 +134,10 @@ describe('Hono middleware', () => {
       if (!c.req.header('mcp-session-id')) c.header('Mcp-Session-Id', 'hono-session');
       return c.json({ sub: c.var.auth?.extra?.sub });
     });
-    const opened = await app.request('/mcp', json(readToken, listTodos));
+    const opened = await app.request(
+      '/mcp',
+      json(readToken, listTodos, { Origin: 'http://localhost:5173' }),
+    );
     expect(opened.headers.get('mcp-session-id')).toBe('hono-session');
     expect(opened.headers.get('access-control-expose-headers')).toBe(
       'WWW-Authenticate, Mcp-Session-Id',
@@ -268,7 +274,10 @@ describe('Hono middleware', () => {
     expect(auth.core.sessionBinding).toBe(false);
     const app = new Hono();
     app.post('/mcp', auth.protect, (c) => c.json({ ok: true }, 200, { 'Mcp-Session-Id': 's-1' }));
-    const res = await app.request('/mcp', json(readToken, listTodos));
+    const res = await app.request(
+      '/mcp',
+      json(readToken, listTodos, { Origin: 'http://localhost:5173' }),
+    );
     expect(res.headers.get('mcp-session-id')).toBe('s-1');
     expect(res.headers.get('access-control-expose-headers')).toBe(
       'WWW-Authenticate, Mcp-Session-Id',
