@@ -147,8 +147,9 @@ async function main(): Promise<void> {
   let memory: MemoryResult | undefined;
   const measurements: Measurement[] = [];
   try {
-    log(`minting ${settings.pool} distinct tokens for the valid-distinct scenario`);
-    const tokens = await mintTokens(issuer, settings.pool);
+    const pool = runs('macro') || runs('memory') ? settings.pool : 0;
+    log(`minting ${pool} distinct tokens for the valid-distinct scenario`);
+    const tokens = await mintTokens(issuer, pool);
     const base = baseConfig(issuer);
     if (runs('macro')) {
       log('starting servers (one child process each)');
@@ -242,7 +243,13 @@ async function main(): Promise<void> {
   }
 
   // -- results ----------------------------------------------------------------------------
-  const analysed = analyse({ measurements, rounds: settings.rounds, micro, memory });
+  const analysed = analyse({
+    measurements,
+    rounds: settings.rounds,
+    micro,
+    memory,
+    memoryTokens: settings.memoryTokens,
+  });
   const results = {
     mode: quick ? 'quick' : 'full',
     date: startedAt.toISOString(),
