@@ -5,7 +5,6 @@
  */
 import {
   constants,
-  createPublicKey,
   generateKeyPairSync,
   type KeyObject,
   sign as nodeSign,
