@@ -1,9 +1,8 @@
-import {
-  type CompactJWSHeaderParameters,
-  errors,
-  type CryptoKey as JoseCryptoKey,
-  type JWTPayload,
-  type JWTVerifyResult,
+import type {
+  CompactJWSHeaderParameters,
+  CryptoKey as JoseCryptoKey,
+  JWTPayload,
+  JWTVerifyResult,
 } from 'jose';
 import { invalidToken } from './errors.js';
 
@@ -134,6 +133,17 @@ export type KeyResolver = (
   token: { payload: string; protected: string; signature: string },
 ) => Promise<JoseCryptoKey>;
 
+/**
+ * The failure jose reports at the same step: its error `code` (and, for claims, the `claim` and
+ * `reason`) — all the verifier reads when it describes a failure (`describeJwtFailure`).
+ */
+function joseFailure(code: string, claim?: string, reason?: string): Error {
+  return Object.assign(new Error(code), { code, claim, reason });
+}
+const JWS_INVALID = 'ERR_JWS_INVALID';
+const BAD_SIGNATURE = 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
+const CLAIM_INVALID = 'ERR_JWT_CLAIM_VALIDATION_FAILED';
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ascii = new TextEncoder();
 type Bytes = Uint8Array;
@@ -183,84 +193,52 @@ function checkCrit(header: Record<string, unknown>): boolean {
     crit.length === 0 ||
     crit.some((p) => typeof p !== 'string' || p.length === 0)
   ) {
-    throw new errors.JWSInvalid(
-      '"crit" (Critical) Header Parameter MUST be an array of non-empty strings when present',
-    );
+    throw joseFailure(JWS_INVALID);
   }
   for (const parameter of crit as string[]) {
     if (parameter !== 'b64') {
-      throw new errors.JOSENotSupported(
-        `Extension Header Parameter "${parameter}" is not recognized`,
-      );
+      throw joseFailure('ERR_JOSE_NOT_SUPPORTED');
     }
     if (!Object.hasOwn(header, parameter) || header[parameter] === undefined) {
-      throw new errors.JWSInvalid(`Extension Header Parameter "${parameter}" is missing`);
+      throw joseFailure(JWS_INVALID);
     }
   }
   if (typeof header.b64 !== 'boolean') {
-    throw new errors.JWSInvalid(
-      'The "b64" (base64url-encode payload) Header Parameter must be a boolean',
-    );
+    throw joseFailure(JWS_INVALID);
   }
   return header.b64;
 }
 
-const notNumber = (claims: Record<string, unknown>, claim: string) =>
-  new errors.JWTClaimValidationFailed(
-    `"${claim}" claim must be a number`,
-    claims,
-    claim,
-    'invalid',
-  );
+const notNumber = (claim: string) => joseFailure(CLAIM_INVALID, claim, 'invalid');
 
 /** The claims jose's `validateClaimsSet` checks with the verifier's options. */
 function checkClaimsSet(payload: Bytes, rule: NodeSignatureRule): JWTPayload {
   const claims = parseJsonObject(payload);
   if (claims === null) {
-    throw new errors.JWTInvalid('JWT Claims Set must be a top-level JSON object');
+    throw joseFailure('ERR_JWT_INVALID');
   }
   for (const claim of rule.requiredClaims) {
     if (!Object.hasOwn(claims, claim)) {
-      throw new errors.JWTClaimValidationFailed(
-        `missing required "${claim}" claim`,
-        claims,
-        claim,
-        'missing',
-      );
+      throw joseFailure(CLAIM_INVALID, claim, 'missing');
     }
   }
   if (!rule.issuers.includes(claims.iss as string)) {
-    throw new errors.JWTClaimValidationFailed(
-      'unexpected "iss" claim value',
-      claims,
-      'iss',
-      'check_failed',
-    );
+    throw joseFailure(CLAIM_INVALID, 'iss', 'check_failed');
   }
   // Times are judged by the verifier's shared lifetime check; jose, with the tolerance the
   // verifier gives it (no real date exceeds it), only checks their type — and absurd values.
   const iat = claims.iat;
   const nbf = claims.nbf;
   const exp = claims.exp;
-  if (iat !== undefined && typeof iat !== 'number') throw notNumber(claims, 'iat');
-  if (nbf !== undefined && typeof nbf !== 'number') throw notNumber(claims, 'nbf');
+  if (iat !== undefined && typeof iat !== 'number') throw notNumber('iat');
+  if (nbf !== undefined && typeof nbf !== 'number') throw notNumber('nbf');
   const now = Math.floor(Date.now() / 1000);
   if (typeof nbf === 'number' && nbf > now + Number.MAX_SAFE_INTEGER) {
-    throw new errors.JWTClaimValidationFailed(
-      '"nbf" claim timestamp check failed',
-      claims,
-      'nbf',
-      'check_failed',
-    );
+    throw joseFailure(CLAIM_INVALID, 'nbf', 'check_failed');
   }
-  if (exp !== undefined && typeof exp !== 'number') throw notNumber(claims, 'exp');
+  if (exp !== undefined && typeof exp !== 'number') throw notNumber('exp');
   if (typeof exp === 'number' && exp <= now - Number.MAX_SAFE_INTEGER) {
-    throw new errors.JWTExpired(
-      '"exp" claim timestamp check failed',
-      claims,
-      'exp',
-      'check_failed',
-    );
+    throw joseFailure('ERR_JWT_EXPIRED', 'exp', 'check_failed');
   }
   return claims as JWTPayload;
 }
@@ -300,7 +278,8 @@ export type NodeVerifyMode = 'sync' | 'callback';
  * each imported key becomes a `KeyObject` once and is kept beside it. Everything else follows
  * jose step by step — compact shape, protected header, `crit`, `alg` allow-list, key, RSA key
  * size, signature, payload, `b64`, claims set (required claims, `iss`, time claim types) — and
- * fails with jose's error, so the verifier's description of a failure is the same on both paths.
+ * fails with jose's error code at the same step, so the verifier describes a failure the same
+ * way on both paths.
  *
  * @example
  * ```ts
@@ -371,12 +350,12 @@ export function createNodeSignatureCheck(
     payload: string,
     b64: boolean,
   ): JWTVerifyResult {
-    if (!valid) throw new errors.JWSSignatureVerificationFailed();
+    if (!valid) throw joseFailure(BAD_SIGNATURE);
     const claims = b64 ? fromBase64url(payload) : null;
     if (b64 && claims === null) {
-      throw new errors.JWSInvalid('Failed to base64url decode the payload');
+      throw joseFailure(JWS_INVALID);
     }
-    if (claims === null) throw new errors.JWTInvalid('JWTs MUST NOT use unencoded payload');
+    if (claims === null) throw joseFailure('ERR_JWT_INVALID');
     return { payload: checkClaimsSet(claims, claimsRule), protectedHeader: header };
   }
 
@@ -391,7 +370,7 @@ export function createNodeSignatureCheck(
     const [encodedHeader, payload, encodedSignature] = parts as [string, string, string];
     const signature = fromBase64url(encodedSignature);
     if (signature === null) {
-      throw new errors.JWSInvalid('Failed to base64url decode the signature');
+      throw joseFailure(JWS_INVALID);
     }
     const input = keyInput(key, header.alg as string, signing);
     const data = signingInput(`${encodedHeader}.${payload}`);
@@ -403,19 +382,19 @@ export function createNodeSignatureCheck(
 
   return async (token) => {
     const parts = token.split('.');
-    if (parts.length !== 3) throw new errors.JWSInvalid('Invalid Compact JWS');
+    if (parts.length !== 3) throw joseFailure(JWS_INVALID);
     const [encodedHeader, payload, signature] = parts as [string, string, string];
     const header = parseJsonObject(
       fromBase64url(encodedHeader),
     ) as CompactJWSHeaderParameters | null;
-    if (header === null) throw new errors.JWSInvalid('JWS Protected Header is invalid');
+    if (header === null) throw joseFailure(JWS_INVALID);
     const b64 = checkCrit(header as Record<string, unknown>);
     const { alg } = header;
     if (typeof alg !== 'string' || alg === '') {
-      throw new errors.JWSInvalid('JWS "alg" (Algorithm) Header Parameter missing or invalid');
+      throw joseFailure(JWS_INVALID);
     }
     if (!rule.algorithms.has(alg)) {
-      throw new errors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
+      throw joseFailure('ERR_JOSE_ALG_NOT_ALLOWED');
     }
     // A key already resolved for this header is taken synchronously; else the key set's answer.
     let key = knownKey(header);
@@ -428,7 +407,7 @@ export function createNodeSignatureCheck(
     }
     const signing = SIGNINGS[alg];
     if (signing === undefined) {
-      throw new errors.JOSENotSupported(`alg ${alg} is not supported`);
+      throw joseFailure('ERR_JOSE_NOT_SUPPORTED');
     }
     return withKey(parts, header, b64, signing, key);
   };
@@ -447,7 +426,7 @@ export function createNodeSignatureCheck(
       try {
         return await withKey(parts, header, b64, signing, candidate);
       } catch (inner) {
-        if ((inner as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') {
+        if ((inner as { code?: unknown }).code !== BAD_SIGNATURE) {
           throw inner;
         }
       }

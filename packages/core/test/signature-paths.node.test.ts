@@ -3,12 +3,7 @@
  * ones of every algorithm and mutations of them — through both; they must accept and reject
  * exactly the same set, for the same reasons. Node only (the edge run has no `node:crypto`).
  */
-import {
-  constants,
-  generateKeyPairSync,
-  type KeyObject,
-  sign as nodeSign,
-} from 'node:crypto';
+import { constants, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isMcpAuthError } from '../src/errors.js';
 import { createRemoteKeySet } from '../src/remote-key-set.js';
