@@ -6,6 +6,10 @@ import type {
 } from 'jose';
 import { invalidToken } from './errors.js';
 
+/** How many parsed protected headers are kept, and the longest kept (encoded, characters). */
+const MAX_KEPT_HEADERS = 32;
+const MAX_KEPT_HEADER_LENGTH = 1024;
+
 /** The part of `node:crypto` the Node signature path uses. */
 export interface NodeSignatureCrypto {
   verify(
@@ -380,13 +384,28 @@ export function createNodeSignatureCheck(
       : valid.then((v) => finish(v, header, payload, b64));
   }
 
+  /**
+   * Protected headers seen lately, parsed: the tokens of one issuer share a few headers. The
+   * parse is deterministic, so a kept header is the one parsing would give; kept frozen.
+   */
+  const headers = new Map<string, CompactJWSHeaderParameters | null>();
+  function protectedHeader(encoded: string): CompactJWSHeaderParameters | null {
+    let header = headers.get(encoded);
+    if (header === undefined) {
+      header = parseJsonObject(fromBase64url(encoded)) as CompactJWSHeaderParameters | null;
+      if (header !== null && encoded.length <= MAX_KEPT_HEADER_LENGTH) {
+        if (headers.size >= MAX_KEPT_HEADERS) headers.clear();
+        headers.set(encoded, Object.freeze(header));
+      }
+    }
+    return header;
+  }
+
   return async (token) => {
     const parts = token.split('.');
     if (parts.length !== 3) throw joseFailure(JWS_INVALID);
     const [encodedHeader, payload, signature] = parts as [string, string, string];
-    const header = parseJsonObject(
-      fromBase64url(encodedHeader),
-    ) as CompactJWSHeaderParameters | null;
+    const header = protectedHeader(encodedHeader);
     if (header === null) throw joseFailure(JWS_INVALID);
     const b64 = checkCrit(header as Record<string, unknown>);
     const { alg } = header;

@@ -127,14 +127,15 @@ function jwksKeys(document: unknown): Record<string, unknown>[] {
 }
 
 /**
- * The name a resolved key is kept under: its header's `alg` and `kid` (absent, or a string:
- * the key set matches no other); `undefined` for any other header.
+ * Where a resolved key is kept: its header's `alg`, and its `kid` when that is absent or a
+ * string (the key set matches no other kid); `undefined` for any other header.
  */
-function knownKeyName(header: CompactJWSHeaderParameters): string | undefined {
+function knownKeyPlace(
+  header: CompactJWSHeaderParameters,
+): [string, string | undefined] | undefined {
   const { alg, kid } = header;
-  if (typeof alg !== 'string') return undefined;
-  if (kid === undefined) return `${alg} `;
-  return typeof kid === 'string' ? `${alg} #${kid}` : undefined;
+  if (typeof alg !== 'string' || (kid !== undefined && typeof kid !== 'string')) return undefined;
+  return [alg, kid];
 }
 
 /** `attempt`'s outcome, or `false` when it takes longer than `ms` (it goes on regardless). */
@@ -256,8 +257,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   const now = options.now ?? Date.now;
   let jwksUri = options.jwksUri;
   let local: LocalJWKSet | undefined;
-  /** Keys resolved from `local`, by `alg` and `kid`; replaced with `local`. */
-  let known = new Map<string, JoseCryptoKey>();
+  /** Keys resolved from `local`, by `alg`, then `kid`; replaced with `local`. */
+  let known = new Map<string, Map<string | undefined, JoseCryptoKey>>();
   let fingerprint = '';
   let version = 0;
   let loadedAt = Number.NEGATIVE_INFINITY;
@@ -319,15 +320,19 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     from: LocalJWKSet,
     key: JoseCryptoKey,
   ): JoseCryptoKey {
-    const name = knownKeyName(header);
-    if (from === local && name !== undefined) known.set(name, key);
+    const place = knownKeyPlace(header);
+    if (from !== local || place === undefined) return key;
+    const [alg, kid] = place;
+    let byKid = known.get(alg);
+    if (byKid === undefined) known.set(alg, (byKid = new Map()));
+    byKid.set(kid, key);
     return key;
   }
 
   function knownKey(header: CompactJWSHeaderParameters): JoseCryptoKey | undefined {
     if (known.size === 0 || now() - loadedAt > MAX_AGE_MS) return undefined;
-    const name = knownKeyName(header);
-    return name === undefined ? undefined : known.get(name);
+    const { alg, kid } = header;
+    return typeof alg === 'string' ? known.get(alg)?.get(kid as string | undefined) : undefined;
   }
 
   return {
