@@ -4,8 +4,9 @@
  * exactly the same set, for the same reasons. Node only (the edge run has no `node:crypto`).
  */
 import { constants, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isMcpAuthError } from '../src/errors.js';
+import { findNodeSignatureCrypto } from '../src/node-signatures.js';
 import { createRemoteKeySet } from '../src/remote-key-set.js';
 import { resolveJwtOptions } from '../src/resolve-jwt-options.js';
 import type { AuthInfo } from '../src/types.js';
@@ -509,3 +510,30 @@ describe.skipIf(DEFAULT_SIGNATURE_PATH !== 'node')(
     });
   },
 );
+
+describe.skipIf(DEFAULT_SIGNATURE_PATH !== 'node')('findNodeSignatureCrypto', () => {
+  it('finds node:crypto on Node.js itself, never on runtimes that call themselves node', () => {
+    expect(findNodeSignatureCrypto()?.verify).toBeTypeOf('function');
+    // As Bun 1.4 and Deno 2.9 present themselves: release name "node", getBuiltinModule.
+    for (const runtime of [
+      { versions: { bun: '1.4.5' }, userAgent: 'Bun/1.4.5' },
+      { versions: { deno: '2.9.6' }, userAgent: 'Deno/2.9.6' },
+      { versions: {}, userAgent: 'Cloudflare-Workers' },
+    ]) {
+      const versions = { ...process.versions, ...runtime.versions };
+      vi.stubGlobal('process', { ...process, versions });
+      vi.stubGlobal('navigator', { userAgent: runtime.userAgent });
+      try {
+        expect(findNodeSignatureCrypto(), runtime.userAgent).toBeUndefined();
+      } finally {
+        vi.unstubAllGlobals();
+      }
+    }
+    vi.stubGlobal('process', { ...process, release: { name: 'io.js' } });
+    try {
+      expect(findNodeSignatureCrypto()).toBeUndefined();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
