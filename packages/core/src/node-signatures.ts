@@ -79,6 +79,7 @@ interface Signing {
   namedCurve?: string;
   digest: string | null;
   ecdsa?: true;
+  rsa?: true;
   saltLength?: number;
 }
 
@@ -86,12 +87,14 @@ const rsa = (bits: number): Signing => ({
   name: 'RSASSA-PKCS1-v1_5',
   hash: `SHA-${bits}`,
   digest: `sha${bits}`,
+  rsa: true,
 });
 const pss = (bits: number): Signing => ({
   name: 'RSA-PSS',
   hash: `SHA-${bits}`,
   digest: `sha${bits}`,
   saltLength: bits / 8,
+  rsa: true,
 });
 const ecdsa = (curve: string, bits: number): Signing => ({
   name: 'ECDSA',
@@ -264,7 +267,7 @@ function checkKey(key: JoseCryptoKey, alg: string, signing: Signing): void {
   ) {
     throw new TypeError(`the key cannot verify ${alg}`);
   }
-  if (signing.name !== 'ECDSA' && signing.name !== 'Ed25519') {
+  if (signing.rsa) {
     const bits = algorithm.modulusLength;
     if (typeof bits !== 'number' || bits < 2048) {
       throw new TypeError(`${alg} requires key modulusLength to be 2048 bits or larger`);
@@ -272,8 +275,14 @@ function checkKey(key: JoseCryptoKey, alg: string, signing: Signing): void {
   }
 }
 
-/** How signatures are checked: `crypto.verify` on the calling thread, or its callback form. */
-export type NodeVerifyMode = 'sync' | 'callback';
+/**
+ * How signatures are checked: `crypto.verify` on the calling thread (`sync`), in its callback
+ * form on libuv's thread pool (`callback`), or `auto` (the default): RSA on the calling thread
+ * (an RSA public-key check costs less than the trip to the pool and back), ECDSA and EdDSA on
+ * the pool (several times dearer: the event loop goes on serving meanwhile). See
+ * `pnpm bench:signatures`.
+ */
+export type NodeVerifyMode = 'sync' | 'callback' | 'auto';
 
 /**
  * jose's `jwtVerify` for the options the JWT verifier uses, with the signature checked by
@@ -295,7 +304,7 @@ export function createNodeSignatureCheck(
   crypto: NodeSignatureCrypto,
   rule: NodeSignatureRule,
   keys: { getKey: KeyResolver; knownKey: KnownKey },
-  mode: NodeVerifyMode = 'sync',
+  mode: NodeVerifyMode = 'auto',
 ): (token: string) => Promise<JWTVerifyResult> {
   const { getKey, knownKey } = keys;
   const required = [...new Set([...rule.requiredClaims, 'iss'].reverse())];
@@ -329,7 +338,7 @@ export function createNodeSignatureCheck(
     data: Bytes,
     signature: Bytes,
   ): boolean | Promise<boolean> {
-    if (mode === 'sync') {
+    if (mode === 'sync' || (mode === 'auto' && signing.rsa === true)) {
       try {
         return crypto.verify(signing.digest, data, input, signature);
       } catch {

@@ -323,9 +323,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     const place = knownKeyPlace(header);
     if (from !== local || place === undefined) return key;
     const [alg, kid] = place;
-    let byKid = known.get(alg);
-    if (byKid === undefined) known.set(alg, (byKid = new Map()));
-    byKid.set(kid, key);
+    const byKid = known.get(alg) ?? new Map<string | undefined, JoseCryptoKey>();
+    known.set(alg, byKid.set(kid, key));
     return key;
   }
 

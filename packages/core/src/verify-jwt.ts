@@ -115,7 +115,7 @@ export function createJwtVerification(
   options: ResolvedJwtOptions,
   keySet: RemoteKeySet,
   path: SignaturePath = DEFAULT_SIGNATURE_PATH,
-  nodeMode: NodeVerifyMode = 'sync',
+  nodeMode: NodeVerifyMode = 'auto',
 ): (token: string) => Promise<AuthInfo> {
   const { maxTokenLength, scopeClaims, clientIdClaims } = options;
   const resource = options.resource;

@@ -404,7 +404,7 @@ const fetchJwks = (async () =>
     headers: { 'content-type': 'application/json' },
   })) as typeof fetch;
 
-function verification(path: 'jose' | 'node', mode: 'sync' | 'callback' = 'sync') {
+function verification(path: 'jose' | 'node', mode: 'sync' | 'callback' | 'auto' = 'auto') {
   const options = resolveJwtOptions({
     issuer: ISSUER,
     resource: RESOURCE,
@@ -443,19 +443,19 @@ describe.skipIf(DEFAULT_SIGNATURE_PATH !== 'node')(
       const cases = corpus(40, 10);
       expect(cases.length).toBeGreaterThan(20_000);
       const jose = verification('jose');
-      const node = verification('node');
+      const node = verification('node'); // the default: RSA synchronous, the others on the pool
+      const sync = verification('node', 'sync');
       const callback = verification('node', 'callback');
       const differences: string[] = [];
       const byKind = new Map<string, { accepted: number; rejected: number }>();
       for (const [i, c] of cases.entries()) {
         const expected = await outcome(jose, c.token);
         const actual = await outcome(node, c.token);
-        // The callback form on a sample (it differs from the sync form only in how it is called).
-        const viaCallback = i % 10 === 0 ? await outcome(callback, c.token) : actual;
-        if (actual !== expected || viaCallback !== expected) {
-          differences.push(
-            `${c.kind}: jose «${expected}» node «${actual}» callback «${viaCallback}» ${c.token}`,
-          );
+        // Each form of crypto.verify alone, on a sample (they differ only in how it is called).
+        const form = i % 20 === 0 ? sync : callback;
+        const alone = i % 10 === 0 ? await outcome(form, c.token) : actual;
+        if (actual !== expected || alone !== expected) {
+          differences.push(`${c.kind}: jose «${expected}» node «${actual}» «${alone}» ${c.token}`);
         }
         const tally = byKind.get(c.kind) ?? { accepted: 0, rejected: 0 };
         if (expected.startsWith('accept')) tally.accepted++;
