@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createMcpAuth } from '@org/mcp-auth-core';
 import { createDpopKey, type DpopKey, startTestIssuer } from '@org/mcp-auth-testing';
 import { runLoad, startServer } from './macro.js';
-import { median } from './micro.js';
+import { median } from './stats.js';
 import type { Framework } from './server.js';
 
 const quick = process.argv.includes('--quick');

@@ -13,38 +13,50 @@ import type { Framework, ServerConfig, Variant } from './server.js';
  */
 const SERVER = fileURLToPath(new URL('../dist/server.js', import.meta.url));
 
-export const SCENARIOS = [
-  'valid-reused',
-  'valid-distinct',
-  'no-token',
-  'bad-signature',
-  'insufficient-scope',
-] as const;
-export type Scenario = (typeof SCENARIOS)[number];
-
 export interface RunningServer {
   name: string;
   framework: Framework;
   variant: Variant;
   port: number;
   child: ChildProcess;
+  /** Resident set size, bytes (after a GC when started with `exposeGc`). */
   rss(): Promise<number>;
+  /** CPU time the server has used since it started (user + system), µs. */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** Asks the server child for one figure over IPC (`{ type }` → `{ type, value }`). */
+function ask(child: ChildProcess, type: 'rss' | 'cpu'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`no ${type} answer from the server`));
+    }, 30_000);
+    const onMessage = (m: { type?: string; value?: number }) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m.value as number);
+    };
+    child.on('message', onMessage);
+    child.send({ type });
+  });
 }
 
 export async function startServer(
   config: ServerConfig,
   options: { exposeGc?: boolean } = {},
 ): Promise<RunningServer> {
+  const name = [config.framework, config.mcp && `mcp-${config.mcp}`, config.variant]
+    .filter(Boolean)
+    .join('-');
   const child = fork(SERVER, [JSON.stringify(config)], {
     execArgv: options.exposeGc ? ['--expose-gc'] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${config.framework}-${config.variant} did not start`)),
-      60_000,
-    );
+    const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 60_000);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     child.on('message', (m: { type?: string; port?: number }) => {
       if (m.type === 'ready') {
@@ -55,22 +67,13 @@ export async function startServer(
   });
   child.removeAllListeners('exit');
   return {
-    name: `${config.framework}-${config.variant}`,
+    name,
     framework: config.framework,
     variant: config.variant,
     port,
     child,
-    rss: () =>
-      new Promise((resolve) => {
-        const onMessage = (m: { type?: string; rss?: number }) => {
-          if (m.type === 'rss') {
-            child.off('message', onMessage);
-            resolve(m.rss as number);
-          }
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'rss' });
-      }),
+    rss: () => ask(child, 'rss'),
+    cpu: () => ask(child, 'cpu'),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -80,6 +83,22 @@ export async function startServer(
   };
 }
 
+/**
+ * Starts every group's servers in parallel and answers them grouped as given; if one fails,
+ * stops the others and throws its error.
+ */
+export async function startGroups(groups: ServerConfig[][]): Promise<RunningServer[][]> {
+  const started = await Promise.allSettled(groups.flat().map((config) => startServer(config)));
+  const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  let next = 0;
+  return groups.map((group) => group.map(() => servers[next++] as RunningServer));
+}
+
 export interface LoadResult {
   requestsPerSec: number;
   latencyP50: number;
@@ -87,6 +106,7 @@ export interface LoadResult {
   total: number;
   errors: number;
   non2xx: number;
+  /** Responses by status code, e.g. `{ "200": 1000 }`. */
   statusCounts: Record<string, number>;
 }
 
@@ -95,16 +115,29 @@ export interface Load {
   authorization?: string | (() => string);
   /** A `DPoP` proof per request (each proof is single-use). */
   dpop?: () => string;
+  /** More request headers (the MCP runs: `accept`, `mcp-protocol-version`, `mcp-session-id`). */
+  headers?: Record<string, string>;
   body: string;
 }
 
-/** One autocannon run: 10 connections, POST /mcp, for `durationSec` or `amount` requests. */
-export async function runLoad(
-  port: number,
-  load: Load,
-  run: { durationSec?: number; amount?: number },
-): Promise<LoadResult> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+/**
+ * How long one run lasts: `durationSec`, or until `amount` requests are answered. autocannon
+ * reports at its next sample tick (`sampleMs`, 1 s by default), so short `amount` runs (the
+ * smoke) set a short tick.
+ */
+export interface RunLength {
+  durationSec?: number;
+  amount?: number;
+  sampleMs?: number;
+}
+
+/** One autocannon run: 10 connections, POST /mcp. */
+export async function runLoad(port: number, load: Load, run: RunLength): Promise<LoadResult> {
+  const sampleMs = run.sampleMs ?? 1000;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...load.headers,
+  };
   if (typeof load.authorization === 'string') headers.authorization = load.authorization;
   const pickAuthorization =
     typeof load.authorization === 'function' ? load.authorization : undefined;
@@ -124,6 +157,7 @@ export async function runLoad(
     headers,
     body: load.body,
     ...(run.amount === undefined ? { duration: run.durationSec ?? 5 } : { amount: run.amount }),
+    sampleInt: sampleMs,
     ...(perRequest === undefined
       ? {}
       : {
@@ -137,13 +171,12 @@ export async function runLoad(
           ],
         }),
   } as autocannon.Options);
-  const statusCounts: Record<string, number> = {};
-  for (const code of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) {
-    const n = (result as unknown as Record<string, number>)[code];
-    if (n) statusCounts[code] = n;
-  }
+  const statusCounts = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count ?? 0]),
+  );
   return {
-    requestsPerSec: result.requests.average,
+    // autocannon's request counts are per sample tick.
+    requestsPerSec: (result.requests.average * 1000) / sampleMs,
     latencyP50: result.latency.p50,
     latencyP99: result.latency.p99,
     total: result.requests.total,
@@ -151,4 +184,26 @@ export async function runLoad(
     non2xx: result.non2xx,
     statusCounts,
   };
+}
+
+/** One measured run: the load's figures, the server's CPU per response and its RSS after. */
+export interface Measured {
+  result: LoadResult;
+  /** Server CPU time (user + system) over the run divided by the responses completed, µs. */
+  cpuUsPerRequest: number;
+  rssMiB: number;
+}
+
+/** {@link runLoad} with the server's CPU time read before and after, and its RSS after. */
+export async function measure(
+  server: RunningServer,
+  load: Load,
+  run: RunLength,
+): Promise<Measured> {
+  const cpuBefore = await server.cpu();
+  const result = await runLoad(server.port, load, run);
+  const cpuAfter = await server.cpu();
+  const rssMiB = (await server.rss()) / 2 ** 20;
+  const cpuUsPerRequest = result.total > 0 ? (cpuAfter - cpuBefore) / result.total : Number.NaN;
+  return { result, cpuUsPerRequest, rssMiB };
 }

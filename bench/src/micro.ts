@@ -8,16 +8,23 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { createJwtVerifier } from '@org/mcp-auth-core';
 import { createTestIssuer, type TestKeyAlgorithm } from '@org/mcp-auth-testing';
 import { importJWK, jwtVerify } from 'jose';
+import { median } from './stats.js';
 
 export const ALGORITHMS: TestKeyAlgorithm[] = ['ES256', 'RS256', 'EdDSA'];
 const RESOURCE = 'http://localhost/mcp';
 
-export interface MicroRow {
-  alg: string;
+/** One round's ops/s of each measured function. */
+export interface MicroOps {
   floorOps: number;
   joseOps: number;
   coldOps: number;
   warmNodeOps: number;
+}
+
+/** The median ops/s over the rounds, and every round (for per-round ratios). */
+export interface MicroRow extends MicroOps {
+  alg: string;
+  rounds: MicroOps[];
 }
 
 /** Runs `fn` back to back for `ms`, `rounds` times; the median ops/s. */
@@ -35,14 +42,6 @@ async function opsPerSecond(fn: () => unknown, ms: number, rounds: number): Prom
     results.push((count * 1000) / (now - start));
   }
   return median(results);
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export async function runMicro(options: { ms: number; rounds: number }): Promise<MicroRow[]> {
@@ -76,25 +75,25 @@ export async function runMicro(options: { ms: number; rounds: number }): Promise
     for (const v of [cold, warmNode]) await v.verifyAccessToken(token); // load keys, fill cache
     await warmNode.verifyAccessToken(token);
     const { ms, rounds } = options;
-    // Interleave the measured functions round by round so drift hits all of them alike.
-    const samples: Record<keyof Omit<MicroRow, 'alg'>, number[]> = {
-      floorOps: [],
-      joseOps: [],
-      coldOps: [],
-      warmNodeOps: [],
-    };
+    // Interleave the measured functions round by round so drift hits all of them alike, and
+    // ratios (cold / floor) can be taken pair by pair within a round.
+    const measured: MicroOps[] = [];
     for (let r = 0; r < rounds; r++) {
-      samples.floorOps.push(await opsPerSecond(floor, ms, 1));
-      samples.joseOps.push(await opsPerSecond(jose, ms, 1));
-      samples.coldOps.push(await opsPerSecond(() => cold.verifyAccessToken(token), ms, 1));
-      samples.warmNodeOps.push(await opsPerSecond(() => warmNode.verifyAccessToken(token), ms, 1));
+      measured.push({
+        floorOps: await opsPerSecond(floor, ms, 1),
+        joseOps: await opsPerSecond(jose, ms, 1),
+        coldOps: await opsPerSecond(() => cold.verifyAccessToken(token), ms, 1),
+        warmNodeOps: await opsPerSecond(() => warmNode.verifyAccessToken(token), ms, 1),
+      });
     }
+    const over = (key: keyof MicroOps) => median(measured.map((m) => m[key]));
     rows.push({
       alg,
-      floorOps: median(samples.floorOps),
-      joseOps: median(samples.joseOps),
-      coldOps: median(samples.coldOps),
-      warmNodeOps: median(samples.warmNodeOps),
+      floorOps: over('floorOps'),
+      joseOps: over('joseOps'),
+      coldOps: over('coldOps'),
+      warmNodeOps: over('warmNodeOps'),
+      rounds: measured,
     });
   }
   return rows;

@@ -2,7 +2,9 @@
  * One benchmark server, run in its own child process (forked by run.ts). Reads its
  * configuration from argv[2] (JSON), listens on 127.0.0.1 (free port), and reports
  * `{ type: 'ready', port }` over IPC. Answers `{ type: 'rss' }` with its resident set size
- * (after a GC when started with --expose-gc).
+ * (after a GC when started with --expose-gc), and `{ type: 'cpu' }` with the CPU time it has
+ * used so far (user + system, µs). With `mcp` set it serves a real MCP server instead of the
+ * fixed JSON-RPC answer (see mcp-server.ts, loaded only then).
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -31,7 +33,12 @@ export interface ServerConfig {
   resource: string;
   /** `dpop: { mode: 'allowed' }` on the protected variants (the DPoP benchmark). */
   dpop?: boolean;
+  /** Serve the MCP SDK's McpServer over its Streamable HTTP transport (`bare` or `ours`). */
+  mcp?: McpMode;
 }
+
+/** Stateless: a server and transport per request. Stateful: sessions by `Mcp-Session-Id`. */
+export type McpMode = 'stateless' | 'stateful';
 
 /** The scope policy every protected variant applies. */
 export const POLICY = { baseline: 'todo:read', tools: { add_todo: 'todo:write' } };
@@ -82,6 +89,10 @@ function joseVerifier() {
 }
 
 async function start(): Promise<number> {
+  if (config.mcp !== undefined) {
+    const { startMcpServer } = await import('./mcp-server.js');
+    return startMcpServer(config, ourOptions());
+  }
   const path = new URL(config.resource).pathname;
   if (config.framework === 'express') {
     const app = express();
@@ -132,7 +143,10 @@ async function start(): Promise<number> {
 process.on('message', (message: { type?: string }) => {
   if (message?.type === 'rss') {
     (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+    process.send?.({ type: 'rss', value: process.memoryUsage().rss });
+  } else if (message?.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: 'cpu', value: user + system });
   } else if (message?.type === 'exit') {
     process.exit(0);
   }

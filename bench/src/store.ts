@@ -26,6 +26,7 @@ import {
 import { startRedisServer } from '@org/mcp-auth-conformance/redis';
 import { createRedisStore } from '@org/mcp-auth-redis';
 import { createTestIssuer } from '@org/mcp-auth-testing';
+import { median } from './stats.js';
 
 const quick = process.argv.includes('--quick');
 const RUN_MS = quick ? 300 : 1500;
@@ -54,11 +55,6 @@ async function throughput(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return count / (ms / 1000);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 /** Runs every variant of one figure round by round (interleaved), and returns the medians. */

@@ -12,9 +12,13 @@ import { dependencyMap, readManifest, repositoryRoot } from '../src/workspace-pa
 const root = repositoryRoot();
 const resultsFile = join(root, 'apps/release-check/bundle-size.md');
 
-/** The edge-bundle budget of the core's application entry (`@org/mcp-auth-core`), in KiB. */
-const CORE_MAX_MINIFIED_KIB = 112;
-const CORE_MAX_GZIP_KIB = 38;
+/**
+ * The edge-bundle budget of the core's application entry (`@org/mcp-auth-core`), in KiB. Raised
+ * from 112 / 38 when the core gained its Node signature path (about 5 KiB minified, 1.8 KiB
+ * gzipped): the core chooses it at run time, so every bundle carries it.
+ */
+const CORE_MAX_MINIFIED_KIB = 118;
+const CORE_MAX_GZIP_KIB = 40;
 
 let index: BundleSize;
 let adapter: BundleSize;

@@ -111,7 +111,7 @@ export function createCors(options: CorsOptions = {}, dpop = false): Cors {
   const isAllowed = (origin: string | undefined) => origin === undefined || listed(origin);
   return {
     isAllowed,
-    responseHeaders(origin) {
+    responseHeaders(origin): Record<string, string> {
       if (origin === undefined) return {};
       if (!listed(origin)) return { Vary: 'Origin' };
       return {

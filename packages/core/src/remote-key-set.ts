@@ -53,6 +53,13 @@ export interface RemoteKeySet {
    * `JWKSNoMatchingKey` when a fresh set has no such key.
    */
   getKey(header: CompactJWSHeaderParameters, token: FlattenedJWSInput): Promise<JoseCryptoKey>;
+  /**
+   * The key `getKey` last resolved for this header's `alg` and `kid` from the current set,
+   * synchronously; `undefined` when there is none yet, or when the set is due for a refresh
+   * (then `getKey` starts it). The key set's choice depends only on those two members, so the
+   * answer is the one `getKey` would give.
+   */
+  knownKey(header: CompactJWSHeaderParameters): JoseCryptoKey | undefined;
   /** Increments every time the fetched key set differs from the previous one. */
   readonly version: number;
   /** Fetches now (joining a fetch in flight); resolves to whether it succeeded. Never rejects. */
@@ -117,6 +124,18 @@ function jwksKeys(document: unknown): Record<string, unknown>[] {
     throw new Error('JWKS response is not a JSON Web Key Set');
   }
   return document.keys.filter(isObject);
+}
+
+/**
+ * Where a resolved key is kept: its header's `alg`, and its `kid` when that is absent or a
+ * string (the key set matches no other kid); `undefined` for any other header.
+ */
+function knownKeyPlace(
+  header: CompactJWSHeaderParameters,
+): [string, string | undefined] | undefined {
+  const { alg, kid } = header;
+  if (typeof alg !== 'string' || (kid !== undefined && typeof kid !== 'string')) return undefined;
+  return [alg, kid];
 }
 
 /** `attempt`'s outcome, or `false` when it takes longer than `ms` (it goes on regardless). */
@@ -238,6 +257,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   const now = options.now ?? Date.now;
   let jwksUri = options.jwksUri;
   let local: LocalJWKSet | undefined;
+  /** Keys resolved from `local`, by `alg`, then `kid`; replaced with `local`. */
+  let known = new Map<string, Map<string | undefined, JoseCryptoKey>>();
   let fingerprint = '';
   let version = 0;
   let loadedAt = Number.NEGATIVE_INFINITY;
@@ -263,6 +284,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     const next = JSON.stringify(keys);
     if (next !== fingerprint || local === undefined) {
       local = createLocalJWKSet({ keys });
+      known = new Map();
       fingerprint = next;
       version++;
     }
@@ -282,7 +304,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       runInBackground(schedule.reload()); // see takeBackgroundWork: Workers needs waitUntil
     }
     try {
-      return await (local as LocalJWKSet)(header, token);
+      return remember(header, local as LocalJWKSet, await (local as LocalJWKSet)(header, token));
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
       const fetched = schedule.loadIfDue();
@@ -292,8 +314,29 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     }
   }
 
+  /** Keeps the key `from` chose for `header` (while `from` is the current set). */
+  function remember(
+    header: CompactJWSHeaderParameters,
+    from: LocalJWKSet,
+    key: JoseCryptoKey,
+  ): JoseCryptoKey {
+    const place = knownKeyPlace(header);
+    if (from !== local || place === undefined) return key;
+    const [alg, kid] = place;
+    const byKid = known.get(alg) ?? new Map<string | undefined, JoseCryptoKey>();
+    known.set(alg, byKid.set(kid, key));
+    return key;
+  }
+
+  function knownKey(header: CompactJWSHeaderParameters): JoseCryptoKey | undefined {
+    if (known.size === 0 || now() - loadedAt > MAX_AGE_MS) return undefined;
+    const { alg, kid } = header;
+    return typeof alg === 'string' ? known.get(alg)?.get(kid as string | undefined) : undefined;
+  }
+
   return {
     getKey,
+    knownKey,
     get version() {
       return version;
     },

@@ -1,3 +1,4 @@
+import { spyOnSignatureChecks } from './helpers/signature-spy.js';
 import {
   alterTokenPayload,
   createTestIssuer,
@@ -358,7 +359,7 @@ describe('the JWT verifier cache', () => {
       ...options,
     });
 
-  const signatureChecks = () => vi.spyOn(crypto.subtle, 'verify');
+  const signatureChecks = () => spyOnSignatureChecks();
 
   async function rejectionOf(promise: Promise<unknown>) {
     const error = await promise.then(
@@ -590,7 +591,7 @@ describe('the negative cache is keyed on the typed failure reason', () => {
         return `cached-rejection:${(error as McpAuthError).reason}`;
       }
     }
-    const spy = vi.spyOn(crypto.subtle, 'verify');
+    const spy = spyOnSignatureChecks();
     const error = await v.verifyAccessToken(token).then(
       () => undefined,
       (e: McpAuthError) => e,
@@ -625,7 +626,7 @@ describe('the negative cache is keyed on the typed failure reason', () => {
     const forged = alterTokenPayload(await issuer.mintAccessToken(), { scope: 'admin' });
     expect(await reasonOf(v.verifyAccessToken(forged))).toBe('bad_signature');
     expect(await cachedAnswer(v, forged)).toBe('cached-rejection:bad_signature');
-    const spy = vi.spyOn(crypto.subtle, 'verify');
+    const spy = spyOnSignatureChecks();
     expect(await reasonOf(v.verifyAccessToken(forged))).toBe('bad_signature');
     expect(spy).not.toHaveBeenCalled();
   });

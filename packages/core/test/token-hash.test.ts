@@ -1,3 +1,4 @@
+import { spyOnSignatureChecks } from './helpers/signature-spy.js';
 import { createTestIssuer } from '@org/mcp-auth-testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VERIFY_SYNC } from '../src/core-brand.js';
@@ -99,7 +100,7 @@ describe('without process.getBuiltinModule: the Web Crypto key', () => {
     });
     const token = await issuer.mintAccessToken();
     await verifier.verifyAccessToken(token);
-    const verify = vi.spyOn(crypto.subtle, 'verify');
+    const verify = spyOnSignatureChecks();
     const digest = vi.spyOn(crypto.subtle, 'digest');
     await expect(verifier.verifyAccessToken(token)).resolves.toMatchObject({ token });
     expect(verify).not.toHaveBeenCalled();
