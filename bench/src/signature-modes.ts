@@ -5,7 +5,7 @@
  * its callback form (on libuv's thread pool, as Web Crypto runs). Prints a table and writes
  * `results/signatures.json`.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +57,30 @@ async function start(config: Record<string, unknown>): Promise<Child> {
   return { port, child, cpu };
 }
 
+/** The in-process figures, from the compiled micro script (its own process). */
+function inProcess(): Array<Record<string, number | string>> {
+  const out = execFileSync(
+    process.execPath,
+    [here('../dist/signature-modes-micro.js'), quick ? '200' : '400', quick ? '3' : '5'],
+    { encoding: 'utf8' },
+  );
+  const rows = JSON.parse(out.trim().split('\n').pop() as string) as Array<
+    Record<string, number | string>
+  >;
+  for (const row of rows) {
+    const floor = row.floor as number;
+    const cells = Object.entries(row)
+      .filter(([k]) => !['alg', 'inFlight', 'floor'].includes(k))
+      .map(([k, v]) => `${k} ${((v as number) / floor).toFixed(2)}×`);
+    console.log(
+      `${row.alg}  in process, ${String(row.inFlight).padStart(2)} in flight: floor ${floor.toFixed(0)} ops/s; ${cells.join(', ')}`,
+    );
+  }
+  return rows;
+}
+
 async function main() {
+  const micro = inProcess();
   const issuer = await startTestIssuer({ audience: RESOURCE, algorithms: ['ES256', 'RS256'] });
   const results: Array<Record<string, unknown>> = [];
   const children: Child[] = [];
@@ -118,7 +141,7 @@ async function main() {
   mkdirSync(here('../results'), { recursive: true });
   writeFileSync(
     here('../results/signatures.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), load: loadavg(), results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), load: loadavg(), micro, results }, null, 2)}\n`,
   );
 }
 
