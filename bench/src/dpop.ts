@@ -14,18 +14,12 @@ import { createDpopKey, type DpopKey, startTestIssuer } from '@org/mcp-auth-test
 import { runLoad, startServer } from './macro.js';
 import { median } from './stats.js';
 import type { Framework } from './server.js';
+import { BODY, RESOURCE } from './fixtures.js';
 
 const quick = process.argv.includes('--quick');
 const settings = quick
   ? { microMs: 300, microProofs: 1_000, rounds: 2, durationSec: 1, pool: 6_000 }
   : { microMs: 1_000, microProofs: 4_000, rounds: 4, durationSec: 2, pool: 10_000 };
-const RESOURCE = 'http://localhost/mcp';
-const BODY = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'tools/call',
-  params: { name: 'add_todo', arguments: { title: 'benchmark' } },
-});
 const log = (...args: unknown[]) =>
   console.log(`[bench:dpop ${new Date().toISOString().slice(11, 19)}]`, ...args);
 

@@ -26,15 +26,9 @@ import { fileURLToPath } from 'node:url';
 import { startTestIssuer } from '@org/mcp-auth-testing';
 import autocannon from 'autocannon';
 import type { ProfileServerConfig } from './profile-server.js';
+import { BODY, RESOURCE } from './fixtures.js';
 
 const SERVER = fileURLToPath(new URL('../dist/profile-server.js', import.meta.url));
-const RESOURCE = 'http://localhost/mcp';
-const BODY = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'tools/call',
-  params: { name: 'add_todo', arguments: { title: 'benchmark' } },
-});
 
 const arg = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
