@@ -48,7 +48,9 @@ export function findNodeSignatureCrypto(): NodeSignatureCrypto | undefined {
   if (process?.release?.name !== 'node' || typeof process.getBuiltinModule !== 'function') {
     return undefined;
   }
-  if (process.versions?.bun !== undefined || process.versions?.deno !== undefined) return undefined;
+  const versions = process.versions;
+  if (typeof versions?.node !== 'string' || versions.bun !== undefined) return undefined;
+  if (versions.deno !== undefined) return undefined;
   const agent = navigator?.userAgent;
   if (typeof agent === 'string' && !agent.startsWith('Node.js')) return undefined;
   let crypto: Partial<NodeSignatureCrypto> | undefined;
@@ -292,7 +294,9 @@ export type NodeVerifyMode = 'sync' | 'callback' | 'auto';
  * jose step by step — compact shape, protected header, `crit`, `alg` allow-list, key, RSA key
  * size, signature, payload, `b64`, claims set (required claims, `iss`, time claim types) — and
  * fails with jose's error code at the same step, so the verifier describes a failure the same
- * way on both paths.
+ * way on both paths. These steps are jose 6.2.18's (the version the core pins), held to it by
+ * the differential test. Precondition: `token` already matched the verifier's compact-JWS
+ * pattern (only the base64url alphabet), as `createJwtVerification` checks first.
  *
  * @example
  * ```ts
@@ -309,26 +313,28 @@ export function createNodeSignatureCheck(
   const { getKey, knownKey } = keys;
   const required = [...new Set([...rule.requiredClaims, 'iss'].reverse())];
   const claimsRule = { ...rule, requiredClaims: required };
-  /** `crypto.verify`'s key argument, per imported key (each is imported for one algorithm). */
-  const keyInputs = new WeakMap<JoseCryptoKey, unknown>();
+  /**
+   * `crypto.verify`'s key argument per imported key, with the algorithm it was checked for:
+   * a key is checked again (as jose checks it on every use) before it serves another.
+   */
+  const keyInputs = new WeakMap<JoseCryptoKey, { alg: string; input: unknown }>();
 
-  /** The key's `crypto.verify` argument; the key is checked (as jose does) on first use. */
+  /** The key's `crypto.verify` argument, once the key is checked (as jose does) for `alg`. */
   function keyInput(key: JoseCryptoKey, alg: string, signing: Signing): unknown {
-    let input = keyInputs.get(key);
-    if (input === undefined) {
-      checkKey(key, alg, signing);
-      const keyObject = crypto.KeyObject.from(key);
-      input = signing.ecdsa
-        ? { key: keyObject, dsaEncoding: 'ieee-p1363' }
-        : signing.saltLength !== undefined
-          ? {
-              key: keyObject,
-              padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
-              saltLength: signing.saltLength,
-            }
-          : keyObject;
-      keyInputs.set(key, input);
-    }
+    const kept = keyInputs.get(key);
+    if (kept !== undefined && kept.alg === alg) return kept.input;
+    checkKey(key, alg, signing);
+    const keyObject = crypto.KeyObject.from(key);
+    const input = signing.ecdsa
+      ? { key: keyObject, dsaEncoding: 'ieee-p1363' }
+      : signing.saltLength !== undefined
+        ? {
+            key: keyObject,
+            padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: signing.saltLength,
+          }
+        : keyObject;
+    keyInputs.set(key, { alg, input });
     return input;
   }
 
@@ -359,16 +365,17 @@ export function createNodeSignatureCheck(
   /** After a valid signature: the payload, `b64` and the claims set, as jose takes them. */
   function finish(
     valid: boolean,
+    parts: string[],
     header: CompactJWSHeaderParameters,
-    payload: string,
     b64: boolean,
   ): JWTVerifyResult {
     if (!valid) throw joseFailure(BAD_SIGNATURE);
-    const claims = b64 ? fromBase64url(payload) : null;
-    if (b64 && claims === null) {
-      throw joseFailure(JWS_INVALID);
-    }
-    if (claims === null) throw joseFailure('ERR_JWT_INVALID');
+    keepHeader(parts[0] as string, header);
+    // jose decodes a base64url payload after the signature; an unencoded one (b64: false) is
+    // verified as it is, then refused: a JWT must not use one.
+    if (!b64) throw joseFailure('ERR_JWT_INVALID');
+    const claims = fromBase64url(parts[1] as string);
+    if (claims === null) throw joseFailure(JWS_INVALID);
     return { payload: checkClaimsSet(claims, claimsRule), protectedHeader: header };
   }
 
@@ -389,25 +396,28 @@ export function createNodeSignatureCheck(
     const data = signingInput(`${encodedHeader}.${payload}`);
     const valid = verifySignature(input, signing, data, signature);
     return typeof valid === 'boolean'
-      ? finish(valid, header, payload, b64)
-      : valid.then((v) => finish(v, header, payload, b64));
+      ? finish(valid, parts, header, b64)
+      : valid.then((v) => finish(v, parts, header, b64));
   }
 
   /**
-   * Protected headers seen lately, parsed: the tokens of one issuer share a few headers. The
-   * parse is deterministic, so a kept header is the one parsing would give; kept frozen.
+   * Protected headers of tokens whose signature verified, parsed: the tokens of one issuer
+   * share a few headers. The parse is deterministic, so a kept header is the one parsing would
+   * give; kept frozen.
    */
   const headers = new Map<string, CompactJWSHeaderParameters | null>();
   function protectedHeader(encoded: string): CompactJWSHeaderParameters | null {
-    let header = headers.get(encoded);
-    if (header === undefined) {
-      header = parseJsonObject(fromBase64url(encoded)) as CompactJWSHeaderParameters | null;
-      if (header !== null && encoded.length <= MAX_KEPT_HEADER_LENGTH) {
-        if (headers.size >= MAX_KEPT_HEADERS) headers.clear();
-        headers.set(encoded, Object.freeze(header));
-      }
-    }
-    return header;
+    return (
+      headers.get(encoded) ??
+      (parseJsonObject(fromBase64url(encoded)) as CompactJWSHeaderParameters | null)
+    );
+  }
+  /** Keeps a header whose token's signature verified (so junk headers cannot crowd them out). */
+  function keepHeader(encoded: string, header: CompactJWSHeaderParameters): void {
+    if (headers.has(encoded) || encoded.length > MAX_KEPT_HEADER_LENGTH) return;
+    if (headers.size >= MAX_KEPT_HEADERS) headers.clear();
+    if (Array.isArray(header.crit)) Object.freeze(header.crit);
+    headers.set(encoded, Object.freeze(header));
   }
 
   return async (token) => {

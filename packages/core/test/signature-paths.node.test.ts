@@ -6,7 +6,7 @@
 import { constants, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { isMcpAuthError } from '../src/errors.js';
-import { findNodeSignatureCrypto } from '../src/node-signatures.js';
+import { createNodeSignatureCheck, findNodeSignatureCrypto } from '../src/node-signatures.js';
 import { createRemoteKeySet } from '../src/remote-key-set.js';
 import { DEFAULT_ALGORITHMS, resolveJwtOptions } from '../src/resolve-jwt-options.js';
 import type { AuthInfo } from '../src/types.js';
@@ -519,6 +519,49 @@ describe.skipIf(DEFAULT_SIGNATURE_PATH !== 'node')('findNodeSignatureCrypto', ()
       }
     }
     vi.stubGlobal('process', { ...process, release: { name: 'io.js' } });
+    try {
+      expect(findNodeSignatureCrypto()).toBeUndefined();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
+describe.skipIf(DEFAULT_SIGNATURE_PATH !== 'node')('createNodeSignatureCheck', () => {
+  it('checks a key again before it serves another algorithm (no alg confusion)', async () => {
+    // One RSASSA-PKCS1-v1_5/SHA-256 key for every header, as a careless resolver would give.
+    const { kid: _kid, ...jwk } = keys.rsa.jwk;
+    const cryptoKey = await crypto.subtle.importKey(
+      'jwk',
+      jwk as JsonWebKey,
+      { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+      true,
+      ['verify'],
+    );
+    const check = createNodeSignatureCheck(
+      findNodeSignatureCrypto() as NonNullable<ReturnType<typeof findNodeSignatureCrypto>>,
+      { issuers: [ISSUER], algorithms: new Set(ALGORITHMS), requiredClaims: [] },
+      { getKey: async () => cryptoKey, knownKey: () => undefined },
+    );
+    const pkcs1 = (alg: string) => {
+      const h = json({ alg, typ: 'at+jwt' });
+      const p = json(claims(1));
+      return `${h}.${p}.${b64(nodeSign('sha256', Buffer.from(`${h}.${p}`), keys.rsa.privateKey))}`;
+    };
+    await expect(check(pkcs1('RS256'))).resolves.toMatchObject({ payload: { iss: ISSUER } });
+    const codeOf = (t: string) =>
+      check(t).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      );
+    expect(await codeOf(pkcs1('PS256'))).toBe('the key cannot verify PS256');
+    expect(await codeOf(pkcs1('RS384'))).toBe('the key cannot verify RS384');
+    await expect(check(pkcs1('RS256'))).resolves.toBeDefined();
+  });
+
+  it('refuses a process that calls itself node without being Node.js', () => {
+    const { node: _node, ...versions } = process.versions;
+    vi.stubGlobal('process', { ...process, versions });
     try {
       expect(findNodeSignatureCrypto()).toBeUndefined();
     } finally {
