@@ -182,6 +182,26 @@ describe('JWKS caching', () => {
     expect(issuer.jwksFetchCount).toBe(2);
   });
 
+  it('a kid that names another key after a refresh is checked with the new key, never a remembered one', async () => {
+    const { issuer, verifier } = await setup({}, { cache: false });
+    const first = await generateTestKey('ES256', { kid: 'moving' });
+    const second = await generateTestKey('ES256', { kid: 'moving' });
+    issuer.publishKey(first);
+    const byFirst = await issuer.mintAccessToken({ key: first, expiresIn: 3600 });
+    await verifier.verifyAccessToken(byFirst);
+    // The second key takes the kid over; the first is gone from the set.
+    issuer.unpublishKey('moving');
+    issuer.publishKey(second);
+    const bySecond = await issuer.mintAccessToken({ key: second, expiresIn: 3600 });
+    // A known kid does not refetch: until the set is refreshed, the kid means the first key.
+    expect((await rejection(verifier.verifyAccessToken(bySecond))).reason).toBe('bad_signature');
+    vi.advanceTimersByTime(11 * 60_000);
+    await verifier.verifyAccessToken(byFirst); // starts the background refresh
+    await vi.waitFor(() => expect(issuer.jwksFetchCount).toBe(2));
+    await expect(verifier.verifyAccessToken(bySecond)).resolves.toMatchObject({ token: bySecond });
+    expect((await rejection(verifier.verifyAccessToken(byFirst))).reason).toBe('bad_signature');
+  });
+
   it('refreshes a key set older than ten minutes in the background', async () => {
     const { issuer, verifier } = await setup();
     await verifier.verifyAccessToken(await issuer.mintAccessToken());
