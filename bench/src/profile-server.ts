@@ -19,6 +19,7 @@ import { mcpAuth as expressMcpAuth } from '@org/mcp-auth-express';
 import { mcpAuth as fastifyMcpAuth } from '@org/mcp-auth-fastify';
 import express from 'express';
 import fastify from 'fastify';
+import { runChildServer } from './child-server.js';
 
 export type ProfileFramework = 'express' | 'fastify';
 export type ProfileVariant = 'bare' | 'noop' | 'ours';
@@ -133,12 +134,4 @@ process.on('message', (message: { type?: string; file?: string }) => {
     process.exit(1);
   });
 });
-process.on('disconnect', () => process.exit(0));
-
-start().then(
-  (port) => process.send?.({ type: 'ready', port }),
-  (error: unknown) => {
-    console.error('profile server failed to start:', (error as Error).message);
-    process.exit(1);
-  },
-);
+runChildServer(start, 'profile server');

@@ -19,6 +19,7 @@ import fastify from 'fastify';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { runChildServer } from './child-server.js';
 
 export type Framework = 'express' | 'fastify' | 'hono';
 /** `ours-twin`: a second, identical Hono + ours server: the two columns show the run's noise. */
@@ -151,12 +152,4 @@ process.on('message', (message: { type?: string }) => {
     process.exit(0);
   }
 });
-process.on('disconnect', () => process.exit(0));
-
-start().then(
-  (port) => process.send?.({ type: 'ready', port }),
-  (error: unknown) => {
-    console.error('bench server failed to start:', (error as Error).message);
-    process.exit(1);
-  },
-);
+runChildServer(start, 'bench server');
