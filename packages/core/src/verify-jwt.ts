@@ -7,12 +7,8 @@ import {
 } from 'jose';
 import { describeJwtFailure } from './describe-jwt-failure.js';
 import { invalidToken } from './errors.js';
-import {
-  createNodeSignatureCheck,
-  findNodeSignatureCrypto,
-  type NodeSignatureCrypto,
-  type NodeVerifyMode,
-} from './node-signatures.js';
+import { findNodeSignatureCrypto, type NodeSignatureCrypto } from './node-crypto.js';
+import { createNodeSignatureCheck, type NodeVerifyMode } from './node-signatures.js';
 import { toAuthInfo } from './normalize-claims.js';
 import type { RemoteKeySet } from './remote-key-set.js';
 import type { ResolvedJwtOptions } from './resolve-jwt-options.js';

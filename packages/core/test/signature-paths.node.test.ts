@@ -6,7 +6,8 @@
 import { constants, generateKeyPairSync, type KeyObject, sign as nodeSign } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { isMcpAuthError } from '../src/errors.js';
-import { createNodeSignatureCheck, findNodeSignatureCrypto } from '../src/node-signatures.js';
+import { findNodeSignatureCrypto } from '../src/node-crypto.js';
+import { createNodeSignatureCheck } from '../src/node-signatures.js';
 import { createRemoteKeySet } from '../src/remote-key-set.js';
 import { DEFAULT_ALGORITHMS, resolveJwtOptions } from '../src/resolve-jwt-options.js';
 import type { AuthInfo } from '../src/types.js';
